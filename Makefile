@@ -1,0 +1,50 @@
+# Toolchain — build, test, run and benchmark from a fresh Debian 12 machine with the .NET 10 SDK.
+# `make test` and `make run` need nothing else: `deps` installs what is missing and is idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+CONFIG      ?= Release
+BUILD_DIR   := build
+NATIVE_DIR  := $(BUILD_DIR)/native
+NATIVE_LIB  := $(NATIVE_DIR)/libtoolchain_native.so
+CLI_DIR     := $(BUILD_DIR)/cli
+TOOLCHAIN   := $(CLI_DIR)/toolchain
+PYTHON      := /usr/bin/python3
+DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1
+
+# Debian packages: libtorch (tensors, autograd, conv kernels), OpenBLAS (fast BLAS for Linear/matmul:
+# Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, and the Python oracle for tests.
+APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev cmake g++ make
+APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy
+
+.PHONY: deps deps-test native build test run bench clean
+
+deps: ## install the build and runtime dependencies when missing
+	@./scripts/ensure-apt.sh $(APT_RUNTIME)
+	@command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
+
+deps-test: deps ## also install the Python reference oracle used by tests and benchmarks
+	@./scripts/ensure-apt.sh $(APT_TEST)
+
+native: deps ## build the C++ shim over libtorch
+	@cmake -S src/Native -B $(NATIVE_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(NATIVE_DIR) -j$$(nproc)
+
+build: native ## build everything; the CLI lands at build/cli/toolchain
+	@$(DOTNET_ENV) dotnet build Toolchain.sln -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
+	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
+
+test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
+	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo -v quiet \
+		--logger "console;verbosity=normal" 2>&1 | ./scripts/summarize-tests.sh
+
+run: build ## the main job on its built-in default
+	@$(TOOLCHAIN) train resnet20 --data shapes10 --epochs 3
+
+bench: deps-test build ## end-to-end comparisons against PyTorch, measured in the same run
+	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- all
+
+clean:
+	rm -rf $(BUILD_DIR) src/*/bin src/*/obj tests/*/bin tests/*/obj benchmarks/*/bin benchmarks/*/obj
