@@ -1,0 +1,23 @@
+namespace Toolchain.Torch.Tests;
+
+/// <summary>
+/// Tests that read process-wide counters (live native tensors, resident memory) run alone, after the
+/// parallel tests, so no other test's tensors move the numbers.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "Serial (process-wide counters)";
+
+    /// <summary>
+    /// Live native tensors once the finalizers of earlier tests' garbage have run (a finalizer running in the
+    /// middle of a measurement would otherwise lower the count).
+    /// </summary>
+    public static long SettledLiveTensors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Libtorch.LiveTensors;
+    }
+}
