@@ -1,0 +1,20 @@
+using Toolchain.Benchmarks;
+using Toolchain.Torch;
+
+// make bench: each comparison measures our engine and the peer in the same run and prints the ratio.
+var comparisons = new Dictionary<string, Func<double>>
+{
+    ["conv"] = ConvBenchmark.Run,
+};
+
+var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;
+var unknown = selected.Where(s => !comparisons.ContainsKey(s)).ToArray();
+if (unknown.Length > 0)
+{
+    Console.Error.WriteLine($"unknown benchmark(s): {string.Join(", ", unknown)}; known: all, {string.Join(", ", comparisons.Keys)}");
+    return 2;
+}
+
+Console.WriteLine($"Toolchain benchmarks — libtorch {Libtorch.Version}, {Libtorch.Threads} threads, {Environment.ProcessorCount} cores");
+foreach (var name in selected) comparisons[name]();
+return 0;
