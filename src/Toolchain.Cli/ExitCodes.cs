@@ -1,0 +1,20 @@
+namespace Toolchain.Cli;
+
+/// <summary>The documented exit codes a build pipeline can gate on.</summary>
+public static class ExitCodes
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>An unexpected internal failure (a bug: please report it with the message).</summary>
+    public const int InternalError = 1;
+
+    /// <summary>The command line is malformed: unknown command or option, missing argument.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The input is bad: missing or corrupt file, unknown model, impossible settings.</summary>
+    public const int BadInput = 3;
+
+    /// <summary>Interrupted (Ctrl-C); the last finished epoch's checkpoint is intact.</summary>
+    public const int Cancelled = 130;
+}

@@ -1,0 +1,21 @@
+using Toolchain.Graph;
+
+namespace Toolchain.Cli;
+
+/// <summary>MODEL on the command line: a zoo name or the path of a graph file / checkpoint.</summary>
+public static class ModelResolver
+{
+    public static bool IsFile(string model) => File.Exists(model);
+
+    /// <summary>Builds a zoo model or loads a graph file; unknown names list the zoo.</summary>
+    public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0)
+    {
+        if (IsFile(model)) return GraphFile.Load(model).Graph;
+        if (model.Contains('/') || model.EndsWith(".safetensors", StringComparison.Ordinal))
+        {
+            throw new FileNotFoundException($"model file '{model}' does not exist", model);
+        }
+
+        return ModelZoo.Create(model, numClasses, seed);
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+using Toolchain.Cli;
+using Toolchain.Cli.Commands;
+using Toolchain.Cli.Ui;
+
+// The generic host provides configuration and DI; System.CommandLine parses; each subcommand is a service.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = true });
+builder.Services.AddSingleton(AnsiConsole.Console);
+builder.Services.AddSingleton<UiFactory>();
+builder.Services.AddSingleton<ICliCommand, TrainCommand>();
+builder.Services.AddSingleton<ICliCommand, EvalCommand>();
+builder.Services.AddSingleton<ICliCommand, InspectCommand>();
+using var host = builder.Build();
+
+var root = new RootCommand(
+    "toolchain — hardware-aware pruning and deployment of convolutional networks.\n" +
+    $"Exit codes: {ExitCodes.Success} success, {ExitCodes.InternalError} internal error, {ExitCodes.Usage} usage error, " +
+    $"{ExitCodes.BadInput} bad input, {ExitCodes.Cancelled} interrupted.");
+foreach (var command in host.Services.GetServices<ICliCommand>()) root.Subcommands.Add(command.Build());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine("Run 'toolchain --help' for usage.");
+    return ExitCodes.Usage;
+}
+
+return await parse.InvokeAsync();
