@@ -5,6 +5,8 @@ using Toolchain.Torch;
 var comparisons = new Dictionary<string, Func<double>>
 {
     ["conv"] = ConvBenchmark.Run,
+    ["train20"] = () => TrainBenchmark.Run(20, iterations: 10),
+    ["train56"] = () => TrainBenchmark.Run(56, iterations: 5),
 };
 
 var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Toolchain.Graph;
+using Toolchain.Torch;
+using Toolchain.Torch.Optim;
+using F = Toolchain.Torch.Functional;
+
+namespace Toolchain.Benchmarks;
+
+/// <summary>
+/// Training throughput (images/s, batch 128, SGD momentum + weight decay) of CIFAR ResNets: our graph executor
+/// against the same architecture in PyTorch, same thread count, same fixed synthetic batch.
+/// </summary>
+public static class TrainBenchmark
+{
+    private const int Batch = 128, Warmup = 2;
+
+    public static double Run(int depth, int iterations)
+    {
+        var threads = Libtorch.Threads;
+        Timing? ours = null, peer = null;
+        for (var round = 0; round < 2; round++)
+        {
+            var o = Ours(depth, iterations);
+            var p = PyTorchSide.Run("train_bench.py", depth, threads, Batch, Warmup, iterations);
+            ours = ours is null || o.Median < ours.Median ? o : ours;
+            peer = peer is null || p.Median < peer.Median ? p : peer;
+        }
+
+        // Report throughput: images per second = batch / seconds per step.
+        var ratio = peer!.Median / ours!.Median;
+        Console.WriteLine($"{$"train resnet{depth} (batch {Batch}, SGD momentum, {threads} threads)",-44} ours {Batch / ours.Median,9:F1} img/s   " +
+                          $"PyTorch {Batch / peer.Median,9:F1} img/s   ratio {ratio,5:F3} (target ≥ 1.00, goal 1.10: {(ratio >= 1 ? "ok" : "BELOW TARGET")})");
+        return ratio;
+    }
+
+    private static Timing Ours(int depth, int iterations)
+    {
+        Libtorch.ManualSeed(0);
+        using var graph = ModelZoo.Create($"resnet{depth}");
+        graph.Training = true;
+        using var sgd = new Sgd(graph.Parameters, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4);
+        using var scope = DisposeScope.Enter();
+        var x = Tensor.RandN([Batch, 3, 32, 32]);
+        var y = Tensor.RandInt([Batch], 0, 10);
+        var times = new List<double>();
+        for (var i = 0; i < Warmup + iterations; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using (DisposeScope.Enter())
+            {
+                sgd.ZeroGrad();
+                var loss = F.CrossEntropy(graph.Forward(x), y);
+                loss.Backward();
+                sgd.Step();
+            }
+
+            if (i >= Warmup) times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return new Timing("ours", times);
+    }
+}

@@ -1,0 +1,169 @@
+using Toolchain.Torch;
+using F = Toolchain.Torch.Functional;
+
+namespace Toolchain.Graph.Execution;
+
+/// <summary>Runs one node: reads its inputs from value slots and writes its outputs to value slots.</summary>
+internal delegate void Kernel(Tensor?[] slots, bool training);
+
+/// <summary>
+/// Turns a node into a <see cref="Kernel"/> once, when the plan is built: attributes are unpacked and slot indices
+/// resolved then, so a forward pass does no lookups. Parameters are read through their <see cref="Parameter"/>
+/// at run time, so replacing a parameter's value needs no recompilation.
+/// </summary>
+internal static class OpKernels
+{
+    public static Kernel Compile(Node node, int[] inputs, int[] outputs, Func<string, Func<Tensor>> tensor)
+    {
+        var i0 = inputs[0];
+        var o0 = outputs[0];
+        Func<Tensor>? Optional(TensorRole role) => node.TensorName(role) is { } name ? tensor(name) : null;
+        Func<Tensor> Required(TensorRole role) => tensor(node.TensorName(role)!);
+
+        switch (node.Op)
+        {
+            case OpKind.Conv:
+            {
+                var a = node.AttributesAs<ConvAttributes>();
+                var weight = Required(TensorRole.Weight);
+                var bias = Optional(TensorRole.Bias);
+                return (s, _) => s[o0] = F.Conv2d(s[i0]!, weight(), bias?.Invoke(), a.Stride, a.Padding, a.Dilation, a.Groups);
+            }
+
+            case OpKind.BatchNorm:
+            {
+                var a = node.AttributesAs<BatchNormAttributes>();
+                var (weight, bias) = (Required(TensorRole.Weight), Required(TensorRole.Bias));
+                var (mean, variance) = (Required(TensorRole.RunningMean), Required(TensorRole.RunningVar));
+                return (s, training) => s[o0] = F.BatchNorm(s[i0]!, mean(), variance(), weight(), bias(), training, a.Momentum, a.Epsilon);
+            }
+
+            case OpKind.Relu:
+                return (s, _) => s[o0] = s[i0]!.Relu();
+            case OpKind.Relu6:
+                return (s, _) => s[o0] = s[i0]!.Relu6();
+            case OpKind.Clip:
+            {
+                var a = node.AttributesAs<ClipAttributes>();
+                return (s, _) => s[o0] = s[i0]!.Clamp(a.Min, a.Max);
+            }
+
+            case OpKind.HardSwish:
+                return (s, _) => s[o0] = s[i0]!.HardSwish();
+            case OpKind.HardSigmoid:
+                return (s, _) => s[o0] = s[i0]!.HardSigmoid();
+            case OpKind.Sigmoid:
+                return (s, _) => s[o0] = s[i0]!.Sigmoid();
+            case OpKind.SiLU:
+                return (s, _) => s[o0] = s[i0]!.Silu();
+            case OpKind.Add:
+            {
+                var i1 = inputs[1];
+                return (s, _) => s[o0] = s[i0]!.Add(s[i1]!);
+            }
+
+            case OpKind.Mul:
+            {
+                var i1 = inputs[1];
+                return (s, _) => s[o0] = s[i0]!.Mul(s[i1]!);
+            }
+
+            case OpKind.Concat:
+            {
+                var axis = node.AttributesAs<ConcatAttributes>().Axis;
+                var parts = new Tensor[inputs.Length];
+                return (s, _) =>
+                {
+                    for (var i = 0; i < inputs.Length; i++) parts[i] = s[inputs[i]]!;
+                    s[o0] = Tensor.Cat(parts, axis);
+                    Array.Clear(parts);
+                };
+            }
+
+            case OpKind.Split:
+            {
+                var a = node.AttributesAs<SplitAttributes>();
+                var starts = new long[a.Sizes.Count];
+                for (var i = 1; i < starts.Length; i++) starts[i] = starts[i - 1] + a.Sizes[i - 1];
+                return (s, _) =>
+                {
+                    for (var i = 0; i < outputs.Length; i++) s[outputs[i]] = s[i0]!.Slice(a.Axis, starts[i], starts[i] + a.Sizes[i]);
+                };
+            }
+
+            case OpKind.Slice:
+            {
+                var a = node.AttributesAs<SliceAttributes>();
+                return (s, _) =>
+                {
+                    var x = s[i0]!;
+                    var (start, end) = ShapeInference.SliceBounds(a, x.Size(a.Axis));
+                    s[o0] = x.Slice(a.Axis, start, end, a.Step);
+                };
+            }
+
+            case OpKind.MaxPool:
+            {
+                var a = node.AttributesAs<PoolAttributes>();
+                return (s, _) => s[o0] = F.MaxPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
+            }
+
+            case OpKind.AveragePool:
+            {
+                var a = node.AttributesAs<PoolAttributes>();
+                return (s, _) => s[o0] = F.AvgPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, a.CeilMode, a.CountIncludePad);
+            }
+
+            case OpKind.GlobalAveragePool:
+                return (s, _) => s[o0] = F.AdaptiveAvgPool2d(s[i0]!, 1, 1);
+            case OpKind.Flatten:
+            {
+                var axis = node.AttributesAs<FlattenAttributes>().Axis;
+                return axis == 1
+                    ? (s, _) => s[o0] = s[i0]!.Flatten(1)
+                    : (s, _) =>
+                    {
+                        var x = s[i0]!;
+                        var shape = x.Shape;
+                        s[o0] = x.Reshape(Shapes.Product(shape, 0, axis), Shapes.Product(shape, axis));
+                    };
+            }
+
+            case OpKind.Reshape:
+            {
+                var target = node.AttributesAs<ReshapeAttributes>().Shape;
+                return (s, _) =>
+                {
+                    var x = s[i0]!;
+                    var shape = ShapeInference.Reshape(x.Shape, target) ?? throw new GraphShapeException(
+                        node.Name, node.Op, $"input {Shapes.Format(x.Shape)} cannot take shape [{string.Join(", ", target)}]");
+                    s[o0] = x.Reshape(shape);
+                };
+            }
+
+            case OpKind.Transpose:
+            {
+                var perm = node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p).ToArray();
+                return (s, _) => s[o0] = s[i0]!.Permute(perm);
+            }
+
+            case OpKind.Gemm:
+            {
+                var weight = Required(TensorRole.Weight);
+                var bias = Optional(TensorRole.Bias);
+                return (s, _) => s[o0] = F.Linear(s[i0]!, weight(), bias?.Invoke());
+            }
+
+            case OpKind.Dropout:
+            {
+                var p = node.AttributesAs<DropoutAttributes>().Probability;
+                return (s, training) => s[o0] = F.Dropout(s[i0]!, p, training);
+            }
+
+            case OpKind.Identity:
+                return (s, _) => s[o0] = s[i0]!.Alias();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(node), node.Op, "unknown op");
+        }
+    }
+}

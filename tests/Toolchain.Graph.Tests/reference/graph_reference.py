@@ -1,0 +1,61 @@
+"""PyTorch oracle for Toolchain.Graph's reference tests.
+
+usage: graph_reference.py CASE inputs.safetensors outputs.safetensors
+Weights arrive as "w.<state_dict name>"; the script builds the same architecture in PyTorch,
+loads them and returns what torch 1.13 computes.
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import tsio
+from cifar_resnet import CifarResNet  # shared with make bench
+
+torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+
+
+def load_weights(model, t):
+    state = {k[2:]: v for k, v in t.items() if k.startswith("w.")}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise SystemExit(f"state_dict mismatch: missing {missing}, unexpected {unexpected}")
+
+
+def cifar_resnet(t, m):
+    model = CifarResNet(int(m["depth"]), int(m["num_classes"]))
+    load_weights(model, t)
+    out = {}
+    model.eval()
+    with torch.no_grad():
+        out["eval_logits"] = model(t["x"])
+    model.train()
+    logits = model(t["x"])
+    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
+    out["train_logits"] = logits
+    for name, p in model.named_parameters():
+        out["grad." + name] = p.grad
+    for name, b in model.named_buffers():
+        if not name.endswith("num_batches_tracked"):
+            out["after." + name] = b
+    return out
+
+
+def torchvision_model(t, m):
+    import torchvision
+    model = getattr(torchvision.models, m["model"])(weights=None, num_classes=int(m["num_classes"]))
+    load_weights(model, t)
+    model.eval()
+    with torch.no_grad():
+        return {"eval_logits": model(t["x"])}
+
+
+CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model}
+
+if __name__ == "__main__":
+    case, inp, outp = sys.argv[1:4]
+    tensors, meta = tsio.load_torch(inp)
+    tsio.save_torch(outp, CASES[case](tensors, meta))
