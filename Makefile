@@ -37,8 +37,7 @@ build: native ## build everything; the CLI lands at build/cli/toolchain
 	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
 
 test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
-	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo -v quiet \
-		--logger "console;verbosity=normal" 2>&1 | ./scripts/summarize-tests.sh
+	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo 2>&1 | ./scripts/summarize-tests.sh
 
 run: build ## the main job on its built-in default
 	@$(TOOLCHAIN) train resnet20 --data shapes10 --epochs 3
