@@ -64,6 +64,8 @@ TC_EXPORT void tc_error_free(tc_error* error);
 
 /* ---- runtime --------------------------------------------------------------------- */
 TC_EXPORT tc_error* tc_set_num_threads(int32_t threads);
+/* Tunes glibc malloc for tensor workloads (see runtime.cpp); called once when the shim loads. */
+TC_EXPORT tc_error* tc_configure_allocator(void);
 TC_EXPORT int32_t tc_get_num_threads(void);
 TC_EXPORT int64_t tc_live_tensor_count(void);
 TC_EXPORT int32_t tc_cuda_device_count(void);

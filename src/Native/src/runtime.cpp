@@ -4,6 +4,8 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include <malloc.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -63,6 +65,18 @@ tc_error* tc_set_num_threads(int32_t threads) {
     return tc::guarded("set_num_threads", [&] {
         TORCH_CHECK(threads > 0, "thread count must be positive, got ", threads);
         at::set_num_threads(threads);
+    });
+}
+
+tc_error* tc_configure_allocator(void) {
+    return tc::guarded("configure_allocator", [&] {
+        // libtorch's CPU allocator is plain malloc. With glibc's defaults every activation-sized tensor (MBs)
+        // is mmap'ed and unmapped again, and the heap top is trimmed on free, so each training step pays
+        // page faults for memory it just released: measured 20 % of a ResNet-20 step in this process.
+        // Serving large blocks from the heap (up to glibc's 32 MiB limit) and keeping freed memory lets
+        // the next step reuse it.
+        TORCH_CHECK(mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1, "mallopt(M_MMAP_THRESHOLD) failed");
+        TORCH_CHECK(mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024) == 1, "mallopt(M_TRIM_THRESHOLD) failed");
     });
 }
 

@@ -3,6 +3,14 @@ namespace Toolchain.Graph.Zoo;
 /// <summary>Residual blocks shared by the ResNets, named as torchvision's modules.</summary>
 internal static class Blocks
 {
+    /// <summary>The ResNet head: global average pool, flatten, fully connected "fc".</summary>
+    public static string ResNetHead(GraphBuilder b, string x, int numClasses)
+    {
+        x = b.GlobalAveragePool(x, "avgpool");
+        x = b.Flatten(x, name: "flatten");
+        return b.Linear(x, numClasses, name: "fc");
+    }
+
     /// <summary>BasicBlock: 3×3 conv-BN-ReLU, 3×3 conv-BN, plus the (projected) input, ReLU.</summary>
     public static string Basic(GraphBuilder b, string x, string prefix, int inChannels, int outChannels, int stride)
     {

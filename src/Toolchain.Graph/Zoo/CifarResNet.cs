@@ -27,9 +27,7 @@ internal static class CifarResNet
             }
         }
 
-        x = b.GlobalAveragePool(x, "avgpool");
-        x = b.Flatten(x, name: "flatten");
-        x = b.Linear(x, numClasses, name: "fc");
+        x = Blocks.ResNetHead(b, x, numClasses);
         b.Output(x);
         return b.Build();
     }

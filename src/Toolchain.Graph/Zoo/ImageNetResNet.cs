@@ -31,9 +31,7 @@ internal static class ImageNetResNet
             }
         }
 
-        x = b.GlobalAveragePool(x, "avgpool");
-        x = b.Flatten(x, name: "flatten");
-        x = b.Linear(x, numClasses, name: "fc");
+        x = Blocks.ResNetHead(b, x, numClasses);
         b.Output(x);
         return b.Build();
     }

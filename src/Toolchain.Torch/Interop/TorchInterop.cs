@@ -15,6 +15,7 @@ internal static unsafe partial class TorchInterop
     static TorchInterop()
     {
         NativeLibraryLoader.Register();
+        Check(tc_configure_allocator(), "configure_allocator");
         // libtorch defaults to one intra-op thread on small machines; deployment and training use all cores.
         Check(tc_set_num_threads(Environment.ProcessorCount), "set_num_threads");
     }
@@ -24,6 +25,7 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_error_message(nint error);
     [LibraryImport(Lib)] private static partial void tc_error_free(nint error);
     [LibraryImport(Lib)] private static partial nint tc_set_num_threads(int threads);
+    [LibraryImport(Lib)] private static partial nint tc_configure_allocator();
     [LibraryImport(Lib)] private static partial int tc_get_num_threads();
     [LibraryImport(Lib)] private static partial long tc_live_tensor_count();
     [LibraryImport(Lib)] private static partial int tc_cuda_device_count();
