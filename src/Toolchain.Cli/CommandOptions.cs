@@ -7,9 +7,11 @@ public static class CommandOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Machine-readable output: one JSON object per line on stdout" };
 
-    public static Option<string> Data(string? defaultValue = null) => new("--data")
-    {
-        Description = "Data: 'shapes10' (built-in synthetic), 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory",
-        DefaultValueFactory = defaultValue is null ? null! : _ => defaultValue,
-    };
+    private const string DataDescription = "Data: 'shapes10' (built-in synthetic), 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory";
+
+    /// <summary>--data that falls back to <paramref name="defaultValue"/>.</summary>
+    public static Option<string> Data(string defaultValue) => new("--data") { Description = DataDescription, DefaultValueFactory = _ => defaultValue };
+
+    /// <summary>--data without a default (null when not given).</summary>
+    public static Option<string?> OptionalData() => new("--data") { Description = DataDescription };
 }

@@ -5,12 +5,17 @@ namespace Toolchain.Cli;
 /// <summary>MODEL on the command line: a zoo name or the path of a graph file / checkpoint.</summary>
 public static class ModelResolver
 {
-    public static bool IsFile(string model) => File.Exists(model);
-
     /// <summary>Builds a zoo model or loads a graph file; unknown names list the zoo.</summary>
     public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0)
     {
-        if (IsFile(model)) return GraphFile.Load(model).Graph;
+        if (File.Exists(model))
+        {
+            // Only the graph is wanted; free what else the file holds (e.g. a checkpoint's optimizer buffers).
+            var file = GraphFile.Load(model);
+            foreach (var extra in file.ExtraTensors.Values) extra.Dispose();
+            return file.Graph;
+        }
+
         if (model.Contains('/') || model.EndsWith(".safetensors", StringComparison.Ordinal))
         {
             throw new FileNotFoundException($"model file '{model}' does not exist", model);

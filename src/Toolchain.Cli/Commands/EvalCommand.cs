@@ -10,7 +10,7 @@ public sealed class EvalCommand(UiFactory uiFactory) : ICliCommand
     public Command Build()
     {
         var checkpoint = new Argument<string>("checkpoint") { Description = "A checkpoint or graph file written by 'toolchain train'" };
-        var data = CommandOptions.Data();
+        var data = CommandOptions.OptionalData();
         var json = CommandOptions.Json();
         var command = new Command("eval", "Score a checkpoint on a test set") { checkpoint, data, json };
         command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui =>

@@ -44,9 +44,3 @@ public sealed record WarmupSchedule(long WarmupSteps, ILearningRateSchedule Afte
         ? StartFactor + (1 - StartFactor) * step / WarmupSteps
         : After.Factor(step - WarmupSteps);
 }
-
-/// <summary>Always 1.</summary>
-public sealed record ConstantSchedule : ILearningRateSchedule
-{
-    public double Factor(long step) => 1;
-}
