@@ -14,6 +14,7 @@ TOOLCHAIN   := $(CLI_DIR)/toolchain
 PYTHON      := /usr/bin/python3
 DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1
 
+# ONNX Runtime's CPU library comes from the npm registry (scripts/fetch-onnxruntime.sh, sha256-pinned).
 # Debian packages: libtorch (tensors, autograd, conv kernels), OpenBLAS (fast BLAS for Linear/matmul:
 # Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, and the Python oracle for tests.
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev cmake g++ make
@@ -23,6 +24,7 @@ APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
+	@./scripts/fetch-onnxruntime.sh .deps/onnxruntime
 	@command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
 
 deps-test: deps ## also install the Python reference oracle used by tests and benchmarks
