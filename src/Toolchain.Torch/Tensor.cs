@@ -292,4 +292,23 @@ public sealed partial class Tensor : IDisposable
     }
 
     public Tensor Zero_() => Fill_(0);
+
+    // ---- in-place graph ops (recorded by autograd) --------------------------------------------------------
+
+    /// <summary>
+    /// this = relu(this), recorded by autograd. Only for a value nothing else reads afterwards and whose producer's
+    /// backward does not need it (conv, batch norm, add, linear): autograd rejects the rest at backward time.
+    /// </summary>
+    public Tensor ReluInPlace()
+    {
+        TorchInterop.ReluRecorded(Handle);
+        return this;
+    }
+
+    /// <summary>this += other (same shape), recorded by autograd; the same caveats as <see cref="ReluInPlace"/>.</summary>
+    public Tensor AddInPlace(Tensor other)
+    {
+        TorchInterop.AddRecorded(Handle, other.Handle);
+        return this;
+    }
 }

@@ -49,6 +49,24 @@ public sealed class ExecutorTests
     }
 
     [Fact]
+    public void Forward_CapturingAValueAReluWouldOverwrite_KeepsItsPreActivationValue()
+    {
+        // bn1's output is read only by the stem ReLU, so the executor normally rectifies it in place; a capture
+        // must still see the batch-norm output (negatives included), and the result must not change.
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20");
+        graph.Training = false;
+        GraphTestSupport.RandomizeBatchNorms(graph);
+        var x = Tensor.RandN([2, 3, 32, 32]);
+        using var result = graph.Forward(x, new HashSet<string> { "bn1" });
+        var expectedBn = F.BatchNorm(F.Conv2d(x, graph.GetTensor("conv1.weight"), null, 1, 1), graph.GetTensor("bn1.running_mean"),
+            graph.GetTensor("bn1.running_var"), graph.GetTensor("bn1.weight"), graph.GetTensor("bn1.bias"), false);
+        TensorAssert.Close(expectedBn, result.Captured["bn1"], 1e-5, 1e-6, "captured bn1");
+        Assert.True(result.Captured["bn1"].Min().Item() < 0, "the captured value is pre-ReLU");
+        TensorAssert.Close(graph.Forward(x), result.Output, 0, 0, "output with and without capture");
+    }
+
+    [Fact]
     public void Forward_UnknownCaptureName_ThrowsNamingIt()
     {
         using var graph = ModelZoo.Create("resnet20");

@@ -150,6 +150,10 @@ TC_EXPORT tc_error* tc_inplace(int32_t op, tc_tensor* self, const tc_tensor* oth
                                double alpha);
 TC_EXPORT tc_error* tc_inplace_scale(tc_tensor* self, double factor);
 TC_EXPORT tc_error* tc_inplace_fill(tc_tensor* self, double value);
+/* In-place graph ops that autograd DOES record (the executor reuses a dead activation's memory):
+ * self = relu(self) and self += other. The caller guarantees nothing else needs self's old value. */
+TC_EXPORT tc_error* tc_relu_(tc_tensor* self);
+TC_EXPORT tc_error* tc_add_(tc_tensor* self, const tc_tensor* other);
 
 /* ---- neural-network functions ---------------------------------------------------- */
 TC_EXPORT tc_error* tc_conv2d(const tc_tensor* x, const tc_tensor* weight, const tc_tensor* bias,

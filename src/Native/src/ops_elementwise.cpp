@@ -176,6 +176,20 @@ tc_error* tc_inplace_scale(tc_tensor* self, double factor) {
     });
 }
 
+tc_error* tc_relu_(tc_tensor* self) {
+    return tc::guarded("relu_", [&] {
+        TORCH_CHECK(self != nullptr, "target tensor handle is null");
+        self->value.relu_();
+    });
+}
+
+tc_error* tc_add_(tc_tensor* self, const tc_tensor* other) {
+    return tc::guarded("add_", [&] {
+        TORCH_CHECK(self != nullptr, "target tensor handle is null");
+        self->value.add_(tc::ref(other, "other"));
+    });
+}
+
 tc_error* tc_inplace_fill(tc_tensor* self, double value) {
     return tc::guarded("inplace_fill", [&] {
         at::NoGradGuard no_grad;

@@ -15,7 +15,9 @@ internal sealed class ExecutionPlan
     private readonly int _outputSlot;
     private readonly Dictionary<string, int> _slots;
 
-    private sealed record Step(Kernel Kernel, int[] FreeAfter);
+    // InPlace, when set, computes the same result by overwriting the dead input in ReusedSlot (used unless the
+    // caller asked to capture that value).
+    private sealed record Step(Kernel Kernel, Kernel? InPlace, int ReusedSlot, int[] FreeAfter);
 
     public ExecutionPlan(ModelGraph graph, Func<string, Func<Tensor>> tensor)
     {
@@ -48,8 +50,26 @@ internal sealed class ExecutionPlan
             var free = Enumerable.Range(0, _slotCount)
                 .Where(s => lastUse[s] == i && s != _inputSlot && s != _outputSlot)
                 .ToArray();
-            _steps[i] = new Step(OpKernels.Compile(node, inputs, outputs, tensor), free);
+            var reused = ReusableInput(graph, node, i, lastUse);
+            var inPlace = reused is null ? null : OpKernels.CompileInPlace(node, inputs, outputs);
+            _steps[i] = new Step(OpKernels.Compile(node, inputs, outputs, tensor), inPlace, reused is null ? -1 : _slots[reused], free);
         }
+    }
+
+    /// <summary>
+    /// The input a Relu or Add may overwrite instead of allocating (as torchvision's inplace=True does): a value this
+    /// node alone reads, that is neither the graph's input nor output, with the output's shape, made by an op
+    /// whose backward does not need its own output (conv, batch norm, add, linear) — so autograd stays correct.
+    /// </summary>
+    private string? ReusableInput(ModelGraph graph, Node node, int step, int[] lastUse)
+    {
+        if (node.Op is not (OpKind.Relu or OpKind.Add)) return null;
+        var value = node.Inputs[0];
+        var slot = _slots[value];
+        var soleReader = graph.Consumers(value).Count == 1 && node.Inputs.Count(v => v == value) == 1 && lastUse[slot] == step;
+        var freshProducer = graph.Producer(value)?.Op is OpKind.Conv or OpKind.BatchNorm or OpKind.Add or OpKind.Gemm;
+        var sameShape = graph.ShapeOf(value).SequenceEqual(graph.ShapeOf(node.Output));
+        return soleReader && freshProducer && sameShape && slot != _inputSlot && value != graph.OutputName ? value : null;
     }
 
     /// <summary>
@@ -74,11 +94,12 @@ internal sealed class ExecutionPlan
         slots[_inputSlot] = input;
         foreach (var step in _steps)
         {
-            step.Kernel(slots, training);
+            var kernel = step.InPlace is not null && (keep is null || !keep[step.ReusedSlot]) ? step.InPlace : step.Kernel;
+            kernel(slots, training);
             foreach (var s in step.FreeAfter)
             {
                 if (keep is not null && keep[s]) continue;
-                slots[s]!.Dispose();
+                slots[s]?.Dispose(); // an in-place step already moved its input on
                 slots[s] = null;
             }
         }

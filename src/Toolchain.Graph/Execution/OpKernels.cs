@@ -166,4 +166,26 @@ internal static class OpKernels
                 throw new ArgumentOutOfRangeException(nameof(node), node.Op, "unknown op");
         }
     }
+
+    /// <summary>
+    /// The in-place form of a Relu or Add: overwrites its first input and moves that tensor to the output slot.
+    /// The plan decides when this is safe (see ExecutionPlan.ReusableInput).
+    /// </summary>
+    public static Kernel CompileInPlace(Node node, int[] inputs, int[] outputs)
+    {
+        var (i0, o0) = (inputs[0], outputs[0]);
+        switch (node.Op)
+        {
+            case OpKind.Relu:
+                return (s, _) => (s[o0], s[i0]) = (s[i0]!.ReluInPlace(), null);
+            case OpKind.Add:
+            {
+                var i1 = inputs[1];
+                return (s, _) => (s[o0], s[i0]) = (s[i0]!.AddInPlace(s[i1]!), null);
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(node), node.Op, "only Relu and Add run in place");
+        }
+    }
 }

@@ -403,6 +403,8 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_inplace(int op, TensorHandle self, TensorHandle other, TensorHandle other2, double alpha);
     [LibraryImport(Lib)] private static partial nint tc_inplace_scale(TensorHandle self, double factor);
     [LibraryImport(Lib)] private static partial nint tc_inplace_fill(TensorHandle self, double value);
+    [LibraryImport(Lib)] private static partial nint tc_relu_(TensorHandle self);
+    [LibraryImport(Lib)] private static partial nint tc_add_(TensorHandle self, TensorHandle other);
 
     public static void InPlace(InPlaceOp op, TensorHandle self, TensorHandle other, TensorHandle? other2, double alpha) =>
         Check(tc_inplace((int)op, self, other, other2 ?? TensorHandle.None, alpha), op.ToString(), self, other, other2);
@@ -410,6 +412,10 @@ internal static unsafe partial class TorchInterop
     public static void InPlaceScale(TensorHandle self, double factor) => Check(tc_inplace_scale(self, factor), "mul_", self);
 
     public static void InPlaceFill(TensorHandle self, double value) => Check(tc_inplace_fill(self, value), "fill_", self);
+
+    public static void ReluRecorded(TensorHandle self) => Check(tc_relu_(self), "relu_", self);
+
+    public static void AddRecorded(TensorHandle self, TensorHandle other) => Check(tc_add_(self, other), "add_", self, other);
 
     // ---- neural-network functions --------------------------------------------------------------------------
 

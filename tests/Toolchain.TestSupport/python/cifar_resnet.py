@@ -20,10 +20,11 @@ class BasicBlock(nn.Module):
             self.downsample = nn.Sequential(nn.Conv2d(inp, out, 1, stride, bias=False), nn.BatchNorm2d(out))
 
     def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
+        # In-place ReLU and residual add, as torchvision's ResNets do (what PyTorch users actually run).
+        y = F.relu(self.bn1(self.conv1(x)), inplace=True)
         y = self.bn2(self.conv2(y))
-        s = x if self.downsample is None else self.downsample(x)
-        return F.relu(y + s)
+        y += x if self.downsample is None else self.downsample(x)
+        return F.relu(y, inplace=True)
 
 
 class CifarResNet(nn.Module):
@@ -43,6 +44,6 @@ class CifarResNet(nn.Module):
         self.fc = nn.Linear(64, num_classes)
 
     def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn1(self.conv1(x)), inplace=True)
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
