@@ -1,0 +1,190 @@
+using Onnx;
+using Toolchain.Graph;
+using static Toolchain.Onnx.Export.OnnxAttributes;
+
+namespace Toolchain.Onnx.Export;
+
+/// <summary>
+/// The rule of each op: which ONNX node(s) (opset 17) compute it in inference. One exhaustive switch, so a new
+/// <see cref="OpKind"/> does not compile until it has a rule. Helper initializers are named "{node}.{what}".
+/// </summary>
+internal static class OpExporters
+{
+    public static void Export(Node node, ExportContext cx)
+    {
+        var x = cx.Value(node.Inputs[0]);
+        switch (node.Op)
+        {
+            case OpKind.Conv:
+                cx.AddNode("Conv", node.Name,
+                    Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
+                    node.Outputs, ConvAttributes(node.AttributesAs<ConvAttributes>()));
+                break;
+
+            case OpKind.BatchNorm:
+            {
+                var a = node.AttributesAs<BatchNormAttributes>();
+                cx.AddNode("BatchNormalization", node.Name,
+                    [x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.RequiredStateTensor(node, TensorRole.Bias),
+                        cx.RequiredStateTensor(node, TensorRole.RunningMean), cx.RequiredStateTensor(node, TensorRole.RunningVar)],
+                    node.Outputs,
+                    // ONNX's momentum weighs the running value, PyTorch's the batch value.
+                    Float("epsilon", a.Epsilon), Float("momentum", 1 - a.Momentum));
+                break;
+            }
+
+            case OpKind.Relu:
+                Unary("Relu", node, x, cx);
+                break;
+
+            case OpKind.Relu6:
+                Clip(node, x, 0, 6, cx);
+                break;
+
+            case OpKind.Clip:
+            {
+                var a = node.AttributesAs<ClipAttributes>();
+                Clip(node, x, a.Min, a.Max, cx);
+                break;
+            }
+
+            case OpKind.HardSwish:
+                // ONNX's HardSwish is PyTorch's: x·clip(x/6 + 1/2, 0, 1).
+                Unary("HardSwish", node, x, cx);
+                break;
+
+            case OpKind.HardSigmoid:
+                // ONNX's default alpha is 0.2; PyTorch's hardsigmoid uses 1/6.
+                cx.AddNode("HardSigmoid", node.Name, [x], node.Outputs, Float("alpha", 1.0 / 6), Float("beta", 0.5));
+                break;
+
+            case OpKind.Sigmoid:
+                Unary("Sigmoid", node, x, cx);
+                break;
+
+            case OpKind.SiLU:
+            {
+                // Opset 17 has no SiLU: x·sigmoid(x).
+                var sigmoid = $"{node.Name}.sigmoid";
+                cx.AddNode("Sigmoid", sigmoid, [x], [sigmoid]);
+                cx.AddNode("Mul", node.Name, [x, sigmoid], node.Outputs);
+                break;
+            }
+
+            case OpKind.Add:
+                cx.AddNode("Add", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs);
+                break;
+
+            case OpKind.Mul:
+                cx.AddNode("Mul", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs);
+                break;
+
+            case OpKind.Concat:
+                cx.AddNode("Concat", node.Name, node.Inputs.Select(cx.Value), node.Outputs,
+                    Int("axis", node.AttributesAs<ConcatAttributes>().Axis));
+                break;
+
+            case OpKind.Split:
+            {
+                // Since opset 13 the sizes are an input, not an attribute.
+                var a = node.AttributesAs<SplitAttributes>();
+                cx.AddNode("Split", node.Name, [x, cx.Int64($"{node.Name}.split", a.Sizes)], node.Outputs, Int("axis", a.Axis));
+                break;
+            }
+
+            case OpKind.Slice:
+            {
+                var a = node.AttributesAs<SliceAttributes>();
+                cx.AddNode("Slice", node.Name,
+                    [x, cx.Int64($"{node.Name}.starts", [a.Start]), cx.Int64($"{node.Name}.ends", [a.End]),
+                        cx.Int64($"{node.Name}.axes", [a.Axis]), cx.Int64($"{node.Name}.steps", [a.Step])],
+                    node.Outputs);
+                break;
+            }
+
+            case OpKind.MaxPool:
+            {
+                var a = node.AttributesAs<PoolAttributes>();
+                cx.AddNode("MaxPool", node.Name, [x], node.Outputs, [.. PoolAttributes(a)]);
+                break;
+            }
+
+            case OpKind.AveragePool:
+            {
+                var a = node.AttributesAs<PoolAttributes>();
+                cx.AddNode("AveragePool", node.Name, [x], node.Outputs,
+                    [.. PoolAttributes(a), Int("count_include_pad", a.CountIncludePad ? 1 : 0)]);
+                break;
+            }
+
+            case OpKind.GlobalAveragePool:
+                Unary("GlobalAveragePool", node, x, cx);
+                break;
+
+            case OpKind.Flatten:
+                cx.AddNode("Flatten", node.Name, [x], node.Outputs, Int("axis", node.AttributesAs<FlattenAttributes>().Axis));
+                break;
+
+            case OpKind.Reshape:
+                // Our Reshape has ONNX's meaning of 0 (copy the input dimension): allowzero stays at its default 0.
+                cx.AddNode("Reshape", node.Name, [x, cx.Int64($"{node.Name}.shape", node.AttributesAs<ReshapeAttributes>().Shape)], node.Outputs);
+                break;
+
+            case OpKind.Transpose:
+                cx.AddNode("Transpose", node.Name, [x], node.Outputs,
+                    Ints("perm", [.. node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p)]));
+                break;
+
+            case OpKind.Gemm:
+                // nn.Linear: y = x·Wᵀ + b with W [out, in].
+                cx.AddNode("Gemm", node.Name,
+                    Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
+                    node.Outputs, Int("transB", 1));
+                break;
+
+            case OpKind.Dropout:
+                // Inference: the identity. Readers take the input directly, unless the graph's output must keep its name.
+                if (node.Output == cx.Graph.OutputName) Unary("Identity", node, x, cx);
+                else cx.Alias(node.Output, x);
+                break;
+
+            case OpKind.Identity:
+                Unary("Identity", node, x, cx);
+                break;
+
+            default:
+                throw new OnnxExportException(node.Name, node.Op, "has no ONNX export rule");
+        }
+    }
+
+    public static AttributeProto[] ConvAttributes(ConvAttributes a) =>
+    [
+        Ints("kernel_shape", a.Kernel.H, a.Kernel.W),
+        Ints("strides", a.Stride.H, a.Stride.W),
+        Ints("pads", a.Padding.H, a.Padding.W, a.Padding.H, a.Padding.W),
+        Ints("dilations", a.Dilation.H, a.Dilation.W),
+        Int("group", a.Groups),
+    ];
+
+    private static AttributeProto[] PoolAttributes(PoolAttributes a) =>
+    [
+        Ints("kernel_shape", a.Kernel, a.Kernel),
+        Ints("strides", a.Stride, a.Stride),
+        Ints("pads", a.Padding, a.Padding, a.Padding, a.Padding),
+        Int("ceil_mode", a.CeilMode ? 1 : 0),
+    ];
+
+    private static void Unary(string opType, Node node, string x, ExportContext cx) => cx.AddNode(opType, node.Name, [x], node.Outputs);
+
+    /// <summary>Clip with bounds as scalar initializers; an open bound is omitted ("" when the max follows).</summary>
+    private static void Clip(Node node, string x, double? min, double? max, ExportContext cx)
+    {
+        var minName = min is { } lo ? cx.FloatScalar($"{node.Name}.min", lo) : "";
+        var maxName = max is { } hi ? cx.FloatScalar($"{node.Name}.max", hi) : null;
+        string[] inputs = maxName is not null ? [x, minName, maxName] : minName != "" ? [x, minName] : [x];
+        cx.AddNode("Clip", node.Name, inputs, node.Outputs);
+    }
+
+    /// <summary>The inputs up to the last one present (an absent optional bias is simply left off).</summary>
+    private static string[] Present(params string?[] inputs) => [.. inputs.OfType<string>()];
+}
