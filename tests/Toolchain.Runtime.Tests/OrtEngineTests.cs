@@ -174,4 +174,26 @@ public sealed class OrtEngineTests
         var expected = OnnxModels.ConvNetExpected(5);
         Parallel.For(0, 16, _ => OnnxModels.AssertClose(expected, engine.Run([x])[0]));
     }
+
+    [Fact]
+    public void Run_EmptyBatch_ReturnsEmptyOutputs()
+    {
+        using var engine = OrtEngine.Load(OnnxModels.TwoInputs, null);
+        var empty = new HostTensor([0, 4], []);
+
+        var outputs = engine.Run([empty, empty]);
+
+        Assert.All(outputs, o => Assert.Equal([0L, 4], o.Shape));
+        Assert.All(outputs, o => Assert.Empty(o.Data));
+    }
+
+    [Fact]
+    public void Run_MismatchedBatchesOfDynamicInputs_IsReportedByOnnxRuntime()
+    {
+        // Both inputs are [N, 4] with the same symbolic N; only ONNX Runtime knows they must agree.
+        using var engine = OrtEngine.Load(OnnxModels.TwoInputs, null);
+        var e = Assert.Throws<OnnxRuntimeException>(() =>
+            engine.Run([new HostTensor([2, 4], new float[8]), new HostTensor([3, 4], new float[12])]));
+        Assert.Contains("two_inputs.onnx", e.Message);
+    }
 }
