@@ -112,6 +112,20 @@ internal static class OpExporters
             case OpKind.AveragePool:
             {
                 var a = node.AttributesAs<PoolAttributes>();
+                if (a is { CeilMode: true, CountIncludePad: true, Padding: > 0 } && CeilOverhangCorrection(a, node, cx) is { } correction)
+                {
+                    // A ceil-mode window overhangs the padded input. PyTorch divides it by its size clipped to the padded
+                    // input; ONNX Runtime by the whole window (and its Pad fusion turns an explicit Pad back into that).
+                    // So: average over the input elements only, then rescale each output position by
+                    // (input elements / PyTorch's divisor), a constant map of the static spatial size.
+                    var pooled = cx.AddNode("AveragePool", $"{node.Name}.pool", [x], [$"{node.Name}.pooled"],
+                        [.. PoolAttributes(a), Int("count_include_pad", 0)]).Output[0];
+                    var (h, w) = (correction.GetLength(0), correction.GetLength(1));
+                    var ratio = cx.Float($"{node.Name}.divisor_ratio", correction.Cast<float>().ToArray(), [1, 1, h, w]);
+                    cx.AddNode("Mul", node.Name, [pooled, ratio], node.Outputs);
+                    break;
+                }
+
                 cx.AddNode("AveragePool", node.Name, [x], node.Outputs,
                     [.. PoolAttributes(a), Int("count_include_pad", a.CountIncludePad ? 1 : 0)]);
                 break;
@@ -165,6 +179,45 @@ internal static class OpExporters
         Ints("dilations", a.Dilation.H, a.Dilation.W),
         Int("group", a.Groups),
     ];
+
+    /// <summary>
+    /// Per output position of a ceil-mode average pool counting padding: (window elements inside the input) /
+    /// (PyTorch's divisor, the window clipped to the padded input); null when no window overhangs (every ratio
+    /// would make count_include_pad=1 exact).
+    /// </summary>
+    private static float[,]? CeilOverhangCorrection(PoolAttributes a, Node node, ExportContext cx)
+    {
+        var input = cx.Graph.ShapeOf(node.Inputs[0]);
+        var output = cx.Graph.ShapeOf(node.Output);
+        var (rows, rowsIn) = Divisors(input[2], output[2], a);
+        var (cols, colsIn) = Divisors(input[3], output[3], a);
+        var overhang = false;
+        var ratio = new float[output[2], output[3]];
+        for (var i = 0; i < output[2]; i++)
+        {
+            for (var j = 0; j < output[3]; j++)
+            {
+                overhang |= rows[i] * cols[j] != (long)a.Kernel * a.Kernel;
+                ratio[i, j] = (float)((double)rowsIn[i] * colsIn[j] / (rows[i] * cols[j]));
+            }
+        }
+
+        return overhang ? ratio : null;
+
+        // Along one axis: PyTorch's window length clipped to the padded input, and the part inside the input.
+        static (long[] Padded, long[] Inside) Divisors(long size, long outputs, PoolAttributes a)
+        {
+            var (padded, inside) = (new long[outputs], new long[outputs]);
+            for (var o = 0; o < outputs; o++)
+            {
+                var start = o * a.Stride - a.Padding;
+                padded[o] = Math.Min(start + a.Kernel, size + a.Padding) - start;
+                inside[o] = Math.Min(start + a.Kernel, size) - Math.Max(start, 0);
+            }
+
+            return (padded, inside);
+        }
+    }
 
     private static AttributeProto[] PoolAttributes(PoolAttributes a) =>
     [
