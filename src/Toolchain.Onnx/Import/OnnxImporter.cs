@@ -108,9 +108,9 @@ public static class OnnxImporter
                 }
             }
 
-            foreach (var node in graph.Node)
+            for (var i = 0; i < graph.Node.Count; i++)
             {
-                if (!context.IsConsumed(node)) ConvertNode(context, node, source);
+                if (!context.IsConsumed(graph.Node[i])) ConvertNode(context, graph.Node[i], i, source);
             }
 
             var output = graph.Output[0].Name;
@@ -139,9 +139,9 @@ public static class OnnxImporter
         }
     }
 
-    private static void ConvertNode(ImportContext context, NodeProto node, string source)
+    private static void ConvertNode(ImportContext context, NodeProto node, int index, string source)
     {
-        var label = $"{source}: node '{node.Name}' ({node.OpType})";
+        var label = node.Name.Length > 0 ? $"{source}: node '{node.Name}' ({node.OpType})" : $"{source}: node #{index} ({node.OpType}, unnamed)";
         if (node.Domain is not ("" or "ai.onnx"))
         {
             throw new OnnxImportException($"{label}: domain '{node.Domain}' is not supported; only the default ONNX domain is", node.Name, node.OpType);

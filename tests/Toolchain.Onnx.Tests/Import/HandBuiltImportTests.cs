@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Toolchain.Graph;
 using Toolchain.Torch;
 
@@ -142,12 +143,16 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         AssertForwardMatches(graph, "dynamic_hw");
     }
 
-    [Fact]
-    public void Import_FromBytes_NamesTheGraphAfterTheSource()
+    [Theory]
+    [InlineData("handbuilt", "handbuilt")]
+    [InlineData("torch_jit", "my_transpose")]
+    [InlineData("", "my_transpose")]
+    public void Import_FromBytes_KeepsAGraphNameButNotAnExportersDefault(string graphName, string expected)
     {
-        using var graph = OnnxImporter.Import(File.ReadAllBytes(models.Model("transpose")), "models/my_transpose.onnx");
-        // onnx.helper's graph name "handbuilt" is kept; only generic exporter names give way to the file's.
-        Assert.Equal("handbuilt", graph.Name);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(models.Model("transpose")));
+        proto.Graph.Name = graphName;
+        using var graph = OnnxImporter.Import(proto.ToByteArray(), "models/my_transpose.onnx");
+        Assert.Equal(expected, graph.Name);
         Assert.Equal("x", graph.InputName);
     }
 

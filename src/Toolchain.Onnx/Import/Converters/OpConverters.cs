@@ -36,10 +36,10 @@ internal static class OpConverters
         ["Sigmoid"] = SimpleOpConverter.Convert,
         ["Slice"] = SliceConverter.Convert,
         ["Split"] = SplitConverter.Convert,
-        ["Squeeze"] = UnsqueezeConverter.Convert,
+        ["Squeeze"] = SqueezeUnsqueezeConverter.Convert,
         ["Sub"] = ElementwiseConverter.Convert,
         ["Transpose"] = TransposeConverter.Convert,
-        ["Unsqueeze"] = UnsqueezeConverter.Convert,
+        ["Unsqueeze"] = SqueezeUnsqueezeConverter.Convert,
     };
 
     /// <summary>The supported op types, sorted, for error messages.</summary>

@@ -4,7 +4,7 @@ using Toolchain.Graph;
 namespace Toolchain.Onnx.Import.Converters;
 
 /// <summary>Unsqueeze and Squeeze of constants; axes come as an attribute (opset ≤ 12) or an input (opset ≥ 13).</summary>
-internal static class UnsqueezeConverter
+internal static class SqueezeUnsqueezeConverter
 {
     public static void Convert(ImportContext context, NodeProto node)
     {
