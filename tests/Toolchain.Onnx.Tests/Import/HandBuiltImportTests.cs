@@ -1,0 +1,178 @@
+using Google.Protobuf;
+using Toolchain.Graph;
+using Toolchain.Torch;
+
+namespace Toolchain.Onnx.Tests.Import;
+
+/// <summary>
+/// Small models built with onnx.helper, one pattern each, compared with PyTorch on the same weights; plus the
+/// structure the importer gives them (what is folded, how ops map, names).
+/// </summary>
+[Collection(HandBuiltCollection.Name)]
+public sealed class HandBuiltImportTests(HandBuiltModels models)
+{
+    [Theory]
+    [InlineData("typed_fields")]
+    [InlineData("reshape_dynamic_11")]
+    [InlineData("reshape_dynamic_13")]
+    [InlineData("split_11")]
+    [InlineData("split_13")]
+    [InlineData("slice")]
+    [InlineData("transpose")]
+    [InlineData("concat")]
+    [InlineData("hardswish")]
+    [InlineData("clip")]
+    [InlineData("matmul_add")]
+    [InlineData("shared_bias")]
+    [InlineData("pools")]
+    [InlineData("conv_same")]
+    [InlineData("misc")]
+    public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        AssertForwardMatches(graph, name);
+    }
+
+    [Theory]
+    [InlineData("reshape_dynamic_11")]
+    [InlineData("reshape_dynamic_13")]
+    public void Import_ShapeGatherUnsqueezeConcatReshape_FoldsToCopyOfDynamicBatch(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+
+        // The shape sub-graph is gone; the reshape copies the batch, so the batch-3 input of the oracle runs
+        // through a graph imported for batch 1.
+        Assert.Equal([OpKind.Conv, OpKind.Relu, OpKind.Reshape, OpKind.Gemm], graph.Nodes.Select(n => n.Op));
+        Assert.Equal([0L, -1L], graph.Nodes[2].AttributesAs<ReshapeAttributes>().Shape);
+        Assert.Equal([1L, 4, 5, 5], graph.InputShape);
+        Assert.Equal(["conv", "relu", "reshape", "fc"], graph.Nodes.Select(n => n.Name));
+        Assert.NotNull(graph.FindParameter("fc.weight"));
+        Assert.NotNull(graph.FindParameter("conv.bias"));
+    }
+
+    [Theory]
+    [InlineData("split_11")]
+    [InlineData("split_13")]
+    public void Import_Split_TakesSizesFromAttributeInputOrEqualParts(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        var splits = graph.Nodes.Where(n => n.Op == OpKind.Split).Select(n => n.AttributesAs<SplitAttributes>()).ToList();
+        Assert.Equal(2, splits.Count);
+        Assert.Equal([2L, 4], splits[0].Sizes);
+        Assert.Equal([2L, 2, 2], splits[1].Sizes);
+        Assert.Equal(1, splits[1].Axis); // -3 of a rank-4 tensor
+    }
+
+    [Fact]
+    public void Import_SliceOverSeveralAxes_BecomesAChainOfSingleAxisSlicesSkippingWholeAxes()
+    {
+        using var graph = OnnxImporter.Import(models.Model("slice"));
+        var slices = graph.Nodes.Where(n => n.Op == OpKind.Slice).Select(n => n.AttributesAs<SliceAttributes>()).ToList();
+        Assert.Equal(
+            [new SliceAttributes(1, 1, 5, 2), new SliceAttributes(3, -6, long.MaxValue), new SliceAttributes(2, 0, -1)],
+            slices);
+        Assert.Equal([2L, 2, 7, 6], graph.OutputShape);
+    }
+
+    [Fact]
+    public void Import_ClipZeroSix_BecomesRelu6AndOtherBoundsStayClip()
+    {
+        using var graph = OnnxImporter.Import(models.Model("clip"));
+        Assert.Equal(OpKind.Relu6, graph.GetNode("relu6").Op);
+        Assert.Equal(new ClipAttributes(-0.5, 0.5), graph.GetNode("clip").Attributes);
+        Assert.Equal(new ClipAttributes(-1, null), graph.GetNode("clip_min").Attributes);
+    }
+
+    [Fact]
+    public void Import_HardSigmoidWithPyTorchAlpha_MapsToHardSigmoid()
+    {
+        using var graph = OnnxImporter.Import(models.Model("hardswish"));
+        Assert.Equal([OpKind.HardSwish, OpKind.HardSigmoid, OpKind.Mul, OpKind.Add], graph.Nodes.Select(n => n.Op));
+    }
+
+    [Fact]
+    public void Import_MatMulPlusConstantAdd_BecomesGemmWithBias()
+    {
+        using var graph = OnnxImporter.Import(models.Model("matmul_add"));
+        Assert.Equal([OpKind.Gemm, OpKind.Relu, OpKind.Gemm], graph.Nodes.Select(n => n.Op));
+        var first = graph.Nodes[0];
+        Assert.Equal([5L, 8], graph.GetTensor(first.TensorName(TensorRole.Weight)!).Shape);
+        Assert.NotNull(first.TensorName(TensorRole.Bias));
+        // transB=0: the [5, 3] initializer is stored transposed, as nn.Linear's [out, in].
+        Assert.Equal([3L, 5], graph.GetTensor(graph.Nodes[2].TensorName(TensorRole.Weight)!).Shape);
+        Assert.Equal(5 * 8 + 5 + 3 * 5 + 3, graph.ParameterCount);
+    }
+
+    [Fact]
+    public void Import_BiasSharedThroughIdentity_GivesEachConvItsOwnParameter()
+    {
+        using var graph = OnnxImporter.Import(models.Model("shared_bias"));
+        Assert.Equal(["a.weight", "a.bias", "b.weight", "b.bias"], graph.Parameters.Select(p => p.Name));
+        using (Libtorch.NoGrad())
+        {
+            graph.GetTensor("a.bias").Fill_(5);
+        }
+
+        Assert.NotEqual(5f, graph.GetTensor("b.bias").ToArray<float>()[0]);
+    }
+
+    [Fact]
+    public void Import_Pools_ResolvesHarmlessAsymmetricPaddingAndKeepsPoolOptions()
+    {
+        using var graph = OnnxImporter.Import(models.Model("pools"));
+        Assert.Equal(
+            [new PoolAttributes(2, 2, 0, false, false), new PoolAttributes(3, 1, 1, false, false), new PoolAttributes(3, 2, 1, true, false)],
+            graph.Nodes.Select(n => n.Attributes));
+    }
+
+    [Fact]
+    public void Import_DropoutIdentityAndConstants_LeaveOnlyComputingNodes()
+    {
+        using var graph = OnnxImporter.Import(models.Model("misc"));
+        Assert.Equal([OpKind.Dropout, OpKind.Sigmoid, OpKind.Mul], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(new DropoutAttributes(0.3), graph.Nodes[0].Attributes);
+        Assert.Equal(["dropout", "act.sigmoid", "act.mul"], graph.Nodes.Select(n => n.Name));
+    }
+
+    [Fact]
+    public void Import_DynamicHeightWidthWithInputShape_InfersForThatShapeAndMatches()
+    {
+        using var graph = OnnxImporter.Import(models.Model("dynamic_hw"), new OnnxImportOptions { InputShape = [1, 3, 8, 8] });
+        Assert.Equal([1L, 3, 8, 8], graph.InputShape);
+        Assert.Equal([1L, 4], graph.OutputShape);
+        AssertForwardMatches(graph, "dynamic_hw");
+    }
+
+    [Theory]
+    [InlineData("handbuilt", "handbuilt")]
+    [InlineData("torch_jit", "my_transpose")]
+    [InlineData("", "my_transpose")]
+    public void Import_FromBytes_KeepsAGraphNameButNotAnExportersDefault(string graphName, string expected)
+    {
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(models.Model("transpose")));
+        proto.Graph.Name = graphName;
+        using var graph = OnnxImporter.Import(proto.ToByteArray(), "models/my_transpose.onnx");
+        Assert.Equal(expected, graph.Name);
+        Assert.Equal("x", graph.InputName);
+    }
+
+    [Fact]
+    public void Import_ThenDispose_ReturnsLiveTensorsToBaseline()
+    {
+        var baseline = ImportSupport.SettledLiveTensors();
+        using (var graph = OnnxImporter.Import(models.Model("concat")))
+        {
+            Assert.True(Libtorch.LiveTensors > baseline);
+        }
+
+        Assert.Equal(baseline, Libtorch.LiveTensors); // no garbage collection: finalizers would hide a leak
+    }
+
+    private void AssertForwardMatches(ModelGraph graph, string name)
+    {
+        using var scope = DisposeScope.Enter();
+        var expected = ImportSupport.Load(models.Expected(name));
+        using var noGrad = Libtorch.NoGrad();
+        ImportSupport.AssertOutputsMatch(expected["y"], graph.Forward(expected["x"]), name);
+    }
+}

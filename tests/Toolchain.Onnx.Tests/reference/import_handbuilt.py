@@ -1,0 +1,361 @@
+"""Small hand-built ONNX models (onnx.helper) for the importer's tests, with PyTorch's result on the same weights.
+
+usage: import_handbuilt.py OUTDIR
+
+For every case CASE writes OUTDIR/CASE.onnx; the cases the importer must read also get OUTDIR/CASE.safetensors
+with the input x and PyTorch's output y. The bad cases (BAD) are models the importer must reject.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import TensorProto, helper, numpy_helper
+
+import tsio
+
+INT64_MAX = np.iinfo(np.int64).max
+rng = np.random.default_rng(1234)
+
+
+def randn(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def t(a):
+    return torch.from_numpy(np.asarray(a))
+
+
+def init(name, array):
+    return numpy_helper.from_array(np.asarray(array), name)
+
+
+def const(name, array):
+    return helper.make_node("Constant", [], [name], name=f"/{name}/Constant", value=numpy_helper.from_array(np.asarray(array)))
+
+
+def model(nodes, inputs, output, initializers=(), opset=13):
+    # The output's rank is not checked by anyone; the checker only wants a shape.
+    graph = helper.make_graph(nodes, "handbuilt", inputs,
+                              [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch"])], list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="import_handbuilt.py")
+    m.ir_version = 8
+    return m
+
+
+def image_input(shape, name="x"):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def reshape_dynamic(opset):
+    """x.view(x.size(0), -1) as PyTorch exports it, between a conv and a linear layer, with a dynamic batch."""
+    w, b = randn(6, 4, 3, 3, scale=0.3), randn(6)
+    fw, fb = randn(3, 150, scale=0.1), randn(3)
+    unsqueeze = (helper.make_node("Unsqueeze", ["/Gather_output_0"], ["/Unsqueeze_output_0"], name="/Unsqueeze", axes=[0])
+                 if opset < 13 else
+                 helper.make_node("Unsqueeze", ["/Gather_output_0", "/axes/Constant_output"], ["/Unsqueeze_output_0"], name="/Unsqueeze"))
+    nodes = [
+        helper.make_node("Conv", ["x", "onnx::Conv_1", "onnx::Conv_2"], ["/conv/Conv_output_0"], name="/conv/Conv",
+                         kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[1, 1]),
+        helper.make_node("Relu", ["/conv/Conv_output_0"], ["/relu/Relu_output_0"], name="/relu/Relu"),
+        helper.make_node("Shape", ["/relu/Relu_output_0"], ["/Shape_output_0"], name="/Shape"),
+        const("/Constant_output_0", np.array(0, dtype=np.int64)),
+        helper.make_node("Gather", ["/Shape_output_0", "/Constant_output_0"], ["/Gather_output_0"], name="/Gather", axis=0),
+        const("/axes/Constant_output", np.array([0], dtype=np.int64)),
+        unsqueeze,
+        const("/Constant_1_output_0", np.array([-1], dtype=np.int64)),
+        helper.make_node("Concat", ["/Unsqueeze_output_0", "/Constant_1_output_0"], ["/Concat_output_0"], name="/Concat", axis=0),
+        helper.make_node("Reshape", ["/relu/Relu_output_0", "/Concat_output_0"], ["/Reshape_output_0"], name="/Reshape"),
+        helper.make_node("Gemm", ["/Reshape_output_0", "fc.weight", "fc.bias"], ["y"], name="/fc/Gemm", alpha=1.0, beta=1.0, transB=1),
+    ]
+    m = model(nodes, [image_input(["batch", 4, 5, 5])], "y",
+              [init("onnx::Conv_1", w), init("onnx::Conv_2", b), init("fc.weight", fw), init("fc.bias", fb)], opset)
+    x = randn(3, 4, 5, 5)
+    y = F.linear(F.relu(F.conv2d(t(x), t(w), t(b), padding=1)).reshape(3, -1), t(fw), t(fb))
+    return m, x, y
+
+
+def split(opset):
+    """Split with sizes as attribute (opset 11) or input (13), then an equal split without sizes."""
+    if opset < 13:
+        first = helper.make_node("Split", ["x"], ["a", "b"], name="split", axis=1, split=[2, 4])
+        extra = []
+    else:
+        first = helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="split", axis=1)
+        extra = [const("sizes", np.array([2, 4], dtype=np.int64))]
+    nodes = extra + [
+        first,
+        helper.make_node("Relu", ["b"], ["rb"], name="relu"),
+        helper.make_node("Concat", ["rb", "a"], ["c"], name="concat", axis=1),
+        helper.make_node("Split", ["c"], ["p0", "p1", "p2"], name="thirds", axis=-3),
+        helper.make_node("Concat", ["p2", "p0", "p1"], ["y"], name="concat2", axis=-3),
+    ]
+    m = model(nodes, [image_input([2, 6, 4, 4])], "y", opset=opset)
+    x = randn(2, 6, 4, 4)
+    a, b = t(x)[:, :2], t(x)[:, 2:]
+    c = torch.cat([F.relu(b), a], 1)
+    y = torch.cat([c[:, 4:], c[:, :2], c[:, 2:4]], 1)
+    return m, x, y
+
+
+def slice_case():
+    """Two axes in one Slice (negative start, step 2, INT64_MAX end), then one without axes/steps inputs."""
+    nodes = [
+        const("starts", np.array([1, -6], dtype=np.int64)),
+        const("ends", np.array([5, INT64_MAX], dtype=np.int64)),
+        const("axes", np.array([1, 3], dtype=np.int64)),
+        const("steps", np.array([2, 1], dtype=np.int64)),
+        helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["s"], name="slice"),
+        const("starts2", np.array([0, 0, 0, 0], dtype=np.int64)),
+        const("ends2", np.array([INT64_MAX, INT64_MAX, -1, INT64_MAX], dtype=np.int64)),
+        helper.make_node("Slice", ["s", "starts2", "ends2"], ["y"], name="slice2"),
+    ]
+    m = model(nodes, [image_input([2, 6, 8, 8])], "y")
+    x = randn(2, 6, 8, 8)
+    y = t(x)[:, 1:5:2, :, -6:][:, :, :-1, :]
+    return m, x, y
+
+
+def transpose():
+    nodes = [helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[0, 3, 1, 2])]
+    m = model(nodes, [image_input([2, 3, 4, 5])], "y")
+    x = randn(2, 3, 4, 5)
+    return m, x, t(x).permute(0, 3, 1, 2).contiguous()
+
+
+def concat():
+    wa, wb, bb = randn(4, 3, 1, 1), randn(2, 3, 3, 3, scale=0.3), randn(2)
+    nodes = [
+        helper.make_node("Conv", ["x", "a.weight"], ["ya"], name="/a/Conv", kernel_shape=[1, 1]),
+        helper.make_node("Conv", ["x", "b.weight", "b.bias"], ["yb"], name="/b/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Concat", ["ya", "yb"], ["c"], name="/Concat", axis=1),
+        helper.make_node("Concat", ["c", "x"], ["y"], name="/Concat_1", axis=-3),
+    ]
+    m = model(nodes, [image_input([2, 3, 6, 6])], "y", [init("a.weight", wa), init("b.weight", wb), init("b.bias", bb)])
+    x = randn(2, 3, 6, 6)
+    y = torch.cat([F.conv2d(t(x), t(wa)), F.conv2d(t(x), t(wb), t(bb), padding=1), t(x)], 1)
+    return m, x, y
+
+
+def hardswish():
+    """HardSwish (opset 14) and its opset-13 spelling x · HardSigmoid(x) with PyTorch's alpha = 1/6."""
+    nodes = [
+        helper.make_node("HardSwish", ["x"], ["hs"], name="hardswish"),
+        helper.make_node("HardSigmoid", ["x"], ["hsig"], name="hardsigmoid", alpha=1.0 / 6, beta=0.5),
+        helper.make_node("Mul", ["x", "hsig"], ["hs2"], name="mul"),
+        helper.make_node("Add", ["hs", "hs2"], ["y"], name="add"),
+    ]
+    m = model(nodes, [image_input([2, 3, 4, 4])], "y", opset=14)
+    x = randn(2, 3, 4, 4, scale=4)
+    y = F.hardswish(t(x)) + t(x) * F.hardsigmoid(t(x))
+    return m, x, y
+
+
+def clip():
+    """Clip(0, 6) (ReLU6), Clip(-0.5, 0.5) and Clip with only a lower bound, bounds as constant inputs."""
+    nodes = [
+        const("zero", np.array(0, dtype=np.float32)), const("six", np.array(6, dtype=np.float32)),
+        const("lo", np.array(-0.5, dtype=np.float32)), const("hi", np.array(0.5, dtype=np.float32)),
+        const("minus_one", np.array(-1, dtype=np.float32)),
+        helper.make_node("Clip", ["x", "zero", "six"], ["c1"], name="relu6"),
+        helper.make_node("Clip", ["x", "lo", "hi"], ["c2"], name="clip"),
+        helper.make_node("Clip", ["x", "minus_one", ""], ["c3"], name="clip_min"),
+        helper.make_node("Add", ["c1", "c2"], ["s"], name="add"),
+        helper.make_node("Add", ["s", "c3"], ["y"], name="add2"),
+    ]
+    m = model(nodes, [image_input([2, 3, 4, 4])], "y")
+    x = randn(2, 3, 4, 4, scale=5)
+    y = F.relu6(t(x)) + t(x).clamp(-0.5, 0.5) + t(x).clamp(min=-1)
+    return m, x, y
+
+
+def matmul_add():
+    """MatMul + Add (a linear layer written out) and Gemm with transB=0, alpha 0.5 and beta 2, dynamic batch."""
+    w1, b1 = randn(8, 5), randn(5)
+    w2, b2 = randn(5, 3), randn(3)
+    nodes = [
+        helper.make_node("MatMul", ["x", "w1"], ["m"], name="/fc1/MatMul"),
+        helper.make_node("Add", ["b1", "m"], ["h"], name="/fc1/Add"),
+        helper.make_node("Relu", ["h"], ["r"], name="/relu/Relu"),
+        helper.make_node("Gemm", ["r", "w2", "b2"], ["y"], name="/fc2/Gemm", alpha=0.5, beta=2.0),
+    ]
+    m = model(nodes, [image_input(["batch", 8])], "y", [init("w1", w1), init("b1", b1), init("w2", w2), init("b2", b2)])
+    x = randn(4, 8)
+    y = 0.5 * (F.relu(t(x) @ t(w1) + t(b1)) @ t(w2)) + 2 * t(b2)
+    return m, x, y
+
+
+def shared_bias():
+    """Two convs reading one bias initializer through Identity nodes, as exporters deduplicate equal tensors."""
+    wa, wb, bias = randn(3, 3, 3, 3, scale=0.3), randn(3, 3, 1, 1), randn(3)
+    nodes = [
+        helper.make_node("Identity", ["onnx::Conv_9"], ["onnx::Conv_10"], name="Identity_0"),
+        helper.make_node("Identity", ["onnx::Conv_9"], ["onnx::Conv_11"], name="Identity_1"),
+        helper.make_node("Conv", ["x", "a.weight", "onnx::Conv_10"], ["ya"], name="/a/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["ya", "b.weight", "onnx::Conv_11"], ["y"], name="/b/Conv"),
+    ]
+    m = model(nodes, [image_input([2, 3, 5, 5])], "y", [init("onnx::Conv_9", bias), init("a.weight", wa), init("b.weight", wb)])
+    x = randn(2, 3, 5, 5)
+    y = F.conv2d(F.conv2d(t(x), t(wa), t(bias), padding=1), t(wb), t(bias))
+    return m, x, y
+
+
+def pools():
+    """MaxPool with asymmetric pads that cannot matter, MaxPool k3 s1 p1, AveragePool with ceil_mode and without pads counted."""
+    nodes = [
+        helper.make_node("MaxPool", ["x"], ["p1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 1, 1]),
+        helper.make_node("MaxPool", ["p1"], ["p2"], name="pool2", kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1]),
+        helper.make_node("AveragePool", ["p2"], ["y"], name="pool3", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         ceil_mode=1, count_include_pad=0),
+    ]
+    m = model(nodes, [image_input([2, 3, 8, 8])], "y")
+    x = randn(2, 3, 8, 8)
+    p = F.max_pool2d(F.max_pool2d(t(x), 2, 2), 3, 1, 1)
+    y = F.avg_pool2d(p, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    return m, x, y
+
+
+def conv_same():
+    """auto_pad SAME_UPPER where it is symmetric, a grouped conv with dilation, and VALID."""
+    w1, w2, w3 = randn(4, 3, 3, 3, scale=0.3), randn(4, 2, 3, 3, scale=0.3), randn(2, 4, 2, 2, scale=0.3)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], name="same", auto_pad="SAME_UPPER"),
+        helper.make_node("Conv", ["c1", "w2"], ["c2"], name="grouped", group=2, dilations=[2, 2], pads=[2, 2, 2, 2]),
+        helper.make_node("Conv", ["c2", "w3"], ["y"], name="valid", auto_pad="VALID", strides=[2, 2]),
+    ]
+    m = model(nodes, [image_input([2, 3, 8, 8])], "y", [init("w1", w1), init("w2", w2), init("w3", w3)])
+    x = randn(2, 3, 8, 8)
+    c = F.conv2d(F.conv2d(t(x), t(w1), padding=1), t(w2), padding=2, dilation=2, groups=2)
+    y = F.conv2d(c, t(w3), stride=2)
+    return m, x, y
+
+
+def misc():
+    """Dropout (ratio as input), Identity on an activation, Sigmoid and Mul of two activations (SiLU)."""
+    nodes = [
+        const("ratio", np.array(0.3, dtype=np.float32)),
+        helper.make_node("Dropout", ["x", "ratio"], ["d"], name="/dropout/Dropout"),
+        helper.make_node("Identity", ["d"], ["i"], name="/Identity"),
+        helper.make_node("Sigmoid", ["i"], ["s"], name="/act/Sigmoid"),
+        helper.make_node("Mul", ["i", "s"], ["y"], name="/act/Mul"),
+    ]
+    m = model(nodes, [image_input([2, 3, 4, 4])], "y")
+    x = randn(2, 3, 4, 4)
+    return m, x, F.silu(t(x))
+
+
+def dynamic_hw():
+    """Dynamic height and width: needs OnnxImportOptions.InputShape."""
+    w = randn(4, 3, 3, 3, scale=0.3)
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="/relu/Relu"),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"], name="/pool/GlobalAveragePool"),
+        helper.make_node("Flatten", ["g"], ["y"], name="/Flatten", axis=1),
+    ]
+    m = model(nodes, [image_input(["N", 3, "H", "W"])], "y", [init("conv.weight", w)])
+    x = randn(2, 3, 8, 8)
+    y = F.relu(F.conv2d(t(x), t(w), padding=1)).mean((2, 3))
+    return m, x, y
+
+
+def typed_fields():
+    """Tensors in the typed fields instead of raw_data: float_data, double_data (cast), int64_data, int32_data."""
+    w, b = randn(4, 3, 3, 3, scale=0.3), randn(4)
+    nodes = [
+        helper.make_node("Constant", [], ["b64"], name="bias", value=helper.make_tensor("b64", TensorProto.DOUBLE, [4], b.astype(np.float64))),
+        helper.make_node("Cast", ["b64"], ["b32"], name="cast", to=TensorProto.FLOAT),
+        helper.make_node("Conv", ["x", "w", "b32"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Slice", ["c", "starts", "ends", "axes"], ["s"], name="slice"),
+        helper.make_node("Reshape", ["s", "shape"], ["y"], name="reshape"),
+    ]
+    initializers = [
+        helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.flatten().tolist()),
+        helper.make_tensor("starts", TensorProto.INT32, [1], [1]),
+        helper.make_tensor("ends", TensorProto.INT32, [1], [3]),
+        helper.make_tensor("axes", TensorProto.INT32, [1], [1]),
+        helper.make_tensor("shape", TensorProto.INT64, [2], [0, -1]),
+    ]
+    assert all(not i.raw_data for i in initializers)
+    m = model(nodes, [image_input(["batch", 3, 5, 5])], "y", initializers)
+    x = randn(2, 3, 5, 5)
+    y = F.conv2d(t(x), t(w), t(b), padding=1)[:, 1:3].reshape(2, -1)
+    return m, x, y
+
+
+GOOD = {
+    "typed_fields": typed_fields,
+    "reshape_dynamic_11": lambda: reshape_dynamic(11),
+    "reshape_dynamic_13": lambda: reshape_dynamic(13),
+    "split_11": lambda: split(11),
+    "split_13": lambda: split(13),
+    "slice": slice_case,
+    "transpose": transpose,
+    "concat": concat,
+    "hardswish": hardswish,
+    "clip": clip,
+    "matmul_add": matmul_add,
+    "shared_bias": shared_bias,
+    "pools": pools,
+    "conv_same": conv_same,
+    "misc": misc,
+    "dynamic_hw": dynamic_hw,
+}
+
+
+def conv_then(node, initializers=(), opset=13, inputs=None):
+    """A conv (so the importer has created parameters before it fails) followed by node, which reads 'c'."""
+    w = randn(4, 3, 3, 3)
+    nodes = [helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]), node]
+    return model(nodes, inputs or [image_input(["batch", 3, 8, 8])], "y", [init("conv.weight", w), *initializers], opset)
+
+
+def two_outputs():
+    m = conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"))
+    m.graph.output.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, ["batch"]))
+    return m
+
+
+def external_data():
+    m = conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"))
+    weight = m.graph.initializer[0]
+    weight.ClearField("raw_data")
+    weight.ClearField("float_data")
+    weight.data_location = TensorProto.EXTERNAL
+    weight.external_data.add(key="location", value="weights.bin")
+    return m
+
+
+BAD = {
+    "unknown_op": lambda: conv_then(helper.make_node("Erf", ["c"], ["y"], name="my_erf")),
+    "opset18": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"), opset=18),
+    "custom_domain": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="custom_relu", domain="com.example")),
+    "two_inputs": lambda: conv_then(helper.make_node("Add", ["c", "z"], ["y"], name="/Add"),
+                                    inputs=[image_input(["batch", 3, 8, 8]), image_input(["batch", 4, 8, 8], "z")]),
+    "asymmetric_pads": lambda: conv_then(helper.make_node("Conv", ["c", "w2"], ["y"], name="/conv2/Conv", pads=[0, 0, 1, 1]),
+                                         [init("w2", randn(4, 4, 3, 3))]),
+    "channel_mismatch": lambda: conv_then(helper.make_node("Conv", ["c", "w2"], ["y"], name="/conv2/Conv", pads=[1, 1, 1, 1]),
+                                          [init("w2", randn(4, 5, 3, 3))]),
+    "mul_constant": lambda: conv_then(helper.make_node("Mul", ["c", "scale"], ["y"], name="/scale/Mul"),
+                                      [init("scale", np.array(2.0, dtype=np.float32))]),
+    "unsupported_attribute": lambda: conv_then(helper.make_node("Flatten", ["c"], ["y"], name="/Flatten", axis=1, keepdims=1)),
+    "hardsigmoid_default": lambda: conv_then(helper.make_node("HardSigmoid", ["c"], ["y"], name="/act/HardSigmoid")),
+    "two_outputs": two_outputs,
+    "external_data": external_data,
+}
+
+
+def main(outdir):
+    for name, build in GOOD.items():
+        m, x, y = build()
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(outdir, name + ".onnx"))
+        tsio.save_torch(os.path.join(outdir, name + ".safetensors"), {"x": t(x), "y": y})
+    for name, build in BAD.items():
+        onnx.save(build(), os.path.join(outdir, name + ".onnx"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
