@@ -20,7 +20,16 @@ public static class PyTorchSide
 {
     public static Timing Run(string script, params object[] arguments)
     {
+        using var json = JsonDocument.Parse(Execute(script, arguments).Trim().Split('\n').Last());
+        var seconds = json.RootElement.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        return new Timing("PyTorch", seconds);
+    }
+
+    /// <summary>Runs a script from python/ and returns its standard output; throws with its stderr when it fails.</summary>
+    public static string Execute(string script, params object[] arguments)
+    {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "python");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "python", script));
         foreach (var a in arguments) start.ArgumentList.Add(Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!);
         using var process = Process.Start(start)!;
@@ -28,9 +37,7 @@ public static class PyTorchSide
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{script} failed ({process.ExitCode}): {stderr.Result}");
-        using var json = JsonDocument.Parse(stdout.Trim().Split('\n').Last());
-        var seconds = json.RootElement.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        return new Timing("PyTorch", seconds);
+        return stdout;
     }
 }
 

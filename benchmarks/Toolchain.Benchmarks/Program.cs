@@ -7,6 +7,9 @@ var comparisons = new Dictionary<string, Func<double>>
     ["conv"] = ConvBenchmark.Run,
     ["train20"] = () => TrainBenchmark.Run(20, iterations: 10),
     ["train56"] = () => TrainBenchmark.Run(56, iterations: 5),
+    ["ort20"] = () => OnnxLatencyBenchmark.Run("resnet20", iterations: 300),
+    ["ort56"] = () => OnnxLatencyBenchmark.Run("resnet56", iterations: 200),
+    ["ortmbv2"] = () => OnnxLatencyBenchmark.Run("mobilenet_v2", iterations: 100),
 };
 
 var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;

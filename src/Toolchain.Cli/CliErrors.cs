@@ -1,4 +1,6 @@
 using Toolchain.Cli.Ui;
+using Toolchain.Onnx;
+using Toolchain.Runtime;
 using Toolchain.Torch;
 
 namespace Toolchain.Cli;
@@ -33,5 +35,6 @@ public static class CliErrors
     }
 
     private static bool IsBadInput(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-        or ArgumentException or TorchException or TorchNativeLibraryException or UnauthorizedAccessException or IOException;
+        or ArgumentException or TorchException or TorchNativeLibraryException or UnauthorizedAccessException or IOException
+        or OnnxImportException or OnnxExportException or OnnxRuntimeException or NotSupportedException;
 }

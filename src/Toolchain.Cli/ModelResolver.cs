@@ -1,13 +1,20 @@
 using Toolchain.Graph;
+using Toolchain.Onnx;
 
 namespace Toolchain.Cli;
 
-/// <summary>MODEL on the command line: a zoo name or the path of a graph file / checkpoint.</summary>
+/// <summary>MODEL on the command line: a zoo name, an ONNX file, or the path of a graph file / checkpoint.</summary>
 public static class ModelResolver
 {
-    /// <summary>Builds a zoo model or loads a graph file; unknown names list the zoo.</summary>
+    /// <summary>Builds a zoo model, imports an .onnx file or loads a graph file; unknown names list the zoo.</summary>
     public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0)
     {
+        if (EngineFactory.IsOnnxFile(model))
+        {
+            if (!File.Exists(model)) throw new FileNotFoundException($"model file '{model}' does not exist", model);
+            return OnnxImporter.Import(model);
+        }
+
         if (File.Exists(model))
         {
             // Only the graph is wanted; free what else the file holds (e.g. a checkpoint's optimizer buffers).

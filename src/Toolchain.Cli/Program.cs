@@ -13,6 +13,9 @@ builder.Services.AddSingleton<UiFactory>();
 builder.Services.AddSingleton<ICliCommand, TrainCommand>();
 builder.Services.AddSingleton<ICliCommand, EvalCommand>();
 builder.Services.AddSingleton<ICliCommand, InspectCommand>();
+builder.Services.AddSingleton<ICliCommand, ExportCommand>();
+builder.Services.AddSingleton<ICliCommand, InferCommand>();
+builder.Services.AddSingleton<ICliCommand, BenchCommand>();
 using var host = builder.Build();
 
 var root = new RootCommand(

@@ -1,0 +1,80 @@
+using Toolchain.Graph;
+using Toolchain.Onnx;
+using Toolchain.Runtime;
+
+namespace Toolchain.Cli;
+
+/// <summary>
+/// --engine on the command line: which deployed engine runs MODEL. ONNX Runtime engines load an .onnx file as
+/// it is, or our export of any other model (zoo name, graph file, checkpoint) with BatchNorm folded, as deployed;
+/// the torch engine runs our own executor on the imported or loaded graph.
+/// </summary>
+public static class EngineFactory
+{
+    public static readonly IReadOnlyList<string> Names = ["ort-cpu", "ort-cuda", "ort-tensorrt", "torch"];
+
+    public const string Description = "Engine: ort-cpu (ONNX Runtime, CPU), ort-cuda, ort-tensorrt (where their libraries exist) or torch (libtorch executor)";
+
+    /// <summary>Checks the name before any work starts.</summary>
+    public static void Validate(string engine)
+    {
+        if (!Names.Contains(engine)) throw new ArgumentException($"unknown engine '{engine}' (known: {string.Join(", ", Names)})");
+    }
+
+    /// <summary>A function that creates the engine, so benchmarks can time session creation.</summary>
+    public static Func<IInferenceEngine> Creator(string engine, string model, int threads)
+    {
+        Validate(engine);
+        if (engine == "torch")
+        {
+            return () => new TorchEngine(ModelResolver.Open(model), ownsGraph: true);
+        }
+
+        var options = new OrtEngineOptions
+        {
+            IntraOpThreads = threads,
+            Provider = engine switch
+            {
+                "ort-cuda" => ExecutionProvider.Cuda,
+                "ort-tensorrt" => ExecutionProvider.TensorRt,
+                _ => ExecutionProvider.Cpu,
+            },
+        };
+        if (IsOnnxFile(model))
+        {
+            if (!File.Exists(model)) throw new FileNotFoundException($"model file '{model}' does not exist", model);
+            return () => OrtEngine.Load(model, options);
+        }
+
+        // Export once, outside the timed creation: a user deploying this model would ship this .onnx.
+        byte[] onnx;
+        using (var graph = ModelResolver.Open(model)) onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
+        return () => OrtEngine.Load(onnx, model, options);
+    }
+
+    public static bool IsOnnxFile(string model) => model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The engine's first input shape with dynamic dimensions resolved: the batch from <paramref name="batch"/>.</summary>
+    public static long[] InputShape(IInferenceEngine engine, int batch)
+    {
+        if (engine.Inputs.Count != 1)
+        {
+            throw new ArgumentException($"the model has {engine.Inputs.Count} inputs ({string.Join(", ", engine.Inputs.Select(i => i.Name))}); only single-input models are supported");
+        }
+
+        var spec = engine.Inputs[0];
+        var shape = (long[])spec.Shape.Clone();
+        if (shape.Length > 0 && shape[0] < 0) shape[0] = batch;
+        else if (shape.Length > 0 && shape[0] != batch)
+        {
+            throw new ArgumentException($"input '{spec.Name}' has a fixed batch of {shape[0]}; --batch {batch} cannot run (export with a dynamic batch)");
+        }
+
+        if (shape.Any(d => d < 0))
+        {
+            throw new ArgumentException($"input '{spec.Name}' has dynamic dimensions besides the batch [{string.Join(", ", spec.Shape)}]; export it with a fixed spatial size");
+        }
+
+        return shape;
+    }
+}

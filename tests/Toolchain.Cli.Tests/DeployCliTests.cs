@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Toolchain.Runtime;
+using Toolchain.TestSupport;
+
+namespace Toolchain.Cli.Tests;
+
+/// <summary>export / infer / bench / inspect on ONNX files, through the real command.</summary>
+public sealed class DeployCliTests
+{
+    [Fact]
+    public void Export_WritesOnnxThatOnnxRuntimeRunsWithOurOutputs_AndInspectReadsItBack()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "export", "resnet20", "--out", "resnet20.onnx", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        var root = json.RootElement;
+        Assert.InRange(root.GetProperty("parityMaxAbsDiff").GetDouble(), 0, 1e-4 * Math.Max(1, root.GetProperty("logitScale").GetDouble()));
+        Assert.Equal(17, root.GetProperty("opset").GetInt32());
+        Assert.True(new FileInfo(dir.File("resnet20.onnx")).Length > 1_000_000);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+
+        // The exported file is a model like any other: inspect imports it with the same counts as the zoo's.
+        var inspect = CliRunner.Run(dir.Path, "inspect", "resnet20.onnx", "--json");
+        Assert.True(inspect.ExitCode == ExitCodes.Success, inspect.Stderr);
+        using var model = JsonDocument.Parse(inspect.Stdout.Trim());
+        Assert.Equal(272_474, model.RootElement.GetProperty("parameters").GetInt64());
+        Assert.InRange(model.RootElement.GetProperty("macs").GetInt64(), 40_000_000, 42_000_000);
+    }
+
+    [Fact]
+    public void Infer_OrtAndTorchEnginesAgreeOnTheSameNpyInput()
+    {
+        using var dir = new TempDirectory();
+        var random = new Random(1);
+        var x = new HostTensor([3, 3, 32, 32], Enumerable.Range(0, 3 * 3 * 32 * 32).Select(_ => (float)random.NextDouble()).ToArray());
+        Npy.Write(dir.File("x.npy"), x);
+
+        var ort = CliRunner.Run(dir.Path, "infer", "resnet20", "--input", "x.npy", "--output", "ort.npy", "--engine", "ort-cpu", "--json");
+        Assert.True(ort.ExitCode == ExitCodes.Success, ort.Stderr);
+        var torch = CliRunner.Run(dir.Path, "infer", "resnet20", "--input", "x.npy", "--output", "torch.npy", "--engine", "torch");
+        Assert.True(torch.ExitCode == ExitCodes.Success, torch.Stderr);
+        Assert.Contains("top classes", torch.Stdout);
+
+        var a = Npy.Read(dir.File("ort.npy"));
+        var b = Npy.Read(dir.File("torch.npy"));
+        Assert.Equal([3, 10], a.Shape);
+        Assert.Equal(a.Shape, b.Shape);
+        var scale = Math.Max(1, b.Data.Max(Math.Abs));
+        Assert.All(a.Data.Zip(b.Data), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 1e-4 * scale));
+    }
+
+    [Fact]
+    public void Infer_WrongInputShape_ExitsBadInputNamingTheShapes_AndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+        Npy.Write(dir.File("x.npy"), new HostTensor([1, 3, 31, 32], new float[3 * 31 * 32]));
+        var r = CliRunner.Run(dir.Path, "infer", "resnet20", "--input", "x.npy", "--output", "y.npy");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("31", r.Stderr);
+        Assert.False(File.Exists(dir.File("y.npy")));
+    }
+
+    [Fact]
+    public void Bench_Json_ReportsConsistentPercentiles()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "bench", "resnet20", "--engine", "ort-cpu", "--batch", "2", "--warmup", "2", "--iterations", "15", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        var report = json.RootElement.GetProperty("report");
+        Assert.Equal(15, report.GetProperty("iterations").GetInt32());
+        Assert.Equal(2, report.GetProperty("batch").GetInt32());
+        double P(string name) => report.GetProperty(name).GetDouble();
+        Assert.True(P("minMs") > 0);
+        Assert.True(P("minMs") <= P("p50Ms") && P("p50Ms") <= P("p90Ms") && P("p90Ms") <= P("p99Ms") && P("p99Ms") <= P("maxMs"));
+        Assert.True(P("sessionCreationMs") > 0 && P("firstRunMs") > 0 && P("throughputPerSecond") > 0);
+    }
+
+    [Fact]
+    public void Bench_UnavailableProvider_ExitsBadInputSayingWhy()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "bench", "resnet20", "--engine", "ort-cuda", "--iterations", "1");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("CUDA", r.Stderr);
+    }
+
+    [Fact]
+    public void CorruptOrMissingOnnx_ExitsBadInputNamingTheFile()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("bad.onnx"), [0x08, 0x07, 0x12, 0xff, 0xff, 0x01]);
+        foreach (var args in new[] { new[] { "inspect", "bad.onnx" }, ["bench", "bad.onnx", "--iterations", "1"], ["inspect", "missing.onnx"] })
+        {
+            var r = CliRunner.Run(dir.Path, args);
+            Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+            Assert.Contains(args[1], r.Stderr);
+        }
+    }
+}
