@@ -1,0 +1,29 @@
+using Toolchain.Graph;
+
+namespace Toolchain.Pruning;
+
+/// <summary>
+/// The one table of channel rules: every <see cref="OpKind"/> has exactly one entry. The switch lists each op by
+/// name with no default arm, so a new op is a compile error (CS8509, warnings are errors) until it gets a rule;
+/// an out-of-range value throws.
+/// </summary>
+internal static class ChannelRules
+{
+#pragma warning disable CS8524 // unnamed enum values throw SwitchExpressionException; named ones must all be listed
+    public static IChannelRule For(OpKind op) => op switch
+    {
+        OpKind.Conv => ConvRule.Instance,
+        OpKind.Gemm => GemmRule.Instance,
+        OpKind.BatchNorm => BatchNormRule.Instance,
+        OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
+            or OpKind.SiLU or OpKind.Dropout or OpKind.Identity => ElementwiseRule.Instance,
+        OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool => PoolRule.Instance,
+        OpKind.Add or OpKind.Mul => BroadcastRule.Instance,
+        OpKind.Concat => ConcatRule.Instance,
+        OpKind.Split => SplitRule.Instance,
+        OpKind.Slice => SliceRule.Instance,
+        OpKind.Flatten or OpKind.Reshape => ReshapeRule.Instance,
+        OpKind.Transpose => TransposeRule.Instance,
+    };
+#pragma warning restore CS8524
+}
