@@ -36,6 +36,26 @@ public sealed class TorchvisionImportTests(TorchvisionExports exports) : IClassF
     }
 
     [Theory]
+    [InlineData("resnet18")]
+    [InlineData("resnet50")]
+    [InlineData("mobilenet_v2")]
+    [InlineData("vgg16_bn")]
+    public void ImportThenExport_OnnxRuntimeRunsOurFileWithPyTorchsLogits(string model)
+    {
+        // The round trip a user makes: their PyTorch export in, our export out, deployed in ONNX Runtime.
+        var folder = exports.Folder(model);
+        using var scope = DisposeScope.Enter();
+        var expected = ImportSupport.Load(Path.Combine(folder, "expected.safetensors"));
+        byte[] onnx;
+        using (var graph = OnnxImporter.Import(Path.Combine(folder, $"{model}_17.onnx"))) onnx = OnnxExporter.Export(graph);
+
+        var x = expected["x"];
+        using var ort = Toolchain.Runtime.OrtEngine.Load(onnx, model);
+        var logits = ort.Run([new Toolchain.Runtime.HostTensor(x.Shape, x.ToArray<float>())])[0];
+        ImportSupport.AssertOutputsMatch(expected["logits"], Tensor.FromArray(logits.Data, logits.Shape), $"{model}: import → export → ONNX Runtime logits");
+    }
+
+    [Theory]
     [InlineData("resnet18", "conv1.weight conv1.bias layer1.0.conv1.weight layer4.1.conv2.bias fc.weight fc.bias")]
     [InlineData("resnet50", "conv1.weight layer1.0.downsample.0.weight layer4.2.conv3.bias fc.weight")]
     [InlineData("mobilenet_v2", "features.0.0.weight features.1.conv.0.0.weight features.18.0.bias classifier.1.weight")]
