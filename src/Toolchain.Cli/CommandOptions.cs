@@ -12,6 +12,10 @@ public static class CommandOptions
     /// <summary>--data that falls back to <paramref name="defaultValue"/>.</summary>
     public static Option<string> Data(string defaultValue) => new("--data") { Description = DataDescription, DefaultValueFactory = _ => defaultValue };
 
+    public static Option<bool> FoldBatchNorm() => new("--fold-bn") { Description = "Fold BatchNorm into the preceding convolution (inference export)" };
+
+    public static Option<bool> NoVerify() => new("--no-verify") { Description = "Skip the ONNX Runtime parity check of the written .onnx" };
+
     /// <summary>--data without a default (null when not given).</summary>
     public static Option<string?> OptionalData() => new("--data") { Description = DataDescription };
 }

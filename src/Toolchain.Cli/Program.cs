@@ -16,6 +16,7 @@ builder.Services.AddSingleton<ICliCommand, InspectCommand>();
 builder.Services.AddSingleton<ICliCommand, ExportCommand>();
 builder.Services.AddSingleton<ICliCommand, InferCommand>();
 builder.Services.AddSingleton<ICliCommand, BenchCommand>();
+builder.Services.AddSingleton<ICliCommand, PruneCommand>();
 using var host = builder.Build();
 
 var root = new RootCommand(

@@ -99,3 +99,77 @@ public sealed class DeployCliTests
         }
     }
 }
+
+/// <summary>inspect --groups and prune through the real command.</summary>
+public sealed class PruneCliTests
+{
+    [Fact]
+    public void InspectGroups_Json_ListsCoupledGroupsWithCostsAndReasons()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "inspect", "resnet20", "--groups", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        var groups = json.RootElement.GetProperty("groups").EnumerateArray().ToList();
+        // The stem and every residual stage's blocks share one group per stage; each block's inner conv is its own.
+        Assert.Equal(3, groups.Count(g => g.GetProperty("name").GetString()!.Contains("coupled")));
+        var input = groups.Single(g => g.GetProperty("name").GetString() == "input");
+        Assert.False(input.GetProperty("prunable").GetBoolean());
+        Assert.Contains("input", input.GetProperty("reason").GetString());
+        var inner = groups.Single(g => g.GetProperty("name").GetString() == "layer1.0.conv1");
+        // One channel of layer1.0.conv1: a 3×3×16 filter + BN (γ, β) and a 3×3 slice of every filter of conv2.
+        Assert.Equal(3 * 3 * 16 + 2 + 16 * 3 * 3, inner.GetProperty("parametersPerChannel").GetDouble());
+    }
+
+    [Fact]
+    public void Prune_ToOnnx_HalvesWidthsAndWritesAVerifiedSmallerModel()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "l1", "--ratio", "0.5", "--out", "small.onnx", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        var root = json.RootElement;
+        Assert.InRange(root.GetProperty("compactedVsMaskedMaxAbsDiff").GetDouble(), 0, 1e-4);
+        Assert.InRange(root.GetProperty("parityMaxAbsDiff").GetDouble(), 0, 1e-4);
+        var after = root.GetProperty("parametersAfter").GetInt64();
+        Assert.InRange(after, 50_000, 100_000); // halving every width keeps about a quarter of the weights
+        foreach (var g in root.GetProperty("groups").EnumerateArray().Where(g => g.GetProperty("prunable").GetBoolean()))
+        {
+            Assert.Equal(g.GetProperty("channels").GetInt32() / 2, g.GetProperty("kept").GetInt32());
+        }
+
+        // The file reloads at its new size.
+        var inspect = CliRunner.Run(dir.Path, "inspect", "small.onnx", "--json");
+        Assert.True(inspect.ExitCode == ExitCodes.Success, inspect.Stderr);
+        using var model = JsonDocument.Parse(inspect.Stdout.Trim());
+        Assert.Equal(after, model.RootElement.GetProperty("parameters").GetInt64());
+        Assert.Equal(root.GetProperty("macsAfter").GetInt64(), model.RootElement.GetProperty("macs").GetInt64());
+    }
+
+    [Fact]
+    public void Prune_ToGraphFile_ReloadsAtItsNewSizeAndRoundsWidths()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--ratio", "0.3", "--round-to", "8", "--out", "small.safetensors", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        Assert.All(json.RootElement.GetProperty("groups").EnumerateArray().Where(g => g.GetProperty("prunable").GetBoolean()),
+            g => Assert.Equal(0, g.GetProperty("kept").GetInt32() % 8));
+        var inspect = CliRunner.Run(dir.Path, "inspect", "small.safetensors", "--json");
+        using var model = JsonDocument.Parse(inspect.Stdout.Trim());
+        Assert.Equal(json.RootElement.GetProperty("parametersAfter").GetInt64(), model.RootElement.GetProperty("parameters").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("1.5", "small.onnx", "ratio")]
+    [InlineData("0", "small.onnx", "ratio")]
+    [InlineData("0.5", "small.txt", ".onnx or .safetensors")]
+    public void Prune_BadSettings_ExitBadInputAndWriteNothing(string ratio, string output, string mentioned)
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--ratio", ratio, "--out", output);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains(mentioned, r.Stderr);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+}

@@ -42,7 +42,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         // The input shape comes from the engine itself; a probe engine is created once outside the timed creation.
         long[] shape;
         using (var probe = create()) shape = EngineFactory.InputShape(probe, batch);
-        var input = new HostTensor(shape, ExportCommand.RandomInput(shape));
+        var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
         var options = seconds is { } s
             ? new BenchmarkOptions(warmup, null, TimeSpan.FromSeconds(s))
             : new BenchmarkOptions(warmup, iterations ?? 100);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Toolchain.Cli.Ui;
 using Toolchain.Graph;
+using Toolchain.Pruning;
 
 namespace Toolchain.Cli.Commands;
 
@@ -10,10 +11,48 @@ public sealed class InspectCommand(UiFactory uiFactory) : ICliCommand
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = $"Zoo name ({string.Join(", ", ModelZoo.Names)}) or a graph file" };
+        var groups = new Option<bool>("--groups") { Description = "Show the channel groups pruning works on: coupled channels and what one channel costs" };
         var json = CommandOptions.Json();
-        var command = new Command("inspect", "Print every layer with its output shape, parameters and multiply-accumulates") { model, json };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Inspect(ui, parse.GetValue(model)!)));
+        var command = new Command("inspect", "Print every layer with its output shape, parameters and multiply-accumulates") { model, groups, json };
+        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => parse.GetValue(groups)
+            ? InspectGroups(ui, parse.GetValue(model)!)
+            : Inspect(ui, parse.GetValue(model)!)));
         return command;
+    }
+
+    /// <summary>
+    /// Every set of channels that must be pruned together, with its members, and what removing one channel of it
+    /// saves (parameters, MACs) — or why it cannot be pruned.
+    /// </summary>
+    private static int InspectGroups(IConsoleUi ui, string name)
+    {
+        using var graph = ModelResolver.Open(name);
+        var groups = ChannelGroups.Discover(graph);
+        var widths = groups.FullWidths();
+        var (parameters, macs) = (new ParameterCost(groups), new MacCost(groups));
+        var rows = groups.Groups.Select(g =>
+        {
+            var marginal = g.Prunable && g.Channels > 1;
+            return new
+            {
+                g.Id,
+                g.Name,
+                g.Channels,
+                g.Prunable,
+                g.Reason,
+                Members = g.Members.Select(m => m.ToString()).ToList(),
+                ParametersPerChannel = marginal ? parameters.Marginal(widths, g.Id) : (double?)null,
+                MacsPerChannel = marginal ? macs.Marginal(widths, g.Id) : (double?)null,
+            };
+        }).ToList();
+
+        ui.Table($"{graph.Name}: channel groups", ["id", "group", "channels", "members", "params / channel", "MACs / channel", "prunable"],
+            rows.Select(r => (IReadOnlyList<string>)[r.Id.ToString(), r.Name, r.Channels.ToString(), r.Members.Count.ToString(),
+                r.ParametersPerChannel?.ToString("N0") ?? "–", r.MacsPerChannel?.ToString("N0") ?? "–", r.Prunable ? "yes" : "no (see below)"]));
+        foreach (var r in rows.Where(r => !r.Prunable)) ui.Info($"group {r.Id} ({r.Name}) is not prunable: {r.Reason}");
+        ui.Info($"{graph.Name}: {rows.Count} groups, {rows.Count(r => r.Prunable)} prunable");
+        ui.Json(new { type = "groups", model = graph.Name, groups = rows });
+        return ExitCodes.Success;
     }
 
     private static int Inspect(IConsoleUi ui, string name)
