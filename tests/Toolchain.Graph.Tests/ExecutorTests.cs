@@ -10,9 +10,9 @@ public sealed class ExecutorTests
     public void Forward_TopologyGraph_EqualsTheSameOpsWrittenByHand()
     {
         using var scope = DisposeScope.Enter();
-        using var graph = ShapeInferenceTests.Topology();
+        using var graph = GraphFixtures.MixedTopology();
         graph.Training = false;
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var x = Tensor.RandN([2, 3, 16, 16]);
         var actual = graph.Forward(x);
 
@@ -56,7 +56,7 @@ public sealed class ExecutorTests
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet20");
         graph.Training = false;
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var x = Tensor.RandN([2, 3, 32, 32]);
         using var result = graph.Forward(x, new HashSet<string> { "bn1" });
         var expectedBn = F.BatchNorm(F.Conv2d(x, graph.GetTensor("conv1.weight"), null, 1, 1), graph.GetTensor("bn1.running_mean"),

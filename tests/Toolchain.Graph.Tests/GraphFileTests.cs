@@ -11,8 +11,8 @@ public sealed class GraphFileTests
     {
         using var scope = DisposeScope.Enter();
         using var dir = new TempDirectory();
-        using var graph = ShapeInferenceTests.Topology();
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        using var graph = GraphFixtures.MixedTopology();
+        GraphFixtures.RandomizeBatchNorms(graph);
         var momentum = Tensor.RandN([8, 3, 3, 3]);
         GraphFile.Save(graph, dir.File("g.safetensors"),
             new Dictionary<string, Tensor> { ["sgd/stem.weight/momentum"] = momentum },

@@ -18,7 +18,7 @@ public sealed class ReferenceTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet20", seed: 11);
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var x = Tensor.RandN([4, 3, 32, 32]);
         var labels = Tensor.RandInt([4], 0, 10);
         var inputs = GraphTestSupport.WeightsFor(graph);
@@ -55,7 +55,7 @@ public sealed class ReferenceTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet18", numClasses: 100, seed: 3);
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var x = Tensor.RandN([1, 3, 112, 112]);
         var inputs = GraphTestSupport.WeightsFor(graph);
         inputs["x"] = x;
@@ -72,7 +72,7 @@ public sealed class ReferenceTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("mobilenet_v2", numClasses: 10, seed: 5);
-        GraphTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var x = Tensor.RandN([1, 3, 96, 96]);
         var inputs = GraphTestSupport.WeightsFor(graph);
         inputs["x"] = x;

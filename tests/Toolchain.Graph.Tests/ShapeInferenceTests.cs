@@ -1,39 +1,14 @@
+using Toolchain.TestSupport;
 using Toolchain.Torch;
 
 namespace Toolchain.Graph.Tests;
 
 public sealed class ShapeInferenceTests
 {
-    /// <summary>A small graph with every structural op: split, slice, concat, squeeze-excite mul, reshape, transpose.</summary>
-    internal static ModelGraph Topology()
-    {
-        using var b = new GraphBuilder("topology", [2, 3, 16, 16], seed: 1);
-        var x = b.Conv(b.Input, 8, 3, stride: 2, padding: 1, name: "stem");
-        x = b.BatchNorm(x, "stem_bn");
-        x = b.HardSwish(x, "stem_act");
-        var parts = b.Split(x, [3, 5], name: "split");
-        var left = b.Conv(parts[0], 6, 3, padding: 1, groups: 3, name: "grouped");
-        var right = b.Slice(parts[1], axis: 1, start: 1, end: 5, name: "slice");
-        right = b.Conv(right, 4, 3, padding: 1, groups: 4, bias: false, name: "depthwise");
-        x = b.Concat([left, right], name: "concat");
-        var se = b.GlobalAveragePool(x, "se_pool");
-        se = b.Conv(se, 10, 1, name: "se_fc");
-        se = b.HardSigmoid(se, "se_gate");
-        x = b.Mul(x, se, "se_mul");
-        x = b.Clip(x, 0, 6, "clip");
-        x = b.AveragePool(x, 2, name: "pool");
-        x = b.Transpose(x, [0, 2, 3, 1], name: "nhwc");
-        x = b.Reshape(x, [0, -1], name: "reshape");
-        x = b.Dropout(x, 0.3, "drop");
-        x = b.Linear(x, 5, name: "fc");
-        b.Output(x);
-        return b.Build();
-    }
-
     [Fact]
     public void Infer_TopologyGraph_GivesExpectedShapes()
     {
-        using var graph = Topology();
+        using var graph = GraphFixtures.MixedTopology();
         Assert.Equal([2, 8, 8, 8], graph.ShapeOf("stem"));
         Assert.Equal([2, 3, 8, 8], graph.ShapeOf("split:0"));
         Assert.Equal([2, 5, 8, 8], graph.ShapeOf("split:1"));

@@ -130,7 +130,7 @@ public sealed class CompactionTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet20");
-        PruningTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var groups = ChannelGroups.Discover(graph);
         var masks = new GroupMasks(groups);
         foreach (var g in groups.Prunable) masks.KeepOnly(g.Id, Enumerable.Range(0, g.Channels / 2 - 3));

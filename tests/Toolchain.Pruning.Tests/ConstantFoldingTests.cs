@@ -21,7 +21,7 @@ public sealed class ConstantFoldingTests
         x = b.Relu(x, "b_relu");
         b.Output(b.Linear(b.Flatten(b.GlobalAveragePool(x, "pool"), name: "flatten"), 3, name: "fc"));
         var graph = b.Build();
-        PruningTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         // Channels 1 and 4 are switched off by their scale; their shifts 0.7 and 0.2 survive the ReLU.
         var gamma = graph.GetTensor("a_bn.weight").Detach().ToArray<float>();
         var beta = graph.GetTensor("a_bn.bias").Detach().ToArray<float>();
@@ -107,7 +107,7 @@ public sealed class ConstantFoldingTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = TopologyZoo.Create("flatten_linear");
-        PruningTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var gamma = graph.GetTensor("conv_bn.weight").Detach().ToArray<float>();
         var beta = graph.GetTensor("conv_bn.bias").Detach().ToArray<float>();
         (gamma[2], beta[2]) = (0, 0.5f);

@@ -15,7 +15,7 @@ public sealed class MaskingTests
     {
         using var scope = DisposeScope.Enter();
         using var graph = TopologyZoo.Create(topology);
-        PruningTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var groups = ChannelGroups.Discover(graph);
         var masks = PruningTestSupport.RandomHalf(groups, 3);
         Masking.Apply(groups, masks);

@@ -6,22 +6,6 @@ namespace Toolchain.Pruning.Tests;
 
 internal static class PruningTestSupport
 {
-    /// <summary>Gives every BatchNorm non-trivial statistics and affine values, so eval mode is not the identity.</summary>
-    public static void RandomizeBatchNorms(ModelGraph graph)
-    {
-        foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
-        {
-            var c = graph.ShapeOf(node.Output)[1];
-            graph.Edit(new Dictionary<string, Tensor>
-            {
-                [node.TensorName(TensorRole.Weight)!] = Tensor.Rand([c], 0.5, 1.5),
-                [node.TensorName(TensorRole.Bias)!] = Tensor.RandN([c], 0, 0.1),
-                [node.TensorName(TensorRole.RunningMean)!] = Tensor.RandN([c], 0, 0.1),
-                [node.TensorName(TensorRole.RunningVar)!] = Tensor.Rand([c], 0.5, 1.5),
-            });
-        }
-    }
-
     /// <summary>Masks keeping a random half (rounded up) of every prunable group.</summary>
     public static GroupMasks RandomHalf(ChannelGroups groups, int seed)
     {
@@ -50,7 +34,7 @@ internal static class PruningTestSupport
     /// </summary>
     public static CompactionReport AssertCompactionPreservesFunction(ModelGraph graph, Tensor x, int seed = 0)
     {
-        RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         graph.Training = false;
         var groups = ChannelGroups.Discover(graph);
         var masks = RandomHalf(groups, seed);

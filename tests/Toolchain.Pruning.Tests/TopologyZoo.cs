@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Graph;
 
 namespace Toolchain.Pruning.Tests;
@@ -19,7 +20,7 @@ internal static class TopologyZoo
         "flatten_linear" => FlattenLinear(),
         "squeeze_excite" => SqueezeExcite(),
         "shuffle" => Shuffle(),
-        "mixed" => Mixed(),
+        "mixed" => GraphFixtures.MixedTopology("mixed", seed: 10),
         _ => throw new ArgumentException($"no topology '{name}'"),
     };
 
@@ -148,31 +149,6 @@ internal static class TopologyZoo
         x = b.Transpose(x, [0, 2, 1, 3, 4], "shuffle_swap");
         x = b.Reshape(x, [0, 8, 8, 8], "shuffle_merge");
         b.Output(Head(b, ConvBnRelu(b, x, 6, "after", kernel: 1)));
-        return b.Build();
-    }
-
-    // The graph tests' topology: split, slice, depthwise with a multiplier, concat, SE, NHWC transpose into a Linear.
-    private static ModelGraph Mixed()
-    {
-        using var b = new GraphBuilder("mixed", [2, 3, 16, 16], seed: 10);
-        var x = b.Conv(b.Input, 8, 3, stride: 2, padding: 1, name: "stem");
-        x = b.BatchNorm(x, "stem_bn");
-        x = b.HardSwish(x, "stem_act");
-        var parts = b.Split(x, [3, 5], name: "split");
-        var left = b.Conv(parts[0], 6, 3, padding: 1, groups: 3, name: "grouped");
-        var right = b.Slice(parts[1], axis: 1, start: 1, end: 5, name: "slice");
-        right = b.Conv(right, 4, 3, padding: 1, groups: 4, bias: false, name: "depthwise");
-        x = b.Concat([left, right], name: "concat");
-        var se = b.GlobalAveragePool(x, "se_pool");
-        se = b.Conv(se, 10, 1, name: "se_fc");
-        se = b.HardSigmoid(se, "se_gate");
-        x = b.Mul(x, se, "se_mul");
-        x = b.Clip(x, 0, 6, "clip");
-        x = b.AveragePool(x, 2, name: "avgpool");
-        x = b.Transpose(x, [0, 2, 3, 1], name: "nhwc");
-        x = b.Reshape(x, [0, -1], name: "reshape");
-        x = b.Dropout(x, 0.3, "drop");
-        b.Output(b.Linear(x, 5, name: "fc"));
         return b.Build();
     }
 }

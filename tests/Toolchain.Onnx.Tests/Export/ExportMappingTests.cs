@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using System.Runtime.InteropServices;
 using Onnx;
 using Toolchain.Graph;
@@ -123,7 +124,7 @@ public sealed class ExportMappingTests
     public void Export_Initializers_AreTheStateDictValuesAsLittleEndianFloat32()
     {
         using var graph = ModelZoo.Create("resnet20", seed: 2);
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var model = Parse(graph);
         foreach (var (name, tensor) in graph.StateDict())
         {
@@ -137,7 +138,7 @@ public sealed class ExportMappingTests
     public void Export_FoldBatchNorm_ComputesFoldedWeightsAndRewiresToTheBatchNormOutput()
     {
         using var graph = ModelZoo.Create("resnet20", seed: 3);
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         var model = Parse(graph, new OnnxExportOptions { FoldBatchNorm = true });
 
         var conv = NodeNamed(model, "layer1.0.conv1");

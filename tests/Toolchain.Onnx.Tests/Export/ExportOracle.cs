@@ -71,22 +71,6 @@ internal static class ExportOracle
         return inputs.Keys.ToDictionary(name => name, name => outputs["y." + name]);
     }
 
-    /// <summary>Gives every BatchNorm random affine values and running statistics, so eval mode and folding are not trivial.</summary>
-    public static void RandomizeBatchNorms(ModelGraph graph)
-    {
-        foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
-        {
-            var c = graph.ShapeOf(node.Output)[1];
-            graph.Edit(new Dictionary<string, Tensor>
-            {
-                [node.TensorName(TensorRole.Weight)!] = Tensor.Rand([c], 0.5, 1.5),
-                [node.TensorName(TensorRole.Bias)!] = Tensor.RandN([c], 0, 0.2),
-                [node.TensorName(TensorRole.RunningMean)!] = Tensor.RandN([c], 0, 0.2),
-                [node.TensorName(TensorRole.RunningVar)!] = Tensor.Rand([c], 0.3, 2.0),
-            });
-        }
-    }
-
     /// <summary>
     /// Exports <paramref name="graph"/> (folded and not) and checks that the interpreter's output matches the graph's
     /// eval-mode forward at each batch size, within <paramref name="tolerance"/> of the logit scale.

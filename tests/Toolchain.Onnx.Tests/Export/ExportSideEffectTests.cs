@@ -29,7 +29,7 @@ public sealed class ExportSideEffectTests
     public void Export_FoldedAndUnfolded_LeaksNoTensorsAndLeavesTheGraphUnchanged()
     {
         using var graph = ModelZoo.Create("mobilenet_v2_cifar", seed: 8);
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         // One float64 weight: its float32 conversion is a temporary the export must free.
         graph.ReplaceTensor("features.1.conv.1.weight", Tensor.RandN(graph.GetTensor("features.1.conv.1.weight").Shape, dtype: DType.Float64));
         graph.Training = true;

@@ -16,7 +16,7 @@ public sealed class NumericExportTests
     public void Export_ZooModelWithRandomBatchNorms_InterpretedLogitsMatchForward(string name)
     {
         using var graph = ModelZoo.Create(name, seed: 21);
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         using var dir = new TempDirectory();
         ExportOracle.AssertInterpretedMatchesForward(graph, dir, [1, 3]);
     }
@@ -25,7 +25,7 @@ public sealed class NumericExportTests
     public void Export_HandBuiltGraphOfTheOtherOps_PassesCheckerAndInterpretedMatchesForward()
     {
         using var graph = SmallGraphs.EveryOtherOp();
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         using var dir = new TempDirectory();
         ExportOracle.AssertInterpretedMatchesForward(graph, dir, [1, 3]);
 

@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Graph;
 using Toolchain.Onnx.Tests.Export;
 using Toolchain.Runtime;
@@ -19,7 +20,7 @@ public sealed class OrtParityTests
     public void ZooModel_OnnxRuntimeMatchesOurExecutor(string name)
     {
         using var graph = ModelZoo.Create(name, seed: 3);
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         AssertOrtMatchesForward(graph, batch: 2);
     }
 
@@ -27,7 +28,7 @@ public sealed class OrtParityTests
     public void HandBuiltGraphOfTheOtherOps_OnnxRuntimeMatchesOurExecutor()
     {
         using var graph = SmallGraphs.EveryOtherOp();
-        ExportOracle.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         AssertOrtMatchesForward(graph, batch: 3);
     }
 

@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Graph;
 using Toolchain.Runtime;
 
@@ -35,7 +36,7 @@ public sealed class CompactedDeploymentTests
 
     private static void MaskCompactAndDeploy(ModelGraph graph, HostTensor input, int seed, double tolerance)
     {
-        PruningTestSupport.RandomizeBatchNorms(graph);
+        GraphFixtures.RandomizeBatchNorms(graph);
         graph.Training = false;
         var groups = ChannelGroups.Discover(graph);
         var masks = PruningTestSupport.RandomHalf(groups, seed);
