@@ -14,8 +14,6 @@ namespace Toolchain.Benchmarks;
 /// </summary>
 public static class OnnxLatencyBenchmark
 {
-    private const int Warmup = 20, Rounds = 3;
-
     public static double Run(string model, int iterations)
     {
         var directory = Directory.CreateTempSubdirectory("toolchain-bench-");
@@ -33,17 +31,13 @@ public static class OnnxLatencyBenchmark
                 PyTorchSide.Execute("onnx_export_bench.py", model, weights, theirs);
             }
 
-            var input = new HostTensor(inputShape, RandomInput(inputShape));
+            var input = OrtLatency.RandomInput(inputShape);
             var threads = Libtorch.Threads;
             var options = new OrtEngineOptions { IntraOpThreads = threads };
             CheckParity(model, ours, theirs, input, options);
 
-            double bestOurs = double.MaxValue, bestTheirs = double.MaxValue;
-            for (var round = 0; round < Rounds; round++)
-            {
-                bestOurs = Math.Min(bestOurs, P50(ours, input, options, iterations));
-                bestTheirs = Math.Min(bestTheirs, P50(theirs, input, options, iterations));
-            }
+            var best = OrtLatency.BestP50([ours, theirs], input, options, iterations);
+            var (bestOurs, bestTheirs) = (best[0], best[1]);
 
             var ratio = bestOurs / bestTheirs;
             Console.WriteLine($"{$"ORT latency {model} (batch 1, p50, {threads} threads)",-44} ours {bestOurs,9:F3} ms    " +
@@ -56,25 +50,10 @@ public static class OnnxLatencyBenchmark
         }
     }
 
-    private static double P50(string path, HostTensor input, OrtEngineOptions options, int iterations) =>
-        EngineBenchmark.Run(() => OrtEngine.Load(path, options), input, new BenchmarkOptions(Warmup, iterations)).P50Ms;
-
     private static void CheckParity(string model, string ours, string theirs, HostTensor input, OrtEngineOptions options)
     {
         using var a = OrtEngine.Load(ours, options);
         using var b = OrtEngine.Load(theirs, options);
-        var x = a.Run([input])[0].Data;
-        var y = b.Run([input])[0].Data;
-        var diff = x.Zip(y, (p, q) => Math.Abs(p - q)).Max();
-        var scale = Math.Max(1, x.Max(Math.Abs));
-        if (diff > 1e-4 * scale) throw new InvalidOperationException($"{model}: our export and PyTorch's disagree by {diff:G3} (scale {scale:G3})");
-    }
-
-    private static float[] RandomInput(long[] shape)
-    {
-        var random = new Random(0);
-        var data = new float[shape.Aggregate(1L, (p, d) => p * d)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return data;
+        OrtLatency.AssertSameOutputs($"{model}: our export and PyTorch's", a.Run([input])[0].Data, b.Run([input])[0].Data);
     }
 }

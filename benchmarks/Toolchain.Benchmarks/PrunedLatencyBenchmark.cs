@@ -16,8 +16,6 @@ namespace Toolchain.Benchmarks;
 /// </summary>
 public static class PrunedLatencyBenchmark
 {
-    private const int Warmup = 20, Rounds = 3;
-
     public static double Run(string model, int iterations, double ratio = 0.5)
     {
         var directory = Directory.CreateTempSubdirectory("toolchain-bench-");
@@ -30,19 +28,15 @@ public static class PrunedLatencyBenchmark
             HostTensor input;
             using (var graph = ModelZoo.Create(model))
             {
-                input = RandomInput(graph.InputShape);
+                input = OrtLatency.RandomInput(graph.InputShape);
                 OnnxExporter.ExportToFile(graph, dense, new OnnxExportOptions { FoldBatchNorm = true });
                 report = OneShotPruning.Prune(graph, Importance.Create("l1"), ratio);
                 OnnxExporter.ExportToFile(graph, pruned, new OnnxExportOptions { FoldBatchNorm = true });
                 CheckParity(model, graph, pruned, input, options);
             }
 
-            double bestDense = double.MaxValue, bestPruned = double.MaxValue;
-            for (var round = 0; round < Rounds; round++)
-            {
-                bestDense = Math.Min(bestDense, P50(dense, input, options, iterations));
-                bestPruned = Math.Min(bestPruned, P50(pruned, input, options, iterations));
-            }
+            var best = OrtLatency.BestP50([dense, pruned], input, options, iterations);
+            var (bestDense, bestPruned) = (best[0], best[1]);
 
             var speedUp = bestDense / bestPruned;
             var parameters = (double)report.ParametersBefore / report.ParametersAfter;
@@ -59,25 +53,10 @@ public static class PrunedLatencyBenchmark
         }
     }
 
-    private static double P50(string path, HostTensor input, OrtEngineOptions options, int iterations) =>
-        EngineBenchmark.Run(() => OrtEngine.Load(path, options), input, new BenchmarkOptions(Warmup, iterations)).P50Ms;
-
     private static void CheckParity(string model, ModelGraph graph, string onnx, HostTensor input, OrtEngineOptions options)
     {
         using var ort = OrtEngine.Load(onnx, options);
         using var ours = new TorchEngine(graph);
-        var x = ours.Run([input])[0].Data;
-        var y = ort.Run([input])[0].Data;
-        var diff = x.Zip(y, (p, q) => Math.Abs(p - q)).Max();
-        var scale = Math.Max(1, x.Max(Math.Abs));
-        if (diff > 1e-4 * scale) throw new InvalidOperationException($"{model} pruned: ONNX Runtime and our executor disagree by {diff:G3} (scale {scale:G3})");
-    }
-
-    private static HostTensor RandomInput(long[] shape)
-    {
-        var random = new Random(0);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return new HostTensor(shape, data);
+        OrtLatency.AssertSameOutputs($"{model} pruned: ONNX Runtime and our executor", ours.Run([input])[0].Data, ort.Run([input])[0].Data);
     }
 }
