@@ -22,12 +22,12 @@ public static class EngineFactory
     }
 
     /// <summary>A function that creates the engine, so benchmarks can time session creation.</summary>
-    public static Func<IInferenceEngine> Creator(string engine, string model, int threads)
+    public static Func<IInferenceEngine> Creator(string engine, string model, int threads, long[]? inputShape = null)
     {
         Validate(engine);
         if (engine == "torch")
         {
-            return () => new TorchEngine(ModelResolver.Open(model), ownsGraph: true);
+            return () => new TorchEngine(ModelResolver.Open(model, inputShape: inputShape), ownsGraph: true);
         }
 
         var options = new OrtEngineOptions
@@ -48,14 +48,17 @@ public static class EngineFactory
 
         // Export once, outside the timed creation: a user deploying this model would ship this .onnx.
         byte[] onnx;
-        using (var graph = ModelResolver.Open(model)) onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
+        using (var graph = ModelResolver.Open(model, inputShape: inputShape)) onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
         return () => OrtEngine.Load(onnx, model, options);
     }
 
     public static bool IsOnnxFile(string model) => model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The engine's first input shape with dynamic dimensions resolved: the batch from <paramref name="batch"/>.</summary>
-    public static long[] InputShape(IInferenceEngine engine, int batch)
+    /// <summary>
+    /// The engine's first input shape with dynamic dimensions resolved: the batch from <paramref name="batch"/>, the
+    /// others from <paramref name="requested"/> (--input-shape).
+    /// </summary>
+    public static long[] InputShape(IInferenceEngine engine, int batch, long[]? requested = null)
     {
         if (engine.Inputs.Count != 1)
         {
@@ -64,6 +67,15 @@ public static class EngineFactory
 
         var spec = engine.Inputs[0];
         var shape = (long[])spec.Shape.Clone();
+        if (requested is not null && requested.Length == shape.Length)
+        {
+            for (var i = 1; i < shape.Length; i++)
+            {
+                if (shape[i] < 0) shape[i] = requested[i];
+                else if (shape[i] != requested[i]) throw new ArgumentException($"--input-shape {string.Join("x", requested)} contradicts input '{spec.Name}' [{string.Join(", ", spec.Shape)}]");
+            }
+        }
+
         if (shape.Length > 0 && shape[0] < 0) shape[0] = batch;
         else if (shape.Length > 0 && shape[0] != batch)
         {
@@ -72,7 +84,7 @@ public static class EngineFactory
 
         if (shape.Any(d => d < 0))
         {
-            throw new ArgumentException($"input '{spec.Name}' has dynamic dimensions besides the batch [{string.Join(", ", spec.Shape)}]; export it with a fixed spatial size");
+            throw new ArgumentException($"input '{spec.Name}' has dynamic dimensions besides the batch [{string.Join(", ", spec.Shape)}]; give --input-shape N×C×H×W");
         }
 
         return shape;

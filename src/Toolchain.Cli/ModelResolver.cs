@@ -6,13 +6,23 @@ namespace Toolchain.Cli;
 /// <summary>MODEL on the command line: a zoo name, an ONNX file, or the path of a graph file / checkpoint.</summary>
 public static class ModelResolver
 {
-    /// <summary>Builds a zoo model, imports an .onnx file or loads a graph file; unknown names list the zoo.</summary>
-    public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0)
+    /// <summary>
+    /// Builds a zoo model, imports an .onnx file (at <paramref name="inputShape"/> when its sizes are dynamic) or loads
+    /// a graph file; unknown names list the zoo.
+    /// </summary>
+    public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0, long[]? inputShape = null)
     {
         if (EngineFactory.IsOnnxFile(model))
         {
             if (!File.Exists(model)) throw new FileNotFoundException($"model file '{model}' does not exist", model);
-            return OnnxImporter.Import(model);
+            try
+            {
+                return OnnxImporter.Import(model, new OnnxImportOptions { InputShape = inputShape });
+            }
+            catch (OnnxImportException e) when (inputShape is null && e.Message.Contains("InputShape", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{e.Message.Replace("OnnxImportOptions.InputShape", "--input-shape N×C×H×W")}", e);
+            }
         }
 
         if (File.Exists(model))

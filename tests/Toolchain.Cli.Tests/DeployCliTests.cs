@@ -87,6 +87,32 @@ public sealed class DeployCliTests
     }
 
     [Fact]
+    public void DynamicSpatialOnnx_NeedsInputShape_ThenInspectsAndBenchmarks()
+    {
+        using var dir = new TempDirectory();
+        PythonOracle.RunScript("reference/dynamic_onnx.py", [dir.File("dynamic.onnx")]);
+
+        var without = CliRunner.Run(dir.Path, "inspect", "dynamic.onnx");
+        Assert.Equal(ExitCodes.BadInput, without.ExitCode);
+        Assert.Contains("--input-shape", without.Stderr);
+
+        var inspect = CliRunner.Run(dir.Path, "inspect", "dynamic.onnx", "--input-shape", "1x3x48x40", "--json");
+        Assert.True(inspect.ExitCode == ExitCodes.Success, inspect.Stderr);
+        using var json = JsonDocument.Parse(inspect.Stdout.Trim());
+        Assert.Equal([1L, 3, 48, 40], json.RootElement.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt64()));
+
+        foreach (var engine in new[] { "ort-cpu", "torch" })
+        {
+            var bench = CliRunner.Run(dir.Path, "bench", "dynamic.onnx", "--engine", engine, "--input-shape", "1x3x48x40", "--iterations", "3", "--warmup", "1");
+            Assert.True(bench.ExitCode == ExitCodes.Success, $"{engine}: {bench.Stderr}");
+        }
+
+        var bad = CliRunner.Run(dir.Path, "inspect", "dynamic.onnx", "--input-shape", "3x48x40");
+        Assert.Equal(ExitCodes.BadInput, bad.ExitCode);
+        Assert.Contains("N×C×H×W", bad.Stderr);
+    }
+
+    [Fact]
     public void CorruptOrMissingOnnx_ExitsBadInputNamingTheFile()
     {
         using var dir = new TempDirectory();

@@ -19,18 +19,19 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         var iterations = new Option<int?>("--iterations") { Description = "Timed runs (default 100 unless --duration is given)" };
         var duration = new Option<double?>("--duration") { Description = "Measure for this many seconds instead of a run count" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime (0: its default)" };
+        var inputShape = CommandOptions.InputShape();
         var json = CommandOptions.Json();
         var command = new Command("bench", "Measure a deployed engine's latency percentiles and throughput")
         {
-            model, engine, batch, warmup, iterations, duration, threads, json,
+            model, engine, batch, warmup, iterations, duration, threads, inputShape, json,
         };
         command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Bench(ui, parse.GetValue(model)!,
             parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(iterations), parse.GetValue(duration),
-            parse.GetValue(threads))));
+            parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)))));
         return command;
     }
 
-    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads)
+    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads, long[]? inputShape)
     {
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         if (warmup < 0) throw new ArgumentException($"--warmup cannot be negative (got {warmup})");
@@ -38,10 +39,10 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         if (seconds is <= 0) throw new ArgumentException($"--duration must be positive (got {seconds})");
         if (iterations is not null && seconds is not null) throw new ArgumentException("give --iterations or --duration, not both");
 
-        var create = EngineFactory.Creator(engineName, model, threads);
+        var create = EngineFactory.Creator(engineName, model, threads, inputShape);
         // The input shape comes from the engine itself; a probe engine is created once outside the timed creation.
         long[] shape;
-        using (var probe = create()) shape = EngineFactory.InputShape(probe, batch);
+        using (var probe = create()) shape = EngineFactory.InputShape(probe, batch, inputShape);
         var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
         var options = seconds is { } s
             ? new BenchmarkOptions(warmup, null, TimeSpan.FromSeconds(s))

@@ -17,16 +17,17 @@ public sealed class ExportCommand(UiFactory uiFactory) : ICliCommand
         var foldBn = CommandOptions.FoldBatchNorm();
         var staticBatch = new Option<bool>("--static-batch") { Description = "Fix the batch dimension to the model's input shape instead of a dynamic 'batch'" };
         var noVerify = CommandOptions.NoVerify();
+        var inputShape = CommandOptions.InputShape();
         var json = CommandOptions.Json();
-        var command = new Command("export", "Export a model to ONNX and check it with ONNX Runtime") { model, output, foldBn, staticBatch, noVerify, json };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Export(ui,
-            parse.GetValue(model)!, parse.GetValue(output)!, parse.GetValue(foldBn), !parse.GetValue(staticBatch), !parse.GetValue(noVerify))));
+        var command = new Command("export", "Export a model to ONNX and check it with ONNX Runtime") { model, output, foldBn, staticBatch, noVerify, inputShape, json };
+        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Export(ui, parse.GetValue(model)!, parse.GetValue(output)!,
+            parse.GetValue(foldBn), !parse.GetValue(staticBatch), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape)))));
         return command;
     }
 
-    private static int Export(IConsoleUi ui, string modelName, string path, bool foldBn, bool dynamicBatch, bool verify)
+    private static int Export(IConsoleUi ui, string modelName, string path, bool foldBn, bool dynamicBatch, bool verify, long[]? inputShape)
     {
-        using var graph = ModelResolver.Open(modelName);
+        using var graph = ModelResolver.Open(modelName, inputShape: inputShape);
         var result = OnnxOutput.Write(graph, path, new OnnxExportOptions { FoldBatchNorm = foldBn, DynamicBatch = dynamicBatch }, verify);
         ui.Table($"{graph.Name} → ONNX", ["", "value"],
         [

@@ -26,7 +26,7 @@ public sealed class InferCommand(UiFactory uiFactory) : ICliCommand
     {
         EngineFactory.Validate(engineName);
         var input = Npy.Read(inputPath);
-        using var engine = EngineFactory.Creator(engineName, model, threads)();
+        using var engine = EngineFactory.Creator(engineName, model, threads, input.Shape)();
         var watch = Stopwatch.StartNew();
         var outputs = engine.Run([input]);
         var elapsed = watch.Elapsed.TotalMilliseconds;

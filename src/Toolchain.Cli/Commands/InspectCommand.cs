@@ -12,11 +12,12 @@ public sealed class InspectCommand(UiFactory uiFactory) : ICliCommand
     {
         var model = new Argument<string>("model") { Description = $"Zoo name ({string.Join(", ", ModelZoo.Names)}) or a graph file" };
         var groups = new Option<bool>("--groups") { Description = "Show the channel groups pruning works on: coupled channels and what one channel costs" };
+        var inputShape = CommandOptions.InputShape();
         var json = CommandOptions.Json();
-        var command = new Command("inspect", "Print every layer with its output shape, parameters and multiply-accumulates") { model, groups, json };
+        var command = new Command("inspect", "Print every layer with its output shape, parameters and multiply-accumulates") { model, groups, inputShape, json };
         command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => parse.GetValue(groups)
-            ? InspectGroups(ui, parse.GetValue(model)!)
-            : Inspect(ui, parse.GetValue(model)!)));
+            ? InspectGroups(ui, parse.GetValue(model)!, CommandOptions.ParseShape(parse.GetValue(inputShape)))
+            : Inspect(ui, parse.GetValue(model)!, CommandOptions.ParseShape(parse.GetValue(inputShape)))));
         return command;
     }
 
@@ -24,9 +25,9 @@ public sealed class InspectCommand(UiFactory uiFactory) : ICliCommand
     /// Every set of channels that must be pruned together, with its members, and what removing one channel of it
     /// saves (parameters, MACs) — or why it cannot be pruned.
     /// </summary>
-    private static int InspectGroups(IConsoleUi ui, string name)
+    private static int InspectGroups(IConsoleUi ui, string name, long[]? inputShape)
     {
-        using var graph = ModelResolver.Open(name);
+        using var graph = ModelResolver.Open(name, inputShape: inputShape);
         var groups = ChannelGroups.Discover(graph);
         var widths = groups.FullWidths();
         var (parameters, macs) = (new ParameterCost(groups), new MacCost(groups));
@@ -55,9 +56,9 @@ public sealed class InspectCommand(UiFactory uiFactory) : ICliCommand
         return ExitCodes.Success;
     }
 
-    private static int Inspect(IConsoleUi ui, string name)
+    private static int Inspect(IConsoleUi ui, string name, long[]? inputShape)
     {
-        using var graph = ModelResolver.Open(name);
+        using var graph = ModelResolver.Open(name, inputShape: inputShape);
         var layers = graph.Summary();
         ui.Table($"{graph.Name}: input [{string.Join("×", graph.InputShape)}]", ["layer", "op", "output", "params", "MACs"],
             layers.Select(l => (IReadOnlyList<string>)[l.Name, l.Op.ToString(), $"[{string.Join("×", l.OutputShape)}]", l.Parameters.ToString("N0"), l.Macs.ToString("N0")])

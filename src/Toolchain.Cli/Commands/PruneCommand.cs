@@ -25,18 +25,19 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the random criterion" };
         var foldBn = CommandOptions.FoldBatchNorm();
         var noVerify = CommandOptions.NoVerify();
+        var inputShape = CommandOptions.InputShape();
         var json = CommandOptions.Json();
         var command = new Command("prune", "Remove channels with the uniform one-shot baseline and write the compacted model")
         {
-            model, method, ratio, roundTo, output, seed, foldBn, noVerify, json,
+            model, method, ratio, roundTo, output, seed, foldBn, noVerify, inputShape, json,
         };
         command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, parse.GetValue(model)!,
             parse.GetValue(method)!, parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!, parse.GetValue(seed),
-            parse.GetValue(foldBn), !parse.GetValue(noVerify))));
+            parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape)))));
         return command;
     }
 
-    private static int Prune(IConsoleUi ui, string modelName, string method, double ratio, int roundTo, string path, int seed, bool foldBn, bool verify)
+    private static int Prune(IConsoleUi ui, string modelName, string method, double ratio, int roundTo, string path, int seed, bool foldBn, bool verify, long[]? inputShape)
     {
         var toOnnx = EngineFactory.IsOnnxFile(path);
         if (!toOnnx && !path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
@@ -45,7 +46,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         }
 
         var importance = Importance.Create(method, seed);
-        using var graph = ModelResolver.Open(modelName);
+        using var graph = ModelResolver.Open(modelName, inputShape: inputShape);
         graph.Training = false;
 
         // Select, mask, compact — and check on the way that compaction changed nothing the masks had not already.
