@@ -22,7 +22,7 @@ public static class EngineFactory
     }
 
     /// <summary>A function that creates the engine, so benchmarks can time session creation.</summary>
-    public static Func<IInferenceEngine> Creator(string engine, string model, int threads, long[]? inputShape = null)
+    public static Func<IInferenceEngine> Creator(string engine, string model, int threads, long[]? inputShape = null, bool profileNodes = false)
     {
         Validate(engine);
         if (engine == "torch")
@@ -33,6 +33,7 @@ public static class EngineFactory
         var options = new OrtEngineOptions
         {
             IntraOpThreads = threads,
+            EnableProfiling = profileNodes,
             Provider = engine switch
             {
                 "ort-cuda" => ExecutionProvider.Cuda,

@@ -78,6 +78,26 @@ public sealed class DeployCliTests
     }
 
     [Fact]
+    public void Bench_PerNode_ListsEveryTimedNodeFromOnnxRuntimesProfiler()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "bench", "resnet20", "--iterations", "5", "--warmup", "1", "--per-node", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        var lines = r.Stdout.Trim().Split('\n');
+        Assert.Equal(2, lines.Length);
+        using var json = JsonDocument.Parse(lines[1]);
+        Assert.Equal("nodes", json.RootElement.GetProperty("type").GetString());
+        var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+        // ResNet-20 has 21 convolutions; ONNX Runtime fuses BatchNorm/ReLU/Add into them but times each conv.
+        Assert.True(nodes.Count(n => n.GetProperty("opType").GetString() == "Conv") >= 21, r.Stdout);
+        Assert.All(nodes, n => Assert.True(n.GetProperty("meanMicroseconds").GetDouble() >= 0));
+        Assert.Empty(Directory.GetFiles(dir.Path)); // the profiler's trace file is cleaned up
+
+        var torch = CliRunner.Run(dir.Path, "bench", "resnet20", "--engine", "torch", "--per-node");
+        Assert.Equal(ExitCodes.BadInput, torch.ExitCode);
+    }
+
+    [Fact]
     public void Bench_UnavailableProvider_ExitsBadInputSayingWhy()
     {
         using var dir = new TempDirectory();

@@ -20,24 +20,26 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         var duration = new Option<double?>("--duration") { Description = "Measure for this many seconds instead of a run count" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime (0: its default)" };
         var inputShape = CommandOptions.InputShape();
+        var perNode = new Option<bool>("--per-node") { Description = "Also time every node with ONNX Runtime's profiler (ort engines)" };
         var json = CommandOptions.Json();
         var command = new Command("bench", "Measure a deployed engine's latency percentiles and throughput")
         {
-            model, engine, batch, warmup, iterations, duration, threads, inputShape, json,
+            model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, json,
         };
         command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Bench(ui, parse.GetValue(model)!,
             parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(iterations), parse.GetValue(duration),
-            parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)))));
+            parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)), parse.GetValue(perNode))));
         return command;
     }
 
-    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads, long[]? inputShape)
+    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads, long[]? inputShape, bool perNode)
     {
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         if (warmup < 0) throw new ArgumentException($"--warmup cannot be negative (got {warmup})");
         if (iterations is < 1) throw new ArgumentException($"--iterations must be at least 1 (got {iterations})");
         if (seconds is <= 0) throw new ArgumentException($"--duration must be positive (got {seconds})");
         if (iterations is not null && seconds is not null) throw new ArgumentException("give --iterations or --duration, not both");
+        if (perNode && !engineName.StartsWith("ort", StringComparison.Ordinal)) throw new ArgumentException("--per-node needs an ONNX Runtime engine (ort-*)");
 
         var create = EngineFactory.Creator(engineName, model, threads, inputShape);
         // The input shape comes from the engine itself; a probe engine is created once outside the timed creation.
@@ -66,6 +68,28 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
             ["throughput", $"{report.ThroughputPerSecond:F1} samples/s"],
         ]);
         ui.Json(new { type = "benchmark", model, report });
+        if (perNode) PerNode(ui, EngineFactory.Creator(engineName, model, threads, inputShape, profileNodes: true), input, warmup, iterations ?? 100);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// A separate, profiled session (profiling costs time, so it never runs inside the measured one): every node's
+    /// mean time per run from ONNX Runtime's trace, slowest first, with its share of the nodes' total.
+    /// </summary>
+    private static void PerNode(IConsoleUi ui, Func<IInferenceEngine> create, HostTensor input, int warmup, int runs)
+    {
+        IReadOnlyList<NodeTiming> timings;
+        using (var engine = (OrtEngine)create())
+        {
+            for (var i = 0; i < warmup + runs; i++) engine.Run([input]);
+            timings = engine.EndProfiling();
+        }
+
+        var total = timings.Sum(t => t.MeanMicroseconds);
+        var slowest = timings.OrderByDescending(t => t.MeanMicroseconds).ToList();
+        ui.Table($"per node (ONNX Runtime profiler, {warmup + runs} runs)", ["node", "op", "mean µs", "share"],
+            slowest.Take(25).Select(t => (IReadOnlyList<string>)[t.NodeName, t.OpType, t.MeanMicroseconds.ToString("F1"), (t.MeanMicroseconds / total).ToString("P1")]));
+        if (slowest.Count > 25) ui.Info($"… and {slowest.Count - 25} faster nodes ({slowest.Skip(25).Sum(t => t.MeanMicroseconds) / total:P1} of the time); --json lists all");
+        ui.Json(new { type = "nodes", runs = warmup + runs, nodes = slowest });
     }
 }
