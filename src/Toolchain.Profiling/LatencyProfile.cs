@@ -11,15 +11,30 @@ public sealed record LayerProfile(LayerConfig Config, LatencyTable Table)
     public string Key => Config.Key;
 }
 
+/// <summary>One whole-model measurement a calibration was fitted on: measured latency, the layers' sum, the kernel count.</summary>
+public sealed record CalibrationPoint(string Label, double MeasuredMs, double LayersMs, int Kernels);
+
 /// <summary>
-/// What the sum of a model's layers misses, measured once per model: the whole deployed model's latency minus the
-/// sum of its layers' table latencies at full width. It holds the engine's per-run overhead, the ops that are not
-/// layers (Flatten, layout reorders at the graph's ends) and the difference between a layer alone and inside the
-/// graph. It does not depend on widths, so it is added as a constant.
+/// What the sum of a model's layers misses, measured per model: latency ≈ Σ layers − <see cref="PerKernelMs"/> ·
+/// kernels + <see cref="OffsetMs"/>. The offset holds the engine's per-run overhead and the ops that are no layer
+/// (Flatten, the reorders at the graph's ends); the per-kernel term what timing a kernel alone adds to it (ONNX
+/// Runtime's profiler costs a few µs per kernel). Both are fitted by least squares over the dense model and random
+/// width assignments (<see cref="Points"/>), compacted and measured whole.
 /// </summary>
-public sealed record ModelCalibration(string Model, string Topology, int Layers, double MeasuredMs, double LayersMs)
+public sealed record ModelCalibration(string Model, string Topology, int Layers, double OffsetMs, double PerKernelMs, IReadOnlyList<CalibrationPoint> Points)
 {
-    public double OffsetMs => MeasuredMs - LayersMs;
+    /// <summary>Least squares of measured − layers = offset − perKernel · kernels (perKernel ≥ 0; 0 when the kernel count never varies).</summary>
+    public static (double OffsetMs, double PerKernelMs) Fit(IReadOnlyList<CalibrationPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0) throw new ArgumentException("a calibration needs at least one measured point", nameof(points));
+        var y = points.Select(p => p.MeasuredMs - p.LayersMs).ToArray();
+        var x = points.Select(p => (double)p.Kernels).ToArray();
+        var (mx, my) = (x.Average(), y.Average());
+        var sxx = x.Sum(v => (v - mx) * (v - mx));
+        var perKernel = sxx > 0 ? Math.Max(0, -x.Zip(y, (a, b) => (a - mx) * (b - my)).Sum() / sxx) : 0;
+        return (my + perKernel * mx, perKernel);
+    }
 }
 
 /// <summary>How the profile's numbers were measured (kept in the file so a reader knows what they mean).</summary>
@@ -38,15 +53,19 @@ public sealed partial class LatencyProfile
     private readonly Dictionary<string, LayerProfile> _layers = new(StringComparer.Ordinal);
     private readonly List<ModelCalibration> _calibrations = [];
 
-    public LatencyProfile(DeviceFingerprint device, MeasurementSettings measurement)
+    public LatencyProfile(DeviceFingerprint device, MeasurementSettings measurement, Deployment deployment)
     {
         Device = device ?? throw new ArgumentNullException(nameof(device));
         Measurement = measurement ?? throw new ArgumentNullException(nameof(measurement));
+        Deployment = deployment ?? throw new ArgumentNullException(nameof(deployment));
     }
 
     public DeviceFingerprint Device { get; private set; }
 
     public MeasurementSettings Measurement { get; }
+
+    /// <summary>How the engine runs a model at given widths (which tables a prediction sums).</summary>
+    public Deployment Deployment { get; }
 
     /// <summary>Tables by <see cref="LayerConfig.Key"/>.</summary>
     public IReadOnlyDictionary<string, LayerProfile> Layers => _layers;
@@ -95,7 +114,7 @@ public sealed partial class LatencyProfile
     };
 
     private sealed record FileDto(
-        string? Schema, int? SchemaVersion, DeviceFingerprint? Device, MeasurementSettings? Measurement,
+        string? Schema, int? SchemaVersion, DeviceFingerprint? Device, MeasurementSettings? Measurement, Deployment? Deployment,
         List<LayerDto?>? Layers, List<ModelCalibration?>? Calibrations);
 
     private sealed record LayerDto(string? Key, LayerConfig? Config, Dictionary<string, int[]>? Axes, JsonElement LatencyUs);
@@ -139,7 +158,9 @@ public sealed partial class LatencyProfile
         }
 
         var measurement = dto.Measurement ?? throw Bad("'measurement' is missing");
-        var profile = new LatencyProfile(device, measurement);
+        var deployment = dto.Deployment ?? throw Bad("'deployment' is missing");
+        if (deployment is OrtNchwcDeployment { Block: < 1 } or OrtNchwcDeployment { Alignment: < 1 }) throw Bad("'deployment' needs a positive block and alignment");
+        var profile = new LatencyProfile(device, measurement, deployment);
         var layers = dto.Layers ?? throw Bad("'layers' is missing");
         for (var i = 0; i < layers.Count; i++)
         {
@@ -164,9 +185,11 @@ public sealed partial class LatencyProfile
 
         foreach (var (c, i) in (dto.Calibrations ?? []).Select((c, i) => (c, i)))
         {
-            if (c is null || string.IsNullOrEmpty(c.Model) || string.IsNullOrEmpty(c.Topology) || !double.IsFinite(c.MeasuredMs) || !double.IsFinite(c.LayersMs) || c.MeasuredMs <= 0)
+            if (c is null || string.IsNullOrEmpty(c.Model) || string.IsNullOrEmpty(c.Topology) || c.Layers < 1 || !double.IsFinite(c.OffsetMs) ||
+                !double.IsFinite(c.PerKernelMs) || c.PerKernelMs < 0 || c.Points is null ||
+                c.Points.Any(p => p is null || !double.IsFinite(p.MeasuredMs) || p.MeasuredMs <= 0 || !double.IsFinite(p.LayersMs) || p.Kernels < 0))
             {
-                throw Bad($"calibrations[{i}] needs a model, a topology and finite measured/layer latencies (measured > 0)");
+                throw Bad($"calibrations[{i}] needs a model, a topology, a layer count, a finite offset, a per-kernel term ≥ 0 and measured points (latency > 0)");
             }
 
             profile.SetCalibration(c);
@@ -223,7 +246,7 @@ public sealed partial class LatencyProfile
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"cannot write latency profile '{path}': folder '{directory}' does not exist");
 
-        var dto = new FileDto(SchemaName, SchemaVersion, Device, Measurement,
+        var dto = new FileDto(SchemaName, SchemaVersion, Device, Measurement, Deployment,
             _layers.Values.OrderBy(l => l.Key, StringComparer.Ordinal).Select(ToDto).ToList<LayerDto?>(),
             _calibrations.OrderBy(c => c.Model, StringComparer.Ordinal).ToList<ModelCalibration?>());
         // One row of numbers per line keeps committed profiles readable and diffs small.

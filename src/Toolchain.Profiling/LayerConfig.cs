@@ -52,9 +52,18 @@ public sealed record LayerConfig
     /// <summary>The activation applied last, fused into the layer when deployed; null when none.</summary>
     public OpKind? Activation { get; init; }
 
+    /// <summary>
+    /// Which of the engine's kernels runs the layer, when the engine picks one by width (see <see cref="Deployment"/>),
+    /// e.g. "nchwc" or "nchw" on ONNX Runtime; null where there is one kernel. Each variant has its own table.
+    /// </summary>
+    public string? Variant { get; init; }
+
+    /// <summary>A layout conversion the engine inserts between layers ("input": NCHW → blocked, "output": blocked → NCHW); the op is then Identity.</summary>
+    public string? Reorder { get; init; }
+
     /// <summary>Dense convs and Gemms vary in input and output width; every other layer has one width.</summary>
     [JsonIgnore]
-    public bool IsTwoDimensional => Op == OpKind.Gemm || (Op == OpKind.Conv && Depthwise == 0);
+    public bool IsTwoDimensional => Reorder is null && (Op == OpKind.Gemm || (Op == OpKind.Conv && Depthwise == 0));
 
     /// <summary>The table's axes: ["in", "out"] or ["channels"].</summary>
     [JsonIgnore]
@@ -66,6 +75,7 @@ public sealed record LayerConfig
     {
         get
         {
+            if (Reorder is not null) return $"Reorder{(Reorder == "input" ? "Input" : "Output")} @{string.Join("x", InputSize)}";
             var key = new StringBuilder(Op == OpKind.Conv && Depthwise > 0 ? $"DepthwiseConv×{Depthwise}" : Op.ToString());
             if (Kernel.Length > 0) key.Append(CultureInfo.InvariantCulture, $" {Pair(Kernel)} s{Pair(Stride)} p{Pair(Padding)}");
             if (Op == OpKind.Conv) key.Append(CultureInfo.InvariantCulture, $" d{Pair(Dilation)}");
@@ -76,7 +86,25 @@ public sealed record LayerConfig
             if (BatchNorm) key.Append(" +bn");
             if (Residual) key.Append(" +add");
             if (Activation is { } a) key.Append(" +").Append(a);
+            if (Variant is not null) key.Append(" [").Append(Variant).Append(']');
             return key.ToString();
+        }
+    }
+
+    /// <summary>The spatial size of the output (convs and pools; others keep the input's).</summary>
+    [JsonIgnore]
+    public long[] OutputSize
+    {
+        get
+        {
+            if (Op == OpKind.GlobalAveragePool) return [1, 1];
+            if (Kernel.Length != 2) return InputSize;
+            var dilation = Dilation.Length == 2 ? Dilation : [1, 1];
+            return InputSize.Select((n, d) =>
+            {
+                var span = n + 2L * Padding[d] - (long)dilation[d] * (Kernel[d] - 1) - 1;
+                return (CeilMode ? (span + Stride[d] - 1) / Stride[d] : span / Stride[d]) + 1;
+            }).ToArray();
         }
     }
 
@@ -93,6 +121,14 @@ public sealed record LayerConfig
         }
 
         Check(Enum.IsDefined(Op), $"has an unknown op {(int)Op}");
+        if (Reorder is not null)
+        {
+            Check(Reorder is "input" or "output", "has a reorder direction other than 'input' or 'output'");
+            Check(Op == OpKind.Identity && InputSize.Length == 2 && InputSize.All(d => d >= 1), "describes a reorder without an Identity op and an input size");
+            return;
+        }
+
+        Check(Variant is null || (Variant.Length > 0 && Variant.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')), "has a malformed variant");
         var windowed = Op is OpKind.Conv or OpKind.MaxPool or OpKind.AveragePool;
         Check(!windowed || (Kernel.Length == 2 && Stride.Length == 2 && Padding.Length == 2), "needs kernel, stride and padding pairs");
         Check(!windowed || (Kernel.All(k => k >= 1) && Stride.All(s => s >= 1) && Padding.All(p => p >= 0)), "has a non-positive kernel/stride or negative padding");
@@ -102,5 +138,6 @@ public sealed record LayerConfig
         Check(!BatchNorm || Op == OpKind.Conv, "folds a BatchNorm into a non-conv op");
         Check(!Residual || Op == OpKind.Conv, "fuses a residual Add into a non-conv op");
         Check(Activation is null || LayerUnits.IsFusableActivation(Activation.Value), $"has activation {Activation} which is not fused into layers");
+        Check(Activation is null || Op is OpKind.Conv or OpKind.Gemm or OpKind.Add, "fuses an activation into an op other than Conv, Gemm or Add");
     }
 }

@@ -12,16 +12,27 @@ public sealed record LayerUnit(LayerConfig Config, IReadOnlyList<Node> Nodes)
 
     public string Name => Head.Name;
 
-    /// <summary>The widths this layer runs at (one per axis of its table) given every value and tensor shape.</summary>
-    public int[] Dims(Func<string, long[]> valueShape, Func<string, long[]> tensorShape)
+    /// <summary>The values whose channel counts are the table's axes: the head's input and output, or its input.</summary>
+    public IReadOnlyList<string> AxisValues => Config.IsTwoDimensional ? [Head.Inputs[0], Head.Output] : [Head.Inputs[0]];
+
+    /// <summary>The value the layer hands on (after everything fused into it).</summary>
+    public string Output => Nodes[^1].Output;
+
+    /// <summary>The other operand of the fused residual Add, or null.</summary>
+    public string? ResidualOperand
     {
-        var inputWidth = (int)valueShape(Head.Inputs[0])[1];
-        if (!Config.IsTwoDimensional) return [inputWidth];
-        var outputWidth = Head.Op == OpKind.Conv
-            ? (int)tensorShape(Head.TensorName(TensorRole.Weight)!)[0]
-            : (int)valueShape(Head.Output)[1];
-        return [inputWidth, outputWidth];
+        get
+        {
+            var index = Nodes.Select((n, i) => (n, i)).FirstOrDefault(x => x.n.Op == OpKind.Add && x.i > 0).i;
+            if (index == 0) return null;
+            var add = Nodes[index];
+            var own = Nodes[index - 1].Output;
+            return add.Inputs[0] == own ? add.Inputs[1] : add.Inputs[0];
+        }
     }
+
+    /// <summary>The widths this layer runs at (one per axis of its table) given every value's shape.</summary>
+    public int[] Dims(Func<string, long[]> valueShape) => AxisValues.Select(v => (int)valueShape(v)[1]).ToArray();
 }
 
 /// <summary>

@@ -50,30 +50,39 @@ public static class PredictionValidator
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(engine);
+        using var dense = open();
+        var groups = ChannelGroups.Discover(dense);
+        var predictor = new LatencyPredictor(profile, groups);
+        var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
+        assignments.AddRange(RandomWidths(groups, samples, seed).Select((w, i) => ($"random {i + 1}", w)));
+        var measured = Measure(open, dense, engine, batch, assignments.Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress);
+        var results = assignments.Select((a, i) => new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i])).ToList();
+        return new ValidationReport(dense.Name, engine.Name, results);
+    }
+
+    /// <summary>
+    /// Measures the model at each width assignment on the engine: assignments below full width are compacted from
+    /// fresh copies (<paramref name="open"/>); all are deployed first, then measured interleaved.
+    /// </summary>
+    internal static double[] Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
+        ModelMeasurement measurement, IProgress<double>? progress)
+    {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "the batch must be ≥ 1");
+        var full = ChannelGroups.Discover(dense).FullWidths();
         var graphs = new List<ModelGraph>();
         var engines = new List<IInferenceEngine>();
         try
         {
-            graphs.Add(open());
-            var dense = graphs[0];
-            var groups = ChannelGroups.Discover(dense);
-            var predictor = new LatencyPredictor(profile, groups);
-            var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
-            assignments.AddRange(RandomWidths(groups, samples, seed).Select((w, i) => ($"random {i + 1}", w)));
+            foreach (var widths in assignments)
+            {
+                var graph = widths.SequenceEqual(full) ? dense : Compacted(open, graphs, widths);
+                engines.Add(engine.Deploy(graph));
+            }
 
             var shape = dense.InputShape;
             shape[0] = batch;
             var input = ProfileEngine.RandomInput(shape);
-            foreach (var (label, widths) in assignments)
-            {
-                var graph = label == "dense" ? dense : Compacted(open, graphs, widths);
-                engines.Add(engine.Deploy(graph));
-            }
-
-            var measured = ModelLatency.Measure(engines, engines.Select(_ => input).ToArray(), measurement ?? new ModelMeasurement(), progress);
-            var results = assignments.Select((a, i) => new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i])).ToList();
-            return new ValidationReport(dense.Name, engine.Name, results);
+            return ModelLatency.Measure(engines, engines.Select(_ => input).ToArray(), measurement, progress);
         }
         finally
         {

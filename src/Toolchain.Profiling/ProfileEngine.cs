@@ -38,6 +38,9 @@ public abstract class ProfileEngine
     /// <summary>What <see cref="TimeLayer"/> reports, for the profile file.</summary>
     public abstract string LayerStatistic { get; }
 
+    /// <summary>How this engine runs a model at given widths (which kernels, which layout conversions).</summary>
+    public abstract Deployment Deployment { get; }
+
     /// <summary>Uniform [−1, 1) values from a fixed seed.</summary>
     internal static HostTensor RandomInput(long[] shape)
     {
@@ -51,26 +54,41 @@ public abstract class ProfileEngine
 /// <summary>
 /// ONNX Runtime on the CPU. A layer is timed by ONNX Runtime's own per-kernel profiler inside a single-layer model
 /// built in-process (<see cref="UnitGraphs"/>, exported with BatchNorm folded as deployed): the layer's kernels only,
-/// without the feeders, the layout reorders at the model's ends or the per-run overhead, none of which a layer
-/// inside a model pays (the calibration holds what the model pays once).
+/// without the feeders, the layout conversions (the deployment model adds those where the model has them) or the
+/// per-run overhead. The profiler adds a few microseconds to every kernel it times; the calibration's per-kernel
+/// term takes that off again.
 /// </summary>
 public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
 {
+    private Deployment? _deployment;
+
     public override string Name => "ort-cpu";
 
     public override string Version => OrtEngine.Version;
 
     public override string LayerStatistic => "interquartile mean over runs of the layer's kernel time (ONNX Runtime's profiler, µs resolution)";
 
+    /// <summary>Found by asking ONNX Runtime how it runs a few probe models (its blocking depends on the CPU's SIMD width).</summary>
+    public override Deployment Deployment => _deployment ??= DetectDeployment();
+
     public override double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs)
     {
+        var (kernels, _) = Run(config, dims, batch, warmup, runs);
+        var perRun = Enumerable.Range(warmup, runs).Select(r => (double)kernels.Sum(n => n.DurationsUs[r]));
+        return RobustStatistics.InterquartileMean(perRun) / 1000;
+    }
+
+    /// <summary>Runs the single-layer model under ONNX Runtime's profiler; returns the layer's kernels and whether ONNX Runtime blocked it.</summary>
+    private (List<OrtTrace.NodeCalls> Kernels, bool Blocked) Run(LayerConfig config, int[] dims, int batch, int warmup, int runs)
+    {
+        var feeders = UnitGraphs.OrtFeeders(config);
         byte[] onnx;
-        using (var graph = UnitGraphs.Build(config, dims, batch, feeders: true))
+        using (var graph = UnitGraphs.Build(config, dims, batch, feeders))
         {
             onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
         }
 
-        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders: true));
+        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders));
         var trace = Path.Combine(Path.GetTempPath(), $"toolchain-layer-{Guid.NewGuid():N}.json");
         try
         {
@@ -80,23 +98,50 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
                 engine.EndProfiling(keepTraceAs: trace);
             }
 
-            var layer = OrtTrace.Read(trace)
-                .Where(n => !n.Node.StartsWith(UnitGraphs.FeederPrefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal))
-                .ToList();
-            if (layer.Count == 0 || layer.Any(n => n.DurationsUs.Count != warmup + runs))
+            var nodes = OrtTrace.Read(trace);
+            var kernels = config.Reorder is not null
+                ? nodes.Where(n => n.Op == (config.Reorder == "input" ? "ReorderInput" : "ReorderOutput")).ToList()
+                : nodes.Where(n => !n.Node.StartsWith(UnitGraphs.FeederPrefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
+            var where = $"ONNX Runtime's trace of '{config.Key}' at [{string.Join(", ", dims)}] ({string.Join(", ", nodes.Select(n => $"{n.Node}:{n.Op}"))})";
+            if (kernels.Count == 0 || kernels.Any(n => n.DurationsUs.Count != warmup + runs))
             {
-                throw new InvalidOperationException(
-                    $"ONNX Runtime's trace of '{config.Key}' at [{string.Join(", ", dims)}] has no kernel of the layer, or a kernel that did not run every time");
+                throw new InvalidOperationException($"{where} has no kernel of the layer, or one that did not run every time");
             }
 
-            // Per run, the layer's kernels together; warm-up runs dropped.
-            var perRun = Enumerable.Range(warmup, runs).Select(r => (double)layer.Sum(n => n.DurationsUs[r]));
-            return RobustStatistics.InterquartileMean(perRun) / 1000;
+            var blocked = kernels.Any(n => n.Node.EndsWith("_nchwc", StringComparison.Ordinal));
+            CheckVariant(config, blocked, where);
+            return (kernels, blocked);
         }
         finally
         {
             File.Delete(trace);
         }
+    }
+
+    /// <summary>The deployment model's rules must pick the kernel ONNX Runtime picked; otherwise predictions would mix kernels.</summary>
+    private static void CheckVariant(LayerConfig config, bool blocked, string where)
+    {
+        var layered = config.Op is OpKind.Conv or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool;
+        if (config.Variant is null || config.Reorder is not null || !layered) return;
+        var expected = config.Variant != OrtNchwcDeployment.PlainVariant;
+        if (blocked != expected)
+        {
+            throw new InvalidOperationException(
+                $"{where}: ONNX Runtime ran the layer {(blocked ? "blocked (NCHWc)" : "on the plain layout")}, but the deployment model expected the '{config.Variant}' variant; " +
+                $"this ONNX Runtime ({OrtEngine.Version}) lays out layers differently from the rules the profiler knows");
+        }
+    }
+
+    /// <summary>Block size: the smallest of 8/16 channels at which a global average pool runs blocked; conv input alignment: the smallest of 4/8/16 a conv reading 16+ channels runs blocked at.</summary>
+    private Deployment DetectDeployment()
+    {
+        bool Blocked(LayerConfig config, int[] dims) => Run(config, dims, 1, 0, 1).Blocked;
+        var gap = new LayerConfig { Op = OpKind.GlobalAveragePool, InputSize = [4, 4] };
+        var block = new[] { 8, 16 }.FirstOrDefault(c => Blocked(gap, [c]));
+        if (block == 0) return new EagerDeployment(); // no NCHWc on this CPU: every layer runs as written
+        var conv = new LayerConfig { Op = OpKind.Conv, Kernel = [1, 1], Stride = [1, 1], Padding = [0, 0], Dilation = [1, 1], InputSize = [4, 4] };
+        var alignment = new[] { 4, 8, 16 }.First(a => a >= 16 ? true : Blocked(conv, [16 + a, 16]));
+        return new OrtNchwcDeployment(block, alignment);
     }
 
     public override IInferenceEngine Deploy(ModelGraph graph) =>
@@ -121,9 +166,10 @@ public sealed class TorchCpuEngine : ProfileEngine
 
     public override double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs)
     {
-        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders: false));
+        if (config.Reorder is not null) throw new ArgumentException($"'{config.Key}' is an ONNX Runtime layout conversion; libtorch has none");
+        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, Feeders.None));
         double layer, empty;
-        using (var graph = UnitGraphs.Build(config, dims, batch, feeders: false))
+        using (var graph = UnitGraphs.Build(config, dims, batch, Feeders.None))
         using (var engine = new TorchEngine(graph))
         {
             layer = MedianWallMs(engine, input, warmup, runs);
@@ -137,6 +183,8 @@ public sealed class TorchCpuEngine : ProfileEngine
 
         return Math.Max(0, layer - empty);
     }
+
+    public override Deployment Deployment { get; } = new EagerDeployment();
 
     public override IInferenceEngine Deploy(ModelGraph graph) => new TorchEngine(graph);
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Toolchain.Graph;
 using Toolchain.Pruning;
-using Toolchain.Runtime;
 
 namespace Toolchain.Profiling;
 
@@ -33,8 +32,14 @@ public sealed record ProfilerOptions
 
     public double AbsoluteToleranceMs { get; init; } = 0.0015;
 
-    /// <summary>How the whole model is measured for its calibration.</summary>
+    /// <summary>How whole models are measured for their calibration.</summary>
     public ModelMeasurement Calibration { get; init; } = new();
+
+    /// <summary>Random width assignments measured besides the dense model to fit the calibration.</summary>
+    public int CalibrationSamples { get; init; } = 6;
+
+    /// <summary>Seed of the calibration's width assignments (validation uses other seeds).</summary>
+    public int CalibrationSeed { get; init; } = 1000;
 
     internal void Validate()
     {
@@ -43,6 +48,7 @@ public sealed record ProfilerOptions
         if (GridStep < 1) throw new ArgumentOutOfRangeException(nameof(GridStep), GridStep, "the grid step must be ≥ 1");
         if (MaxInitialPoints < 2) throw new ArgumentOutOfRangeException(nameof(MaxInitialPoints), MaxInitialPoints, "at least the two extremes");
         if (MaxRefinePoints < 0) throw new ArgumentOutOfRangeException(nameof(MaxRefinePoints), MaxRefinePoints, "cannot be negative");
+        if (CalibrationSamples < 0) throw new ArgumentOutOfRangeException(nameof(CalibrationSamples), CalibrationSamples, "cannot be negative");
         if (!(RelativeTolerance >= 0) || !(AbsoluteToleranceMs >= 0)) throw new ArgumentOutOfRangeException(nameof(RelativeTolerance), "tolerances must be ≥ 0");
         Calibration.Validate();
     }
@@ -54,7 +60,7 @@ public sealed record ProfilerOptions
 public sealed record ProfilerProgress(string Stage, string Detail, double Done, double Total);
 
 /// <summary>One measured (or reused) configuration of a profiling run.</summary>
-public sealed record ConfigurationResult(string Key, int Layers, bool Reused, int Samples, IReadOnlyList<int[]> Axes, double Seconds);
+public sealed record ConfigurationResult(string Key, bool Reused, int Samples, IReadOnlyList<int[]> Axes, double Seconds);
 
 /// <summary>What profiling one model did.</summary>
 public sealed record ProfileResult(string Model, int Layers, IReadOnlyList<ConfigurationResult> Configurations, ModelCalibration Calibration, double Seconds)
@@ -63,9 +69,10 @@ public sealed record ProfileResult(string Model, int Layers, IReadOnlyList<Confi
 }
 
 /// <summary>
-/// Measures what a profile needs for a model: for every distinct layer configuration (<see cref="LayerConfig"/>;
-/// identical ones are measured once and shared, also with configurations already in the profile) a latency table
-/// over the widths the model's channel groups allow, then the whole model once for its calibration.
+/// Measures what a profile needs for a model: for every configuration the model may run as (<see cref="LayerConfig"/>:
+/// each distinct layer, in each kernel variant the engine may pick, and the engine's layout conversions; identical
+/// ones are measured once and shared, also with configurations already in the profile) a latency table over the
+/// widths the model's channel groups allow; then the whole model for its calibration.
 /// </summary>
 public sealed class Profiler
 {
@@ -83,35 +90,43 @@ public sealed class Profiler
     }
 
     /// <summary>A new, empty profile for this engine and batch on this machine.</summary>
-    public LatencyProfile NewProfile() => new(_engine.Fingerprint(_batch), Settings);
+    public LatencyProfile NewProfile() => new(_engine.Fingerprint(_batch), Settings, _engine.Deployment);
 
     private MeasurementSettings Settings => new(_options.Warmup, _options.Runs, _options.Calibration.Rounds, _options.Calibration.Runs,
         _engine.LayerStatistic, ModelMeasurement.Statistic);
 
-    /// <summary>Adds to <paramref name="profile"/> what <paramref name="graph"/> needs and is missing, and its calibration.</summary>
-    public ProfileResult Profile(LatencyProfile profile, ModelGraph graph, IProgress<ProfilerProgress>? progress = null)
+    /// <summary>Adds to <paramref name="profile"/> what the model needs and is missing, and measures its calibration.</summary>
+    /// <param name="open">Opens a fresh copy of the model (calibration compacts copies at random widths).</param>
+    public ProfileResult Profile(LatencyProfile profile, Func<ModelGraph> open, IProgress<ProfilerProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(open);
         if (profile.Device.Engine != _engine.Name || profile.Device.Batch != _batch)
         {
             throw new ArgumentException(
                 $"the profile holds {profile.Device.Engine} at batch {profile.Device.Batch}; it cannot take {_engine.Name} measurements at batch {_batch}");
         }
 
+        if (profile.Deployment != _engine.Deployment)
+        {
+            throw new ArgumentException(
+                $"the profile was measured for '{profile.Deployment.Describe()}' but {_engine.Name} here runs as '{_engine.Deployment.Describe()}'; start a new profile");
+        }
+
         var clock = Stopwatch.StartNew();
-        var units = LayerUnits.Decompose(graph);
-        var needed = NeededRanges(graph, units);
+        using var graph = open();
+        var structure = new ModelStructure(graph);
+        var needed = NeededRanges(structure, ChannelGroups.Discover(graph), profile.Deployment);
         var results = new List<ConfigurationResult>();
         var done = 0;
-        foreach (var (key, (config, neededRanges, count)) in needed)
+        foreach (var (key, (config, neededRanges)) in needed)
         {
-            var ranges = neededRanges;
             progress?.Report(new ProfilerProgress("layers", key, done, needed.Count));
+            var ranges = neededRanges;
             var existing = profile.Layers.GetValueOrDefault(key);
-            if (existing is not null && ranges.Select((r, d) => existing.Table.Axes[d][0] <= r.Low && existing.Table.Axes[d][^1] >= r.High).All(ok => ok))
+            if (existing is not null && Covers(existing.Table, ranges))
             {
-                results.Add(new ConfigurationResult(key, count, Reused: true, 0, existing.Table.Axes, 0));
+                results.Add(new ConfigurationResult(key, Reused: true, 0, existing.Table.Axes, 0));
             }
             else
             {
@@ -121,70 +136,85 @@ public sealed class Profiler
                 }
 
                 var started = clock.Elapsed;
-                var (table, samples) = MeasureTable(config, ranges, (detail, fraction) =>
+                var (table, samples) = MeasureTable(config, ranges, profile.Deployment, (detail, fraction) =>
                     progress?.Report(new ProfilerProgress("layers", $"{key} {detail}", done + fraction, needed.Count)));
                 profile.SetLayer(config, table);
-                results.Add(new ConfigurationResult(key, count, Reused: false, samples, table.Axes, (clock.Elapsed - started).TotalSeconds));
+                results.Add(new ConfigurationResult(key, Reused: false, samples, table.Axes, (clock.Elapsed - started).TotalSeconds));
             }
 
             done++;
         }
 
         progress?.Report(new ProfilerProgress("calibration", graph.Name, 0, 1));
-        var calibration = Calibrate(profile, graph, units, f => progress?.Report(new ProfilerProgress("calibration", graph.Name, f, 1)));
+        var calibration = Calibrate(profile, open, graph, f => progress?.Report(new ProfilerProgress("calibration", graph.Name, f, 1)));
         profile.SetCalibration(calibration);
         profile.Touch(_engine.Fingerprint(_batch));
-        return new ProfileResult(graph.Name, units.Count, results, calibration, clock.Elapsed.TotalSeconds);
+        return new ProfileResult(graph.Name, structure.Units.Count, results, calibration, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The whole model's latency against the sum of its layers at full width.</summary>
-    private ModelCalibration Calibrate(LatencyProfile profile, ModelGraph graph, IReadOnlyList<LayerUnit> units, Action<double> progress)
-    {
-        var layersMs = units.Sum(u => profile.Layers[u.Config.Key].Table.Interpolate(
-            u.Dims(graph.ShapeOf, n => graph.GetTensor(n).Shape).Select(d => (double)d).ToArray()));
-        var shape = graph.InputShape;
-        shape[0] = _batch;
-        double measured;
-        using (var engine = _engine.Deploy(graph))
-        {
-            measured = ModelLatency.Measure([engine], [ProfileEngine.RandomInput(shape)], _options.Calibration, new Progress(progress))[0];
-        }
+    private static bool Covers(LatencyTable table, (int Low, int High)[] ranges) =>
+        ranges.Select((r, d) => table.Axes[d][0] <= r.Low && table.Axes[d][^1] >= r.High).All(ok => ok);
 
-        return new ModelCalibration(graph.Name, Topology(graph), units.Count, measured, layersMs);
+    /// <summary>
+    /// The calibration: the dense model and <see cref="ProfilerOptions.CalibrationSamples"/> random width assignments
+    /// are measured whole; the offset and the per-kernel term that best map the layers' sum onto the measurements
+    /// (least squares) are kept.
+    /// </summary>
+    private ModelCalibration Calibrate(LatencyProfile profile, Func<ModelGraph> open, ModelGraph graph, Action<double> progress)
+    {
+        var groups = ChannelGroups.Discover(graph);
+        var raw = new LatencyPredictor(profile, groups, calibrated: false);
+        var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
+        assignments.AddRange(PredictionValidator.RandomWidths(groups, _options.CalibrationSamples, _options.CalibrationSeed)
+            .Select((w, i) => ($"calibration {i + 1}", w)));
+        var measured = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress));
+        var points = assignments.Select((a, i) =>
+        {
+            var (layersMs, kernels) = raw.RawSum(a.Widths);
+            return new CalibrationPoint(a.Label, measured[i], layersMs, kernels);
+        }).ToList();
+        var (offset, perKernel) = ModelCalibration.Fit(points);
+        return new ModelCalibration(graph.Name, Topology(graph), raw.Units.Count, offset, perKernel, points);
     }
 
     /// <summary>
-    /// Per configuration (in graph order), the width range of each axis over its layers: from every prunable group at
-    /// one channel to every group at full width (widths are linear in group widths, so these are the extremes).
+    /// Per configuration the model may run as (in graph order), the width range of each axis: from every prunable group
+    /// at one channel to every group at full width (widths are linear in group widths, so these are the extremes),
+    /// narrowed to the widths the configuration's kernel variant runs at.
     /// </summary>
-    private static Dictionary<string, (LayerConfig Config, (int Low, int High)[] Ranges, int Layers)> NeededRanges(ModelGraph graph, IReadOnlyList<LayerUnit> units)
+    internal static Dictionary<string, (LayerConfig Config, (int Low, int High)[] Ranges)> NeededRanges(ModelStructure structure, ChannelGroups groups, Deployment deployment)
     {
-        var groups = ChannelGroups.Discover(graph);
         var full = groups.FullWidths();
         var narrowest = groups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray();
         var (wide, narrow) = (groups.PredictShapes(full), groups.PredictShapes(narrowest));
-        var needed = new Dictionary<string, (LayerConfig, (int, int)[], int)>(StringComparer.Ordinal);
-        foreach (var unit in units)
+        var needed = new Dictionary<string, (LayerConfig, (int, int)[])>(StringComparer.Ordinal);
+        foreach (var (config, values) in deployment.Candidates(structure))
         {
-            var high = unit.Dims(wide.Value, wide.Tensor);
-            var low = unit.Dims(narrow.Value, narrow.Tensor);
-            var key = unit.Config.Key;
-            if (needed.TryGetValue(key, out var entry))
+            var ranges = new (int Low, int High)[values.Count];
+            var empty = false;
+            for (var d = 0; d < values.Count && !empty; d++)
             {
-                var merged = entry.Item2.Select((r, d) => (Math.Min(r.Item1, low[d]), Math.Max(r.Item2, high[d]))).ToArray();
-                needed[key] = (entry.Item1, merged, entry.Item3 + 1);
+                var (low, high) = ((int)narrow.Value(values[d])[1], (int)wide.Value(values[d])[1]);
+                var axis = d;
+                bool Accepts(int w) => deployment.Accepts(config, axis, w);
+                var first = AxisSampler.Nearest(low, low, high, Accepts);
+                var last = AxisSampler.Nearest(high, low, high, Accepts);
+                if (first is null || last is null) empty = true;
+                else ranges[d] = (first.Value, last.Value);
             }
-            else
-            {
-                needed[key] = (unit.Config, low.Select((l, d) => (l, high[d])).ToArray(), 1);
-            }
+
+            if (empty) continue;
+            var key = config.Key;
+            needed[key] = needed.TryGetValue(key, out var entry)
+                ? (entry.Item1, entry.Item2.Select((r, d) => (Math.Min(r.Item1, ranges[d].Low), Math.Max(r.Item2, ranges[d].High))).ToArray())
+                : (config, ranges);
         }
 
         return needed;
     }
 
     /// <summary>Samples the configuration's latency surface: probe each axis (the other at its widest), refine, simplify, then fill the lattice.</summary>
-    private (LatencyTable Table, int Samples) MeasureTable(LayerConfig config, (int Low, int High)[] ranges, Action<string, double> progress)
+    private (LatencyTable Table, int Samples) MeasureTable(LayerConfig config, (int Low, int High)[] ranges, Deployment deployment, Action<string, double> progress)
     {
         var cache = new Dictionary<(int, int), double>();
         double Measure(int[] dims)
@@ -204,8 +234,9 @@ public sealed class Profiler
         {
             progress($"probing {config.AxisNames[d]}", 0.1 + 0.3 * d);
             var (low, high) = ranges[d];
-            var initial = AxisSampler.Initial(low, high, _options.GridStep, _options.MaxInitialPoints);
             var axis = d;
+            bool Accepts(int w) => deployment.Accepts(config, axis, w);
+            var initial = AxisSampler.Initial(low, high, _options.GridStep, _options.MaxInitialPoints, Accepts);
             int[] At(int w)
             {
                 // Probe along this axis with the other axes at their widest, where differences are largest.
@@ -215,7 +246,7 @@ public sealed class Profiler
             }
 
             axes[d] = _options.Refine && initial.Length > 1
-                ? AxisSampler.Simplify(AxisSampler.Refine(initial, w => Measure(At(w)), _options.Same, _options.MaxRefinePoints), _options.Same)
+                ? AxisSampler.Simplify(AxisSampler.Refine(initial, w => Measure(At(w)), _options.Same, _options.MaxRefinePoints, Accepts), _options.Same)
                 : initial;
         }
 
