@@ -82,7 +82,7 @@ public sealed record EagerDeployment : Deployment
 /// run on a channel-blocked layout (blocks of <see cref="Block"/> channels, padded): a dense conv reading fewer than
 /// <see cref="Block"/> channels reads the plain NCHW layout, one reading a multiple of <see cref="Alignment"/> reads the
 /// blocked layout, any other stays a plain NCHW convolution (im2col + GEMM); a depthwise conv is blocked when its
-/// channels are a multiple of <see cref="Alignment"/>; pools are blocked on multiples of <see cref="Block"/> (global
+/// channels are a multiple of <see cref="Alignment"/> (one channel makes it a dense conv); pools are blocked on multiples of <see cref="Block"/> (global
 /// average pooling only when its input already is). Where a value's layout differs from what a reader needs, a reorder
 /// kernel converts it (once per value and direction). A residual Add fuses into a blocked conv only when the other
 /// operand is blocked too; otherwise the conv's output is reordered and Add and activation run alone. A plain conv
@@ -103,7 +103,8 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
     /// <summary>The variant ONNX Runtime runs a dense conv reading <paramref name="inputs"/> channels as.</summary>
     public string ConvVariant(int inputs) => inputs < Block ? BlockedPlainInput : inputs % Alignment == 0 ? Blocked : PlainVariant;
 
-    public string DepthwiseVariant(int channels) => channels % Alignment == 0 ? Blocked : PlainVariant;
+    /// <summary>The variant of a depthwise conv on <paramref name="channels"/> channels (one channel is a dense conv).</summary>
+    public string DepthwiseVariant(int channels) => channels == 1 ? BlockedPlainInput : channels % Alignment == 0 ? Blocked : PlainVariant;
 
     public override bool Accepts(LayerConfig config, int axis, int width)
     {
@@ -130,7 +131,7 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
             {
                 case OpKind.Conv:
                 {
-                    string[] variants = c.Depthwise == 0 ? [BlockedPlainInput, Blocked, PlainVariant] : [Blocked, PlainVariant];
+                    string[] variants = [BlockedPlainInput, Blocked, PlainVariant];
                     foreach (var v in variants) yield return (c with { Variant = v }, u.AxisValues);
                     if (c.Residual)
                     {

@@ -56,9 +56,9 @@ public sealed class LatencyPredictor
         _tables = profile.Layers.ToDictionary(kv => kv.Key, kv => kv.Value.Table, StringComparer.Ordinal);
         _channels = LinearChannels(groups);
         OutputNode = graph.Producer(graph.OutputName)?.Name ?? graph.Nodes[^1].Name;
-        (OffsetMs, PerKernelMs, CalibrationSource, CalibrationNote) = calibrated
+        (Scale, OffsetMs, PerKernelMs, CalibrationSource, CalibrationNote) = calibrated
             ? ChooseCalibration(profile, graph, _structure.Units.Count)
-            : (0, 0, CalibrationSource.None, "uncalibrated");
+            : (1, 0, 0, CalibrationSource.None, "uncalibrated");
     }
 
     public ChannelGroups Groups { get; }
@@ -66,6 +66,9 @@ public sealed class LatencyPredictor
     public LatencyProfile Profile { get; }
 
     public IReadOnlyList<LayerUnit> Units => _structure.Units;
+
+    /// <summary>What the kernels' table latencies are multiplied by.</summary>
+    public double Scale { get; }
 
     /// <summary>The constant added to the kernels' sum (ms).</summary>
     public double OffsetMs { get; }
@@ -125,10 +128,10 @@ public sealed class LatencyPredictor
     }
 
     /// <summary>The kernels' latencies at <paramref name="widths"/> without calibration, and how many kernels there are.</summary>
-    internal (double LayersMs, int Kernels) RawSum(IReadOnlyList<int> widths)
+    public (double LayersMs, int Kernels) RawSum(IReadOnlyList<int> widths)
     {
         var items = Items(widths.Select(w => (double)w).ToArray(), null, out var kernels);
-        return (items.Sum(i => i.Ms + PerKernelMs * i.Item.Kernels), kernels);
+        return (items.Sum(i => (i.Ms + PerKernelMs * i.Item.Kernels) / Scale), kernels);
     }
 
     /// <summary>Per node, what the latency model charges it at <paramref name="widths"/>: its layers' kernels, and the offset on <see cref="OutputNode"/>.</summary>
@@ -162,13 +165,13 @@ public sealed class LatencyPredictor
             }
 
             var dims = item.AxisValues.Select(v => Channels(v, widths)).ToArray();
-            var ms = table.Interpolate(dims, gradient is null ? null : axisGradient) - PerKernelMs * item.Kernels;
+            var ms = Scale * table.Interpolate(dims, gradient is null ? null : axisGradient) - PerKernelMs * item.Kernels;
             kernels += item.Kernels;
             result.Add((item, ms));
             if (gradient is null) continue;
             for (var a = 0; a < dims.Length; a++)
             {
-                foreach (var (g, slope) in _channels[item.AxisValues[a]].Slopes) gradient[g] += axisGradient[a] * slope;
+                foreach (var (g, slope) in _channels[item.AxisValues[a]].Slopes) gradient[g] += Scale * axisGradient[a] * slope;
             }
         }
 
@@ -244,25 +247,26 @@ public sealed class LatencyPredictor
         }
     }
 
-    private static (double, double, CalibrationSource, string) ChooseCalibration(LatencyProfile profile, ModelGraph graph, int layers)
+    private static (double, double, double, CalibrationSource, string) ChooseCalibration(LatencyProfile profile, ModelGraph graph, int layers)
     {
         if (profile.FindCalibration(graph.Name, Profiler.Topology(graph)) is { } own)
         {
-            return (own.OffsetMs, own.PerKernelMs, CalibrationSource.Measured,
-                $"measured on '{graph.Name}': offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel");
+            return (own.Scale, own.OffsetMs, own.PerKernelMs, CalibrationSource.Measured,
+                $"measured on '{graph.Name}': scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel");
         }
 
         var calibrated = profile.Calibrations.Where(c => c.Layers > 0).ToList();
         if (calibrated.Count == 0)
         {
-            return (0, 0, CalibrationSource.None, $"the profile has no whole-model calibration; the prediction is the layers' sum only (run 'toolchain profile {graph.Name}')");
+            return (1, 0, 0, CalibrationSource.None, $"the profile has no whole-model calibration; the prediction is the layers' sum only (run 'toolchain profile {graph.Name}')");
         }
 
+        var scale = calibrated.Average(c => c.Scale);
         var perLayer = calibrated.Average(c => c.OffsetMs / c.Layers);
         var perKernel = calibrated.Average(c => c.PerKernelMs);
-        return (perLayer * layers, perKernel, CalibrationSource.AveragePerLayer,
-            $"'{graph.Name}' was not calibrated; using the mean of {calibrated.Count} calibrated model(s): {perLayer * 1000:F2} µs offset per layer × {layers} layers, " +
-            $"{perKernel * 1000:F2} µs per kernel (run 'toolchain profile {graph.Name}' to measure it)");
+        return (scale, perLayer * layers, perKernel, CalibrationSource.AveragePerLayer,
+            $"'{graph.Name}' was not calibrated; using the mean of {calibrated.Count} calibrated model(s): scale {scale:F3}, " +
+            $"{perLayer * 1000:F2} µs offset per layer × {layers} layers, {perKernel * 1000:F2} µs per kernel (run 'toolchain profile {graph.Name}' to measure it)");
     }
 }
 

@@ -15,25 +15,64 @@ public sealed record LayerProfile(LayerConfig Config, LatencyTable Table)
 public sealed record CalibrationPoint(string Label, double MeasuredMs, double LayersMs, int Kernels);
 
 /// <summary>
-/// What the sum of a model's layers misses, measured per model: latency ≈ Σ layers − <see cref="PerKernelMs"/> ·
-/// kernels + <see cref="OffsetMs"/>. The offset holds the engine's per-run overhead and the ops that are no layer
-/// (Flatten, the reorders at the graph's ends); the per-kernel term what timing a kernel alone adds to it (ONNX
-/// Runtime's profiler costs a few µs per kernel). Both are fitted by least squares over the dense model and random
-/// width assignments (<see cref="Points"/>), compacted and measured whole.
+/// What the sum of a model's layers misses, measured per model: latency ≈ <see cref="Scale"/> · Σ layers −
+/// <see cref="PerKernelMs"/> · kernels + <see cref="OffsetMs"/>. The offset holds the engine's per-run overhead and
+/// the ops that are no layer (Flatten, the reorders at the graph's ends); scale and per-kernel term what timing
+/// kernels alone does not see as the model runs them (ONNX Runtime's profiler adds microseconds to every kernel it
+/// times, more to larger ones; inside a model the executor adds its own per-kernel cost). All three are fitted by least
+/// squares over the dense model and random width assignments (<see cref="Points"/>), compacted and measured whole.
 /// </summary>
-public sealed record ModelCalibration(string Model, string Topology, int Layers, double OffsetMs, double PerKernelMs, IReadOnlyList<CalibrationPoint> Points)
+public sealed record ModelCalibration(string Model, string Topology, int Layers, double Scale, double OffsetMs, double PerKernelMs, IReadOnlyList<CalibrationPoint> Points)
 {
-    /// <summary>Least squares of measured − layers = offset − perKernel · kernels (perKernel ≥ 0; 0 when the kernel count never varies).</summary>
-    public static (double OffsetMs, double PerKernelMs) Fit(IReadOnlyList<CalibrationPoint> points)
+    /// <summary>The calibrated latency of a width assignment whose layers sum to <paramref name="layersMs"/> over <paramref name="kernels"/> kernels.</summary>
+    public double Apply(double layersMs, int kernels) => Scale * layersMs - PerKernelMs * kernels + OffsetMs;
+
+    /// <summary>
+    /// Least squares of measured ≈ scale · layers − perKernel · kernels + offset. With too few or too similar points
+    /// the terms the points cannot tell apart are left out: first the per-kernel term (0), then the scale (1).
+    /// </summary>
+    public static (double Scale, double OffsetMs, double PerKernelMs) Fit(IReadOnlyList<CalibrationPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
         if (points.Count == 0) throw new ArgumentException("a calibration needs at least one measured point", nameof(points));
-        var y = points.Select(p => p.MeasuredMs - p.LayersMs).ToArray();
-        var x = points.Select(p => (double)p.Kernels).ToArray();
-        var (mx, my) = (x.Average(), y.Average());
-        var sxx = x.Sum(v => (v - mx) * (v - mx));
-        var perKernel = sxx > 0 ? Math.Max(0, -x.Zip(y, (a, b) => (a - mx) * (b - my)).Sum() / sxx) : 0;
-        return (my + perKernel * mx, perKernel);
+        var y = points.Select(p => p.MeasuredMs).ToArray();
+        var layers = points.Select(p => p.LayersMs).ToArray();
+        var kernels = points.Select(p => (double)p.Kernels).ToArray();
+        if (points.Count >= 4 && Solve([layers, kernels, Ones(points.Count)], y) is { } full && full[0] > 0) return (full[0], full[2], -full[1]);
+        if (points.Count >= 3 && Solve([layers, Ones(points.Count)], y) is { } scaled && scaled[0] > 0) return (scaled[0], scaled[1], 0);
+        return (1, y.Zip(layers, (m, l) => m - l).Average(), 0);
+    }
+
+    private static double[] Ones(int n) => Enumerable.Repeat(1.0, n).ToArray();
+
+    /// <summary>Least squares coefficients of y on the given columns (normal equations), or null when they are (nearly) collinear.</summary>
+    private static double[]? Solve(double[][] columns, double[] y)
+    {
+        var k = columns.Length;
+        // Columns are scaled to unit size first so the conditioning test means the same for ms and kernel counts.
+        var norms = columns.Select(c => Math.Sqrt(c.Sum(v => v * v))).ToArray();
+        if (norms.Any(n => n == 0)) return null;
+        var a = new double[k, k + 1];
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++) a[i, j] = columns[i].Zip(columns[j], (p, q) => p * q).Sum() / (norms[i] * norms[j]);
+            a[i, k] = columns[i].Zip(y, (p, q) => p * q).Sum() / norms[i];
+        }
+
+        for (var c = 0; c < k; c++)
+        {
+            var pivot = Enumerable.Range(c, k - c).MaxBy(r => Math.Abs(a[r, c]));
+            if (Math.Abs(a[pivot, c]) < 1e-9) return null;
+            for (var j = 0; j <= k; j++) (a[c, j], a[pivot, j]) = (a[pivot, j], a[c, j]);
+            for (var r = 0; r < k; r++)
+            {
+                if (r == c) continue;
+                var f = a[r, c] / a[c, c];
+                for (var j = c; j <= k; j++) a[r, j] -= f * a[c, j];
+            }
+        }
+
+        return Enumerable.Range(0, k).Select(i => a[i, k] / a[i, i] / norms[i]).ToArray();
     }
 }
 
@@ -186,10 +225,10 @@ public sealed partial class LatencyProfile
         foreach (var (c, i) in (dto.Calibrations ?? []).Select((c, i) => (c, i)))
         {
             if (c is null || string.IsNullOrEmpty(c.Model) || string.IsNullOrEmpty(c.Topology) || c.Layers < 1 || !double.IsFinite(c.OffsetMs) ||
-                !double.IsFinite(c.PerKernelMs) || c.PerKernelMs < 0 || c.Points is null ||
+                !double.IsFinite(c.PerKernelMs) || !(c.Scale > 0) || !double.IsFinite(c.Scale) || c.Points is null ||
                 c.Points.Any(p => p is null || !double.IsFinite(p.MeasuredMs) || p.MeasuredMs <= 0 || !double.IsFinite(p.LayersMs) || p.Kernels < 0))
             {
-                throw Bad($"calibrations[{i}] needs a model, a topology, a layer count, a finite offset, a per-kernel term ≥ 0 and measured points (latency > 0)");
+                throw Bad($"calibrations[{i}] needs a model, a topology, a layer count, a positive scale, a finite offset and per-kernel term, and measured points (latency > 0)");
             }
 
             profile.SetCalibration(c);

@@ -3,23 +3,28 @@ using Toolchain.Runtime;
 
 namespace Toolchain.Profiling;
 
-/// <summary>How whole models are measured: rounds of warm-up then timed runs per model.</summary>
-public sealed record ModelMeasurement(int Rounds = 5, int Runs = 40, int Warmup = 5)
+/// <summary>
+/// How whole models are measured: rounds of <paramref name="Warmup"/> then <paramref name="Runs"/> timed runs per model,
+/// at least <paramref name="MinRounds"/> rounds and for at least <paramref name="MinSeconds"/>.
+/// </summary>
+public sealed record ModelMeasurement(int MinRounds = 10, int Runs = 10, int Warmup = 2, double MinSeconds = 15)
 {
-    public const string Statistic = "lowest per-round median of wall time per run (rounds interleaved across models)";
+    public const string Statistic = "lowest per-round median of wall time per run, rounds interleaved across models for at least a few seconds";
 
     internal void Validate()
     {
-        if (Rounds < 1) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "at least one round");
+        if (MinRounds < 1) throw new ArgumentOutOfRangeException(nameof(MinRounds), MinRounds, "at least one round");
         if (Runs < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "at least one timed run per round");
         if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "warm-up runs cannot be negative");
+        if (!(MinSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(MinSeconds), MinSeconds, "cannot be negative");
     }
 }
 
 /// <summary>
-/// Measures deployed models' latencies. The models take turns round by round, so a slow drift of the machine (other
-/// processes, clock changes) touches all of them alike; each round's median drops the disturbed runs, and the lowest
-/// round median drops the disturbed rounds.
+/// Measures deployed models' latencies. The machine's speed drifts over seconds (other tenants of the host, clocks):
+/// the models take turns round by round, so drift touches all of them alike; each round's median drops disturbed
+/// runs, and the lowest round median over several seconds is the model's latency on the machine at its best — the
+/// state the profile's tables describe too (see <see cref="ProfilerOptions.Passes"/>).
 /// </summary>
 public static class ModelLatency
 {
@@ -34,7 +39,8 @@ public static class ModelLatency
 
         var best = Enumerable.Repeat(double.PositiveInfinity, engines.Count).ToArray();
         var samples = new double[options.Runs];
-        for (var round = 0; round < options.Rounds; round++)
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < options.MinRounds || clock.Elapsed.TotalSeconds < options.MinSeconds; round++)
         {
             for (var m = 0; m < engines.Count; m++)
             {
@@ -48,10 +54,13 @@ public static class ModelLatency
                 }
 
                 best[m] = Math.Min(best[m], RobustStatistics.Median(samples));
-                progress?.Report((round * engines.Count + m + 1.0) / (options.Rounds * engines.Count));
             }
+
+            var done = Math.Min((round + 1.0) / options.MinRounds, options.MinSeconds > 0 ? clock.Elapsed.TotalSeconds / options.MinSeconds : 1);
+            progress?.Report(Math.Min(1, done));
         }
 
         return best;
     }
 }
+
