@@ -10,6 +10,7 @@ var comparisons = new Dictionary<string, Func<double>>
     ["ort20"] = () => OnnxLatencyBenchmark.Run("resnet20", iterations: 300),
     ["ort56"] = () => OnnxLatencyBenchmark.Run("resnet56", iterations: 200),
     ["ortmbv2"] = () => OnnxLatencyBenchmark.Run("mobilenet_v2", iterations: 100),
+    ["predict"] = PredictionBenchmark.Run,
 };
 
 var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;

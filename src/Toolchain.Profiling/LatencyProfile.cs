@@ -150,6 +150,7 @@ public sealed partial class LatencyProfile
         NumberHandling = JsonNumberHandling.Strict,
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
+        AllowOutOfOrderMetadataProperties = true, // "kind" of the deployment may come anywhere in a hand-edited file
     };
 
     private sealed record FileDto(
