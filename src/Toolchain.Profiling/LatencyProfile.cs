@@ -28,22 +28,24 @@ public sealed record ModelCalibration(string Model, string Topology, int Layers,
     public double Apply(double layersMs, int kernels) => Scale * layersMs - PerKernelMs * kernels + OffsetMs;
 
     /// <summary>
-    /// Least squares of measured ≈ scale · layers − perKernel · kernels + offset. With too few or too similar points
-    /// the terms the points cannot tell apart are left out: first the per-kernel term (0), then the scale (1).
+    /// Least squares of measured ≈ scale · layers − perKernel · kernels + offset, on relative errors (each point
+    /// weighted by 1 / measured: a small model counts as much as a large one, as in a percentage error). With too few
+    /// or too similar points the terms the points cannot tell apart are left out: first the per-kernel term (0), then
+    /// the scale (1).
     /// </summary>
     public static (double Scale, double OffsetMs, double PerKernelMs) Fit(IReadOnlyList<CalibrationPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
         if (points.Count == 0) throw new ArgumentException("a calibration needs at least one measured point", nameof(points));
-        var y = points.Select(p => p.MeasuredMs).ToArray();
-        var layers = points.Select(p => p.LayersMs).ToArray();
-        var kernels = points.Select(p => (double)p.Kernels).ToArray();
-        if (points.Count >= 4 && Solve([layers, kernels, Ones(points.Count)], y) is { } full && full[0] > 0) return (full[0], full[2], -full[1]);
-        if (points.Count >= 3 && Solve([layers, Ones(points.Count)], y) is { } scaled && scaled[0] > 0) return (scaled[0], scaled[1], 0);
-        return (1, y.Zip(layers, (m, l) => m - l).Average(), 0);
+        var weight = points.Select(p => 1 / p.MeasuredMs).ToArray();
+        var y = points.Select((p, i) => p.MeasuredMs * weight[i]).ToArray();
+        var layers = points.Select((p, i) => p.LayersMs * weight[i]).ToArray();
+        var kernels = points.Select((p, i) => p.Kernels * weight[i]).ToArray();
+        if (points.Count >= 4 && Solve([layers, kernels, weight], y) is { } full && full[0] > 0) return (full[0], full[2], -full[1]);
+        if (points.Count >= 3 && Solve([layers, weight], y) is { } scaled && scaled[0] > 0) return (scaled[0], scaled[1], 0);
+        var squared = weight.Select(w => w * w).ToArray();
+        return (1, points.Select((p, i) => squared[i] * (p.MeasuredMs - p.LayersMs)).Sum() / squared.Sum(), 0);
     }
-
-    private static double[] Ones(int n) => Enumerable.Repeat(1.0, n).ToArray();
 
     /// <summary>Least squares coefficients of y on the given columns (normal equations), or null when they are (nearly) collinear.</summary>
     private static double[]? Solve(double[][] columns, double[] y)

@@ -103,7 +103,7 @@ public sealed class Profiler
     public LatencyProfile NewProfile() => new(_engine.Fingerprint(_batch), Settings, _engine.Deployment);
 
     private MeasurementSettings Settings => new(_options.Warmup, _options.Runs, _options.Calibration.MinRounds, _options.Calibration.Runs,
-        _engine.LayerStatistic, ModelMeasurement.Statistic);
+        _engine.LayerStatistic, _options.Calibration.Statistic);
 
     /// <summary>Adds to <paramref name="profile"/> what the model needs and is missing, and measures its calibration.</summary>
     /// <param name="open">Opens a fresh copy of the model (calibration compacts copies at random widths).</param>
@@ -185,15 +185,21 @@ public sealed class Profiler
         ranges.Select((r, d) => table.Axes[d][0] <= r.Low && table.Axes[d][^1] >= r.High).All(ok => ok);
 
     /// <summary>
-    /// The calibration: the dense model and <see cref="ProfilerOptions.CalibrationSamples"/> random width assignments
-    /// are measured whole; the offset and the per-kernel term that best map the layers' sum onto the measurements
-    /// (least squares) are kept.
+    /// The calibration: the dense model, uniformly pruned ones and <see cref="ProfilerOptions.CalibrationSamples"/> random width assignments
+    /// are compacted and measured whole; the scale, offset and per-kernel term that best map the layers' sum onto the
+    /// measurements (least squares, <see cref="ModelCalibration.Fit"/>) are kept.
     /// </summary>
     private ModelCalibration Calibrate(LatencyProfile profile, Func<ModelGraph> open, ModelGraph graph, Action<double> progress)
     {
         var groups = ChannelGroups.Discover(graph);
         var raw = new LatencyPredictor(profile, groups, calibrated: false);
         var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
+        // Uniformly pruned models spread the layers' sums, so scale and offset are told apart.
+        foreach (var removed in new[] { 0.25, 0.5, 0.75 })
+        {
+            assignments.Add(($"uniform {removed:P0} removed", groups.Groups.Select(g => g.Prunable ? UniformPruning.KeptWidth(g.Channels, removed) : g.Channels).ToArray()));
+        }
+
         assignments.AddRange(PredictionValidator.RandomWidths(groups, _options.CalibrationSamples, _options.CalibrationSeed)
             .Select((w, i) => ($"calibration {i + 1}", w)));
         var measured = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress));
