@@ -17,6 +17,8 @@ builder.Services.AddSingleton<ICliCommand, ExportCommand>();
 builder.Services.AddSingleton<ICliCommand, InferCommand>();
 builder.Services.AddSingleton<ICliCommand, BenchCommand>();
 builder.Services.AddSingleton<ICliCommand, PruneCommand>();
+builder.Services.AddSingleton<ICliCommand, ProfileCommand>();
+builder.Services.AddSingleton<ICliCommand, PredictCommand>();
 using var host = builder.Build();
 
 var root = new RootCommand(

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Toolchain.Runtime;
+
+namespace Toolchain.Profiling;
+
+/// <summary>
+/// How whole models are measured: rounds of <paramref name="Warmup"/> then <paramref name="Runs"/> timed runs per model,
+/// at least <paramref name="MinRounds"/> rounds and for at least <paramref name="MinSeconds"/>; the statistic is the
+/// <paramref name="Percentile"/>-th percentile of all timed runs.
+/// </summary>
+public sealed record ModelMeasurement(int MinRounds = 10, int Runs = 10, int Warmup = 2, double MinSeconds = 15, double Percentile = 10)
+{
+    public string Statistic => $"{Percentile:0.#}th percentile of the wall time per run over at least {MinSeconds:0.#} s, rounds interleaved across models";
+
+    internal void Validate()
+    {
+        if (MinRounds < 1) throw new ArgumentOutOfRangeException(nameof(MinRounds), MinRounds, "at least one round");
+        if (Runs < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "at least one timed run per round");
+        if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "warm-up runs cannot be negative");
+        if (!(MinSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(MinSeconds), MinSeconds, "cannot be negative");
+        if (!(Percentile >= 0 && Percentile <= 100)) throw new ArgumentOutOfRangeException(nameof(Percentile), Percentile, "a percentile lies in [0, 100]");
+    }
+}
+
+/// <summary>
+/// Measures deployed models' latencies. The machine's speed drifts for tenths of seconds to seconds at a time (other
+/// tenants of the host): the models take turns round by round for several seconds, so every model sees the same
+/// drift, and a low percentile of all runs is each model's latency while the machine is at its best — the state the
+/// profile's tables describe too (see <see cref="ProfilerOptions.Passes"/>).
+/// </summary>
+public static class ModelLatency
+{
+    /// <summary>Latency (ms) of each engine on its input, in order.</summary>
+    public static double[] Measure(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(engines);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (engines.Count != inputs.Count) throw new ArgumentException($"{engines.Count} engines but {inputs.Count} inputs");
+
+        var samples = engines.Select(_ => new List<double>()).ToArray();
+        var clock = Stopwatch.StartNew();
+        for (var round = 0; round < options.MinRounds || clock.Elapsed.TotalSeconds < options.MinSeconds; round++)
+        {
+            for (var m = 0; m < engines.Count; m++)
+            {
+                IReadOnlyList<HostTensor> input = [inputs[m]];
+                for (var i = 0; i < options.Warmup; i++) engines[m].Run(input);
+                for (var i = 0; i < options.Runs; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    engines[m].Run(input);
+                    samples[m].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+            }
+
+            var done = Math.Min((round + 1.0) / options.MinRounds, options.MinSeconds > 0 ? clock.Elapsed.TotalSeconds / options.MinSeconds : 1);
+            progress?.Report(Math.Min(1, done));
+        }
+
+        return samples.Select(s => new LatencyStatistics(s).Percentile(options.Percentile)).ToArray();
+    }
+}

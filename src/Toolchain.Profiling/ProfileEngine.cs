@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using Toolchain.Graph;
+using Toolchain.Onnx;
+using Toolchain.Runtime;
+using Toolchain.Torch;
+
+namespace Toolchain.Profiling;
+
+/// <summary>
+/// A target engine as the profiler sees it: it times one layer alone (<see cref="TimeLayer"/>) and deploys a whole
+/// model (<see cref="Deploy"/>) the way a user would run it, both with the same threads.
+/// </summary>
+public abstract class ProfileEngine
+{
+    protected ProfileEngine(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be ≥ 1");
+        Threads = threads;
+    }
+
+    /// <summary>Engine id: ort-cpu, torch or torch-cuda.</summary>
+    public abstract string Name { get; }
+
+    public abstract string Version { get; }
+
+    /// <summary>Intra-op threads, as deployed.</summary>
+    public int Threads { get; }
+
+    /// <summary>This machine running this engine.</summary>
+    public virtual DeviceFingerprint Fingerprint(int batch) => DeviceFingerprint.Current(Name, Version, Threads, batch);
+
+    /// <summary>What one layer alone takes (ms): the statistic over <paramref name="runs"/> timed runs after <paramref name="warmup"/>.</summary>
+    public abstract double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs);
+
+    /// <summary>The model deployed for measurement; the graph may be disposed once the engine is (not before, for libtorch).</summary>
+    public abstract IInferenceEngine Deploy(ModelGraph graph);
+
+    /// <summary>What <see cref="TimeLayer"/> reports, for the profile file.</summary>
+    public abstract string LayerStatistic { get; }
+
+    /// <summary>How this engine runs a model at given widths (which kernels, which layout conversions).</summary>
+    public abstract Deployment Deployment { get; }
+
+    /// <summary>Uniform [−1, 1) values from a fixed seed.</summary>
+    internal static HostTensor RandomInput(long[] shape)
+    {
+        var random = new Random(0);
+        var data = new float[HostTensor.ElementCount(shape)];
+        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
+        return new HostTensor(shape, data);
+    }
+}
+
+/// <summary>
+/// ONNX Runtime on the CPU. A layer is timed by ONNX Runtime's own per-kernel profiler inside a single-layer model
+/// built in-process (<see cref="UnitGraphs"/>, exported with BatchNorm folded as deployed): the layer's kernels only,
+/// without the feeders, the layout conversions (the deployment model adds those where the model has them) or the
+/// per-run overhead. The profiler adds a few microseconds to every kernel it times; the calibration's per-kernel
+/// term takes that off again.
+/// </summary>
+public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
+{
+    private Deployment? _deployment;
+
+    public override string Name => "ort-cpu";
+
+    public override string Version => OrtEngine.Version;
+
+    public override string LayerStatistic => "interquartile mean over runs of the layer's kernel time (ONNX Runtime's profiler, µs resolution)";
+
+    /// <summary>Found by asking ONNX Runtime how it runs a few probe models (its blocking depends on the CPU's SIMD width).</summary>
+    public override Deployment Deployment => _deployment ??= DetectDeployment();
+
+    public override double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs)
+    {
+        var (kernels, _) = Run(config, dims, batch, warmup, runs);
+        var perRun = Enumerable.Range(warmup, runs).Select(r => (double)kernels.Sum(n => n.DurationsUs[r]));
+        return RobustStatistics.InterquartileMean(perRun) / 1000;
+    }
+
+    /// <summary>Runs the single-layer model under ONNX Runtime's profiler; returns the layer's kernels and whether ONNX Runtime blocked it.</summary>
+    private (List<OrtTrace.NodeCalls> Kernels, bool Blocked) Run(LayerConfig config, int[] dims, int batch, int warmup, int runs)
+    {
+        var feeders = UnitGraphs.OrtFeeders(config);
+        byte[] onnx;
+        using (var graph = UnitGraphs.Build(config, dims, batch, feeders))
+        {
+            onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
+        }
+
+        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders));
+        var trace = Path.Combine(Path.GetTempPath(), $"toolchain-layer-{Guid.NewGuid():N}.json");
+        try
+        {
+            using (var engine = OrtEngine.Load(onnx, config.Key, Options(profiling: true)))
+            {
+                for (var i = 0; i < warmup + runs; i++) engine.Run([input]);
+                engine.EndProfiling(keepTraceAs: trace);
+            }
+
+            var nodes = OrtTrace.Read(trace);
+            var kernels = config.Reorder is not null
+                ? nodes.Where(n => n.Op == (config.Reorder == "input" ? "ReorderInput" : "ReorderOutput")).ToList()
+                : nodes.Where(n => !n.Node.StartsWith(UnitGraphs.FeederPrefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
+            var where = $"ONNX Runtime's trace of '{config.Key}' at [{string.Join(", ", dims)}] ({string.Join(", ", nodes.Select(n => $"{n.Node}:{n.Op}"))})";
+            if (kernels.Count == 0 || kernels.Any(n => n.DurationsUs.Count != warmup + runs))
+            {
+                throw new InvalidOperationException($"{where} has no kernel of the layer, or one that did not run every time");
+            }
+
+            var blocked = kernels.Any(n => n.Node.EndsWith("_nchwc", StringComparison.Ordinal));
+            CheckVariant(config, blocked, where);
+            return (kernels, blocked);
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
+    }
+
+    /// <summary>The deployment model's rules must pick the kernel ONNX Runtime picked; otherwise predictions would mix kernels.</summary>
+    private static void CheckVariant(LayerConfig config, bool blocked, string where)
+    {
+        var layered = config.Op is OpKind.Conv or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool;
+        if (config.Variant is null || config.Reorder is not null || !layered) return;
+        var expected = config.Variant != OrtNchwcDeployment.PlainVariant;
+        if (blocked != expected)
+        {
+            throw new InvalidOperationException(
+                $"{where}: ONNX Runtime ran the layer {(blocked ? "blocked (NCHWc)" : "on the plain layout")}, but the deployment model expected the '{config.Variant}' variant; " +
+                $"this ONNX Runtime ({OrtEngine.Version}) lays out layers differently from the rules the profiler knows");
+        }
+    }
+
+    /// <summary>Block size: the smallest of 8/16 channels at which a global average pool runs blocked; conv input alignment: the smallest of 4/8/16 a conv reading 16+ channels runs blocked at.</summary>
+    private Deployment DetectDeployment()
+    {
+        bool Blocked(LayerConfig config, int[] dims) => Run(config, dims, 1, 0, 1).Blocked;
+        var gap = new LayerConfig { Op = OpKind.GlobalAveragePool, InputSize = [4, 4] };
+        var block = new[] { 8, 16 }.FirstOrDefault(c => Blocked(gap, [c]));
+        if (block == 0) return new EagerDeployment(); // no NCHWc on this CPU: every layer runs as written
+        var conv = new LayerConfig { Op = OpKind.Conv, Kernel = [1, 1], Stride = [1, 1], Padding = [0, 0], Dilation = [1, 1], InputSize = [4, 4] };
+        var alignment = new[] { 4, 8, 16 }.First(a => a >= 16 ? true : Blocked(conv, [16 + a, 16]));
+        return new OrtNchwcDeployment(block, alignment);
+    }
+
+    public override IInferenceEngine Deploy(ModelGraph graph) =>
+        OrtEngine.Load(OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true }), graph.Name, Options(profiling: false));
+
+    private OrtEngineOptions Options(bool profiling) => new() { IntraOpThreads = Threads, EnableProfiling = profiling };
+}
+
+/// <summary>
+/// The libtorch eager executor on the CPU. Eager ops do not fuse and layout does not matter, so a layer is timed
+/// as its single-layer graph's wall time minus that of an empty graph on the same input (the executor's per-run cost).
+/// </summary>
+public sealed class TorchCpuEngine : ProfileEngine
+{
+    public TorchCpuEngine(int threads) : base(threads) => Libtorch.Threads = threads;
+
+    public override string Name => "torch";
+
+    public override string Version => Libtorch.Version;
+
+    public override string LayerStatistic => "median wall time of the single-layer graph minus that of an empty graph";
+
+    public override double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs)
+    {
+        if (config.Reorder is not null) throw new ArgumentException($"'{config.Key}' is an ONNX Runtime layout conversion; libtorch has none");
+        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, Feeders.None));
+        double layer, empty;
+        using (var graph = UnitGraphs.Build(config, dims, batch, Feeders.None))
+        using (var engine = new TorchEngine(graph))
+        {
+            layer = MedianWallMs(engine, input, warmup, runs);
+        }
+
+        using (var identity = Identity(input.Shape))
+        using (var engine = new TorchEngine(identity))
+        {
+            empty = MedianWallMs(engine, input, warmup, runs);
+        }
+
+        return Math.Max(0, layer - empty);
+    }
+
+    public override Deployment Deployment { get; } = new EagerDeployment();
+
+    public override IInferenceEngine Deploy(ModelGraph graph) => new TorchEngine(graph);
+
+    private static ModelGraph Identity(long[] shape)
+    {
+        using var b = new GraphBuilder("empty", shape, seed: null);
+        b.Output(b.Identity(b.Input, "identity"));
+        return b.Build();
+    }
+
+    private static double MedianWallMs(IInferenceEngine engine, HostTensor input, int warmup, int runs)
+    {
+        for (var i = 0; i < warmup; i++) engine.Run([input]);
+        var samples = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            engine.Run([input]);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        return RobustStatistics.Median(samples);
+    }
+}
+
+/// <summary>The engines the profiler can target, by name.</summary>
+public static class ProfileEngines
+{
+    public static IReadOnlyList<string> Names { get; } = ["ort-cpu", "torch", "torch-cuda"];
+
+    /// <summary>The engine <paramref name="name"/> with <paramref name="threads"/> intra-op threads (0: the deployment default, one per core).</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    /// <exception cref="NotSupportedException">The engine cannot run on this machine (says why).</exception>
+    public static ProfileEngine Create(string name, int threads = 0)
+    {
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be ≥ 0 (0: one per core)");
+        var resolved = threads == 0 ? Environment.ProcessorCount : threads;
+        return name switch
+        {
+            "ort-cpu" => new OrtCpuEngine(resolved),
+            "torch" => new TorchCpuEngine(resolved),
+            "torch-cuda" => throw new NotSupportedException(CudaUnavailable()),
+            _ => throw new ArgumentException($"unknown profiling engine '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
+        };
+    }
+
+    /// <summary>Why CUDA profiling cannot run here.</summary>
+    private static string CudaUnavailable()
+    {
+        var (gpu, driver) = DeviceFingerprint.NvidiaGpu();
+        if (!Libtorch.CudaIsAvailable)
+        {
+            return "torch-cuda: libtorch reports no CUDA device on this machine" +
+                   (gpu is null ? " (and no NVIDIA driver is loaded)" : $" although the NVIDIA driver {driver} sees {gpu}: the native shim is built against a CPU-only libtorch; rebuild it against a CUDA libtorch") +
+                   "; profile ort-cpu or torch instead";
+        }
+
+        return $"torch-cuda: {gpu ?? "a CUDA device"} is present, but timing layers on it needs CUDA events, which the native shim does not export yet; profile ort-cpu or torch instead";
+    }
+}

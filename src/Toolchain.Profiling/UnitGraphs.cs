@@ -1,0 +1,149 @@
+using Toolchain.Graph;
+
+namespace Toolchain.Profiling;
+
+/// <summary>Where a single-layer model's input comes from.</summary>
+internal enum Feeders
+{
+    /// <summary>The layer reads the graph input directly (libtorch eager, where layout does not matter).</summary>
+    None,
+
+    /// <summary>A 1×1 conv ONNX Runtime runs blocked (NCHWc) writes the layer's input, as most layers inside a model read it.</summary>
+    Blocked,
+
+    /// <summary>A 1×1 conv ONNX Runtime runs on the plain NCHW layout (it reads 17 channels) writes the input.</summary>
+    Plain,
+}
+
+/// <summary>
+/// Builds the single-layer model that times one <see cref="LayerConfig"/> at given widths, in the form the layer is
+/// deployed. On ONNX Runtime the layer's input must arrive in the layout it has inside a model, so a 1×1 "feeder"
+/// conv writes it (and, for a residual layer, the value added) in the layout the configuration's variant implies.
+/// Feeders end in a ReLU so ONNX Runtime fuses nothing of the layer into them; their nodes are named
+/// <see cref="FeederPrefix"/>… and their time is not the layer's. Without feeders (libtorch eager) the layer reads the
+/// graph input and a residual Add adds the layer's own output (the same work).
+/// </summary>
+internal static class UnitGraphs
+{
+    public const string FeederPrefix = "profiler_feed";
+
+    // A multiple of every NCHWc block size (blocked feeder), and a width ONNX Runtime never blocks (plain feeder).
+    private const int BlockedFeederInput = 16, PlainFeederInput = 17;
+
+    /// <summary>The feeders ONNX Runtime needs for this configuration.</summary>
+    public static Feeders OrtFeeders(LayerConfig config) =>
+        config.Variant == OrtNchwcDeployment.PlainVariant || config.Reorder == "input" ? Feeders.Plain : Feeders.Blocked;
+
+    /// <summary>The graph input's shape for <paramref name="config"/> at <paramref name="dims"/>.</summary>
+    public static long[] InputShape(LayerConfig config, int[] dims, int batch, Feeders feeders)
+    {
+        if (config.Op == OpKind.Gemm) return [batch, dims[0]];
+        var channels = feeders switch
+        {
+            _ when config.ReadsGraphInput || feeders == Feeders.None => dims[0],
+            Feeders.Plain => PlainFeederInput,
+            _ => BlockedFeederInput,
+        };
+        return [batch, channels, config.InputSize[0], config.InputSize[1]];
+    }
+
+    public static ModelGraph Build(LayerConfig config, int[] dims, int batch, Feeders feeders)
+    {
+        if (dims.Length != config.AxisNames.Count) throw new ArgumentException($"'{config.Key}' has {config.AxisNames.Count} width axes; got {dims.Length} widths");
+        if (dims.Any(d => d < 1)) throw new ArgumentException($"'{config.Key}': widths must be ≥ 1, got [{string.Join(", ", dims)}]");
+        using var b = new GraphBuilder("layer", InputShape(config, dims, batch, feeders), seed: 0);
+        string output;
+        if (config.Reorder is not null)
+        {
+            if (feeders == Feeders.None) throw new ArgumentException($"'{config.Key}' is an ONNX Runtime layout conversion; it needs feeders");
+            var x = Feeder(b, dims[0], 1, "in");
+            // A Flatten reads NCHW (a blocked value is reordered for it); a depthwise conv on a multiple of 4 channels
+            // reads the blocked layout (a plain value is reordered for it).
+            output = config.Reorder == "output"
+                ? b.Flatten(x, name: "layer")
+                : b.Conv(x, dims[0], ConvAttributes.Square(1, groups: dims[0]), name: "layer");
+        }
+        else
+        {
+            output = config.Op switch
+            {
+                OpKind.Conv or OpKind.Gemm => HeadLayer(b, config, dims, feeders),
+                _ => StandaloneLayer(b, config, dims[0], feeders),
+            };
+        }
+
+        b.Output(output);
+        return b.Build();
+    }
+
+    private static string HeadLayer(GraphBuilder b, LayerConfig config, int[] dims, Feeders feeders)
+    {
+        if (config.Op == OpKind.Gemm) return Activate(b, b.Linear(b.Input, dims[1], name: "layer"), config.Activation);
+
+        var inputs = dims[0];
+        var outputs = config.Depthwise > 0 ? dims[0] * config.Depthwise : dims[1];
+        var x = Input(b, config, inputs, feeders);
+        var attributes = new ConvAttributes((config.Kernel[0], config.Kernel[1]), (config.Stride[0], config.Stride[1]),
+            (config.Padding[0], config.Padding[1]), (config.Dilation[0], config.Dilation[1]), config.Depthwise > 0 ? inputs : 1);
+        var y = b.Conv(x, outputs, attributes, bias: !config.BatchNorm, name: "layer");
+        if (config.BatchNorm) y = b.BatchNorm(y, "layer_bn");
+        if (config.Residual)
+        {
+            var other = y;
+            if (feeders != Feeders.None)
+            {
+                var shape = b.ShapeOf(y);
+                other = Feeder(b, outputs, config.Stride[0], "residual");
+                if (!b.ShapeOf(other).SequenceEqual(shape))
+                {
+                    throw new NotSupportedException($"'{config.Key}': the residual operand cannot be built at the layer's output shape [{string.Join(", ", shape)}]");
+                }
+            }
+
+            y = b.Add(y, other, "layer_add");
+        }
+
+        return Activate(b, y, config.Activation);
+    }
+
+    private static string StandaloneLayer(GraphBuilder b, LayerConfig config, int channels, Feeders feeders)
+    {
+        var x = Input(b, config, channels, feeders);
+        string Other() => feeders == Feeders.None ? x : Feeder(b, channels, 1, "other");
+        var y = config.Op switch
+        {
+            OpKind.Add => b.Add(x, Other(), "layer"),
+            OpKind.Mul => b.Mul(x, Other(), "layer"),
+            OpKind.BatchNorm => b.BatchNorm(x, "layer"),
+            OpKind.MaxPool => b.MaxPool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, "layer"),
+            OpKind.AveragePool => b.AveragePool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, config.CountIncludePad, "layer"),
+            OpKind.GlobalAveragePool => b.GlobalAveragePool(x, "layer"),
+            OpKind.HardSwish => b.HardSwish(x, "layer"),
+            OpKind.SiLU => b.Silu(x, "layer"),
+            _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op),
+            _ => throw new NotSupportedException($"'{config.Key}': no single-layer model for a standalone {config.Op}"),
+        };
+        return config.Op == OpKind.Add ? Activate(b, y, config.Activation) : y;
+    }
+
+    private static string Input(GraphBuilder b, LayerConfig config, int channels, Feeders feeders) =>
+        feeders == Feeders.None || config.ReadsGraphInput ? b.Input : Feeder(b, channels, 1, "in");
+
+    private static string Activate(GraphBuilder b, string x, OpKind? activation) => activation switch
+    {
+        null => x,
+        OpKind.Relu => b.Relu(x, "layer_act"),
+        OpKind.Relu6 => b.Relu6(x, "layer_act"),
+        OpKind.Clip => b.Clip(x, 0, 6, "layer_act"),
+        OpKind.Sigmoid => b.Sigmoid(x, "layer_act"),
+        OpKind.HardSigmoid => b.HardSigmoid(x, "layer_act"),
+        _ => throw new NotSupportedException($"activation {activation} is not fused into layers"),
+    };
+
+    /// <summary>A 1×1 conv from the graph input to <paramref name="channels"/> channels, then ReLU (so nothing fuses into it).</summary>
+    private static string Feeder(GraphBuilder b, int channels, int stride, string role)
+    {
+        var y = b.Conv(b.Input, channels, 1, stride, name: $"{FeederPrefix}_{role}");
+        return b.Relu(y, $"{FeederPrefix}_{role}_relu");
+    }
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Toolchain.Graph;
+using Toolchain.Graph.Serialization;
+using Toolchain.TestSupport;
+
+namespace Toolchain.Cli.Tests;
+
+public sealed class ProfileCliTests
+{
+    // Few samples, no refinement, a short calibration: fast, and still every table the predictor needs.
+    private static readonly string[] Quick =
+        ["--runs", "3", "--warmup", "1", "--max-points", "2", "--no-refine", "--calibration-samples", "2", "--calibration-seconds", "0"];
+
+    /// <summary>[1, 3, 8, 8] → conv 3→8 → conv 8→8 + residual → pool → linear: a model that profiles in seconds.</summary>
+    private static string TinyModel(TempDirectory dir)
+    {
+        var path = dir.File("tiny.safetensors");
+        using var b = new GraphBuilder("tiny", [1, 3, 8, 8], seed: 1);
+        var x = b.Relu(b.BatchNorm(b.Conv(b.Input, 8, 3, padding: 1, bias: false, name: "stem"), "stem_bn"), "stem_relu");
+        var y = b.BatchNorm(b.Conv(x, 8, 3, padding: 1, bias: false, name: "conv"), "conv_bn");
+        y = b.Relu(b.Add(y, x, "add"), "add_relu");
+        y = b.Flatten(b.GlobalAveragePool(y, "pool"), name: "flatten");
+        b.Output(b.Linear(y, 4, name: "fc"));
+        using var graph = b.Build();
+        GraphFile.Save(graph, path);
+        return path;
+    }
+
+    private static string Profiled(TempDirectory dir, out string model)
+    {
+        model = TinyModel(dir);
+        var r = CliRunner.Run(dir.Path, ["profile", model, "--out", "p.json", "--json", .. Quick]);
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        return dir.File("p.json");
+    }
+
+    [Fact]
+    public void Profile_TinyModel_WritesAProfileThatPredictReads()
+    {
+        using var dir = new TempDirectory();
+        var model = TinyModel(dir);
+        var r = CliRunner.Run(dir.Path, ["profile", model, "--out", "p.json", "--json", .. Quick]);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        using (var json = JsonDocument.Parse(r.Stdout.Trim().Split('\n')[^1]))
+        {
+            var root = json.RootElement;
+            Assert.Equal("profile", root.GetProperty("type").GetString());
+            Assert.Equal("ort-cpu", root.GetProperty("device").GetProperty("engine").GetString());
+            var m = root.GetProperty("models")[0];
+            Assert.Equal("tiny", m.GetProperty("model").GetString());
+            Assert.True(m.GetProperty("measured").GetInt32() > 0);
+            Assert.Equal(1 + 3 + 2, m.GetProperty("calibration").GetProperty("points").GetArrayLength());
+        }
+
+        Assert.True(File.Exists(dir.File("p.json")));
+        var predict = CliRunner.Run(dir.Path, "predict", model, "--profile", "p.json", "--json");
+        Assert.Equal(ExitCodes.Success, predict.ExitCode);
+        using var prediction = JsonDocument.Parse(predict.Stdout.Trim());
+        var total = prediction.RootElement.GetProperty("totalMs").GetDouble();
+        Assert.True(total > 0);
+        var layers = prediction.RootElement.GetProperty("layers").EnumerateArray().ToList();
+        Assert.Equal(["stem", "conv", "pool", "fc"], layers.Select(l => l.GetProperty("name").GetString()));
+        Assert.Equal("Measured", prediction.RootElement.GetProperty("calibration").GetString());
+    }
+
+    [Fact]
+    public void Profile_SecondModelWithTheSameLayers_ExtendsAndReusesTables()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model);
+        var r = CliRunner.Run(dir.Path, ["profile", model, "--out", path, "--json", .. Quick]);
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        using var json = JsonDocument.Parse(r.Stdout.Trim().Split('\n')[^1]);
+        var m = json.RootElement.GetProperty("models")[0];
+        Assert.Equal(0, m.GetProperty("measured").GetInt32());
+        Assert.True(m.GetProperty("reused").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void Predict_Validate_ComparesWithCompactedModels()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model);
+        var r = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--validate", "--samples", "2", "--measure-seconds", "0", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        var validation = json.RootElement.GetProperty("validation");
+        var samples = validation.GetProperty("samples").EnumerateArray().ToList();
+        Assert.Equal(["dense", "random 1", "random 2"], samples.Select(s => s.GetProperty("label").GetString()));
+        Assert.All(samples, s => Assert.True(s.GetProperty("measuredMs").GetDouble() > 0));
+        Assert.True(validation.GetProperty("meanAbsolutePercentageError").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public void Predict_Table_ShowsLayersSharesAndTotal()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model);
+        var r = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--ratio", "0.5");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.Contains("stem", r.Stdout);
+        Assert.Contains("calibration offset", r.Stdout);
+        Assert.Contains("total", r.Stdout);
+        Assert.Contains("%", r.Stdout);
+    }
+
+    [Fact]
+    public void Predict_MissingOrCorruptProfile_ExitsBadInputNamingTheFile()
+    {
+        using var dir = new TempDirectory();
+        var model = TinyModel(dir);
+        var missing = CliRunner.Run(dir.Path, "predict", model, "--profile", "nope.json", "--json");
+        Assert.Equal(ExitCodes.BadInput, missing.ExitCode);
+        Assert.Contains("nope.json", missing.Stderr);
+
+        File.WriteAllText(dir.File("bad.json"), "{ not json");
+        var corrupt = CliRunner.Run(dir.Path, "predict", model, "--profile", "bad.json", "--json");
+        Assert.Equal(ExitCodes.BadInput, corrupt.ExitCode);
+        Assert.Contains("bad.json", corrupt.Stderr);
+        Assert.Empty(corrupt.Stdout.Trim());
+    }
+
+    [Fact]
+    public void Predict_ProfileLackingTheModelsLayers_ExitsBadInputAndOffersToExtend()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out _);
+        var r = CliRunner.Run(dir.Path, "predict", "resnet20", "--profile", path);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("is not in the profile", r.Stderr);
+        Assert.Contains("toolchain profile resnet20", r.Stderr);
+    }
+
+    [Fact]
+    public void Predict_ProfileFromAnotherDevice_WarnsButPredicts()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["device"]!["cpuModel"] = "Some Other CPU @ 9 GHz";
+        json["device"]!["cores"] = 64;
+        File.WriteAllText(path, json.ToJsonString());
+
+        var r = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--json");
+        Assert.Equal(ExitCodes.Success, r.ExitCode);
+        Assert.Contains("warning", r.Stderr);
+        Assert.Contains("Some Other CPU", r.Stderr);
+        using var output = JsonDocument.Parse(r.Stdout.Trim());
+        Assert.Contains(output.RootElement.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("another device"));
+    }
+
+    [Fact]
+    public void Profile_ExistingProfileOfAnotherDevice_IsNotMixedIn()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["device"]!["cpuModel"] = "Some Other CPU";
+        File.WriteAllText(path, json.ToJsonString());
+        var r = CliRunner.Run(dir.Path, ["profile", model, "--out", path, .. Quick]);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("--replace", r.Stderr);
+    }
+
+    [Fact]
+    public void Profile_BadArguments_ExitBadInput()
+    {
+        using var dir = new TempDirectory();
+        Assert.Equal(ExitCodes.BadInput, CliRunner.Run(dir.Path, "profile", "resnet20", "--engine", "tpu", "--out", "p.json").ExitCode);
+        Assert.Equal(ExitCodes.BadInput, CliRunner.Run(dir.Path, "profile", "resnet20", "--runs", "0", "--out", "p.json").ExitCode);
+        Assert.Equal(ExitCodes.BadInput, CliRunner.Run(dir.Path, "profile", "resnet21", "--out", "p.json").ExitCode);
+        var cuda = CliRunner.Run(dir.Path, "profile", "resnet20", "--engine", "torch-cuda", "--out", "p.json");
+        Assert.Equal(ExitCodes.BadInput, cuda.ExitCode);
+        Assert.Contains("torch-cuda", cuda.Stderr);
+        Assert.False(File.Exists(dir.File("p.json")));
+    }
+}

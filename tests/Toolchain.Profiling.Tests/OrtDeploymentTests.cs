@@ -1,0 +1,108 @@
+using Toolchain.Graph;
+using Toolchain.Onnx;
+using Toolchain.Profiling;
+using Toolchain.Pruning;
+using Toolchain.Runtime;
+using Toolchain.TestSupport;
+
+namespace Toolchain.Profiling.Tests;
+
+/// <summary>The deployment model against the real ONNX Runtime: the kernels it predicts are the kernels ORT runs.</summary>
+public sealed class OrtDeploymentTests
+{
+    [Theory]
+    [InlineData("resnet20", 3)]
+    [InlineData("mobilenet_v2_cifar", 4)]
+    public void Plan_AtRandomWidths_MatchesTheKernelsOnnxRuntimeRuns(string model, int seed)
+    {
+        var deployment = new OrtCpuEngine(2).Deployment;
+        if (deployment is not OrtNchwcDeployment) return; // a CPU without NCHWc kernels runs every layer as written
+        using var dense = ModelZoo.Create(model);
+        var assignments = PredictionValidator.RandomWidths(ChannelGroups.Discover(dense), 2, seed);
+        foreach (var widths in assignments)
+        {
+            using var graph = ModelZoo.Create(model);
+            var groups = ChannelGroups.Discover(graph);
+            var shapes = groups.PredictShapes(widths);
+            var plan = deployment.Plan(new ModelStructure(graph), v => shapes.Value(v)[1]);
+            var masks = new GroupMasks(groups);
+            foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
+            Compactor.Compact(groups, masks);
+
+            var kernels = RunOnce(graph);
+            int Count(Func<OrtTrace.NodeCalls, bool> which) => kernels.Count(which);
+            Assert.Equal(plan.Count(i => i.Config.Reorder == "output"), Count(n => n.Op == "ReorderOutput"));
+            Assert.Equal(plan.Count(i => i.Config.Reorder == "input"), Count(n => n.Op == "ReorderInput"));
+            Assert.Equal(plan.Count(i => i.Config.Op == OpKind.Conv && i.Config.Variant != "plain"),
+                Count(n => n.Op == "Conv" && n.Node.EndsWith("_nchwc", StringComparison.Ordinal)));
+            Assert.Equal(plan.Count(i => i.Config.Op == OpKind.Conv && i.Config.Variant == "plain"),
+                Count(n => n.Op is "FusedConv" || (n.Op == "Conv" && !n.Node.EndsWith("_nchwc", StringComparison.Ordinal))));
+            Assert.Equal(plan.Where(i => i.Config.Op == OpKind.Add).Sum(i => i.Kernels), Count(n => n.Op is "Add" or "Relu" or "Clip"));
+            // Everything else ORT runs is one Flatten (no layer; the calibration's offset).
+            Assert.Equal(plan.Sum(i => i.Kernels) + 1, kernels.Count);
+        }
+    }
+
+    private static IReadOnlyList<OrtTrace.NodeCalls> RunOnce(ModelGraph graph)
+    {
+        using var dir = new TempDirectory();
+        var onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
+        var shape = graph.InputShape;
+        using (var engine = OrtEngine.Load(onnx, graph.Name, new OrtEngineOptions { IntraOpThreads = 2, EnableProfiling = true }))
+        {
+            engine.Run([new HostTensor(shape, new float[HostTensor.ElementCount(shape)])]);
+            engine.EndProfiling(dir.File("trace.json"));
+        }
+
+        return OrtTrace.Read(dir.File("trace.json"));
+    }
+
+    [Fact]
+    public void Profiler_TinyModel_MeasuresEverythingThePredictorNeeds()
+    {
+        var engine = new OrtCpuEngine(2);
+        var options = new ProfilerOptions
+        {
+            Warmup = 1, Runs = 3, MaxInitialPoints = 2, Refine = false, Passes = 1, CalibrationSamples = 2,
+            Calibration = new ModelMeasurement(MinRounds: 2, Runs: 3, Warmup: 1, MinSeconds: 0),
+        };
+        var profiler = new Profiler(engine, 1, options);
+        var profile = profiler.NewProfile();
+        var result = profiler.Profile(profile, TestProfiles.Tiny);
+        Assert.Equal("tiny", result.Model);
+        Assert.All(result.Configurations, c => Assert.False(c.Reused));
+        Assert.Equal(1 + 3 + 2, result.Calibration.Points.Count); // dense, uniform 25/50/75 % removed, 2 random
+        Assert.All(result.Calibration.Points, p => Assert.True(p.MeasuredMs > 0 && p.LayersMs > 0));
+
+        using var graph = TestProfiles.Tiny();
+        var predictor = new LatencyPredictor(profile, ChannelGroups.Discover(graph));
+        Assert.Equal(CalibrationSource.Measured, predictor.CalibrationSource);
+        Assert.True(predictor.Total(ChannelGroups.Discover(graph).FullWidths()) > 0);
+
+        // A second model with the same layers reuses every table.
+        var again = profiler.Profile(profile, TestProfiles.Tiny);
+        Assert.All(again.Configurations, c => Assert.True(c.Reused));
+    }
+
+    [Fact]
+    public void TorchEngine_TimesLayersAsTheyAreWritten()
+    {
+        var engine = new TorchCpuEngine(2);
+        Assert.IsType<EagerDeployment>(engine.Deployment);
+        var conv = new LayerConfig { Op = OpKind.Conv, Kernel = [3, 3], Stride = [1, 1], Padding = [1, 1], Dilation = [1, 1], InputSize = [8, 8], BatchNorm = true, Residual = true, Activation = OpKind.Relu };
+        var ms = engine.TimeLayer(conv, [8, 8], 1, 2, 5);
+        Assert.True(ms >= 0 && ms < 1000, $"{ms} ms");
+        Assert.Throws<ArgumentException>(() => engine.TimeLayer(OrtNchwcDeployment.ReorderConfig("output", [8, 8]), [8], 1, 1, 1));
+    }
+
+    [Fact]
+    public void Engines_UnknownOrUnavailable_SayWhy()
+    {
+        Assert.Contains("known: ort-cpu, torch, torch-cuda", Assert.Throws<ArgumentException>(() => ProfileEngines.Create("tpu")).Message);
+        if (!Torch.Libtorch.CudaIsAvailable)
+        {
+            var e = Assert.Throws<NotSupportedException>(() => ProfileEngines.Create("torch-cuda"));
+            Assert.Contains("no CUDA device", e.Message);
+        }
+    }
+}
