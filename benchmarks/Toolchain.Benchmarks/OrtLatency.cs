@@ -11,7 +11,7 @@ public static class OrtLatency
     /// Each file's best p50 (ms) over <paramref name="rounds"/> rounds that alternate between the files, so drifting
     /// machine load hurts every side alike.
     /// </summary>
-    public static double[] BestP50(IReadOnlyList<string> paths, HostTensor input, OrtEngineOptions options, int iterations, int rounds = 3)
+    public static double[] BestP50(IReadOnlyList<string> paths, HostTensor input, OrtEngineOptions options, int iterations, int rounds = 5)
     {
         var best = Enumerable.Repeat(double.MaxValue, paths.Count).ToArray();
         for (var round = 0; round < rounds; round++)
