@@ -19,9 +19,10 @@ public static class ModelResolver
             {
                 return OnnxImporter.Import(model, new OnnxImportOptions { InputShape = inputShape });
             }
-            catch (OnnxImportException e) when (inputShape is null && e.Message.Contains("InputShape", StringComparison.Ordinal))
+            catch (OnnxImportException e) when (e.NeedsInputShape)
             {
-                throw new ArgumentException($"{e.Message.Replace("OnnxImportOptions.InputShape", "--input-shape N×C×H×W")}", e);
+                // The library's advice names its API; on the command line the same thing is an option.
+                throw new ArgumentException(e.Message.Replace("OnnxImportOptions.InputShape", "--input-shape N×C×H×W"), e);
             }
         }
 

@@ -18,4 +18,7 @@ public sealed class OnnxImportException : Exception
 
     /// <summary>The op type of that node, or null.</summary>
     public string? OpType { get; }
+
+    /// <summary>True when the graph input's size is not fixed in the file and an explicit input shape would import it.</summary>
+    public bool NeedsInputShape { get; init; }
 }

@@ -213,7 +213,7 @@ public static class OnnxImporter
             return (long[])requested.Clone();
         }
 
-        if (dims is null) throw Fail($"has no shape; pass OnnxImportOptions.InputShape (e.g. {example})");
+        if (dims is null) throw new OnnxImportException($"{source}: graph input '{input.Name}' has no shape; pass OnnxImportOptions.InputShape (e.g. {example})") { NeedsInputShape = true };
         var shape = new long[dims.Count];
         for (var i = 0; i < dims.Count; i++)
         {
@@ -228,7 +228,10 @@ public static class OnnxImporter
             else
             {
                 var what = dims[i].HasDimParam ? $"'{dims[i].DimParam}'" : "unknown";
-                throw Fail($"has a dynamic dimension {i} ({what}); pass OnnxImportOptions.InputShape with the size to import for (e.g. {example})");
+                throw new OnnxImportException($"{source}: graph input '{input.Name}' has a dynamic dimension {i} ({what}); pass OnnxImportOptions.InputShape with the size to import for (e.g. {example})")
+                {
+                    NeedsInputShape = true,
+                };
             }
         }
 
