@@ -199,6 +199,12 @@ public sealed partial class Tensor : IDisposable
 
     public Tensor Contiguous() => new(TorchInterop.Contiguous(Handle));
 
+    /// <summary>
+    /// The same values stored channels-last (NHWC) in memory; shape and indexing are unchanged. oneDNN's CPU
+    /// convolutions run NHWC without reordering in and out of their blocked layout. Needs a 4-d tensor.
+    /// </summary>
+    public Tensor ContiguousChannelsLast() => new(TorchInterop.ContiguousChannelsLast(Handle));
+
     public Tensor Clone() => new(TorchInterop.Clone(Handle));
 
     /// <summary>The same data, cut from the autograd graph.</summary>

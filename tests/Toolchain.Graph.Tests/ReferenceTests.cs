@@ -24,7 +24,13 @@ public sealed class ReferenceTests
         var inputs = GraphTestSupport.WeightsFor(graph);
         inputs["x"] = x;
         inputs["labels"] = labels;
-        var expected = PythonOracle.Run(Script, "cifar_resnet", inputs, new Dictionary<string, string> { ["depth"] = "20", ["num_classes"] = "10" });
+        // The oracle runs channels-last like the executor. In NCHW oneDNN uses another convolution algorithm whose
+        // float32 activations differ by ~5e-6 (both are that close to a float64 PyTorch); with this seed that flips
+        // one ReLU input lying within rounding of zero, and the flipped element moves early gradients (sums with
+        // heavy cancellation) by up to 8e-3 of their scale, in PyTorch itself as much as here. Matching the layout
+        // compares the architecture, not two convolution algorithms' rounding at a ReLU kink.
+        var expected = PythonOracle.Run(Script, "cifar_resnet", inputs,
+            new Dictionary<string, string> { ["depth"] = "20", ["num_classes"] = "10", ["memory_format"] = "channels_last" });
         foreach (var t in expected.Values) scope.Own(t);
 
         graph.Training = false;

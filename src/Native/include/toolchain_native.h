@@ -122,6 +122,8 @@ TC_EXPORT tc_error* tc_index_select(const tc_tensor* x, int64_t dim, const tc_te
 TC_EXPORT tc_error* tc_cat(tc_tensor* const* tensors, int32_t count, int64_t dim, tc_tensor** out);
 TC_EXPORT tc_error* tc_stack(tc_tensor* const* tensors, int32_t count, int64_t dim, tc_tensor** out);
 TC_EXPORT tc_error* tc_contiguous(const tc_tensor* x, tc_tensor** out);
+/* The same values laid out NHWC in memory (strides change, shape and indexing do not); x must be 4-d. */
+TC_EXPORT tc_error* tc_contiguous_channels_last(const tc_tensor* x, tc_tensor** out);
 TC_EXPORT tc_error* tc_clone(const tc_tensor* x, tc_tensor** out);
 TC_EXPORT tc_error* tc_detach(const tc_tensor* x, tc_tensor** out);
 /* Shares storage: a second handle to the same tensor (and the same autograd identity). */

@@ -69,6 +69,14 @@ tc_error* tc_contiguous(const tc_tensor* x, tc_tensor** out) {
     return tc::guarded("contiguous", [&] { tc::emit(out, tc::ref(x).contiguous()); });
 }
 
+tc_error* tc_contiguous_channels_last(const tc_tensor* x, tc_tensor** out) {
+    return tc::guarded("contiguous_channels_last", [&] {
+        const auto& t = tc::ref(x);
+        TORCH_CHECK(t.dim() == 4, "channels-last needs a 4-d NCHW tensor, got ", t.dim(), " dimensions");
+        tc::emit(out, t.contiguous(at::MemoryFormat::ChannelsLast));
+    });
+}
+
 tc_error* tc_clone(const tc_tensor* x, tc_tensor** out) {
     return tc::guarded("clone", [&] { tc::emit(out, tc::ref(x).clone()); });
 }

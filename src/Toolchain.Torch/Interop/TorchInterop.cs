@@ -174,6 +174,7 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_cat(nint* tensors, int count, long dim, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_stack(nint* tensors, int count, long dim, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_contiguous(TensorHandle x, out TensorHandle result);
+    [LibraryImport(Lib)] private static partial nint tc_contiguous_channels_last(TensorHandle x, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_clone(TensorHandle x, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_detach(TensorHandle x, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_alias(TensorHandle x, out TensorHandle result);
@@ -292,6 +293,12 @@ internal static unsafe partial class TorchInterop
     public static TensorHandle Contiguous(TensorHandle x)
     {
         Check(tc_contiguous(x, out var result), "contiguous", x);
+        return result;
+    }
+
+    public static TensorHandle ContiguousChannelsLast(TensorHandle x)
+    {
+        Check(tc_contiguous_channels_last(x, out var result), "contiguous_channels_last", x);
         return result;
     }
 
