@@ -57,8 +57,11 @@ public sealed class LatencyPredictor
         _channels = LinearChannels(groups);
         OutputNode = graph.Producer(graph.OutputName)?.Name ?? graph.Nodes[^1].Name;
         (Scale, OffsetMs, PerKernelMs, CalibrationSource, CalibrationNote) = calibrated
-            ? ChooseCalibration(profile, graph, _structure.Units.Count)
+            ? ChooseCalibration(profile, groups, _structure.Units.Count)
             : (1, 0, 0, CalibrationSource.None, "uncalibrated");
+        ProbeAtCalibrationMs = !calibrated ? null
+            : CalibrationSource == CalibrationSource.Measured ? profile.FindCalibration(graph.Name, Profiler.Topology(graph))!.ProbeMs
+            : RobustStatistics.MedianOrNull(profile.Calibrations.Select(c => c.ProbeMs).OfType<double>());
     }
 
     public ChannelGroups Groups { get; }
@@ -77,6 +80,12 @@ public sealed class LatencyPredictor
     public double PerKernelMs { get; }
 
     public CalibrationSource CalibrationSource { get; }
+
+    /// <summary>
+    /// The <see cref="SpeedProbe"/>'s latency (ms) while the calibration was measured — this model's own, else the
+    /// median over the profile's calibrations; null when the profile predates the probe or has no calibration.
+    /// </summary>
+    public double? ProbeAtCalibrationMs { get; }
 
     /// <summary>Where the calibration comes from, for people.</summary>
     public string CalibrationNote { get; }
@@ -247,12 +256,17 @@ public sealed class LatencyPredictor
         }
     }
 
-    private static (double, double, double, CalibrationSource, string) ChooseCalibration(LatencyProfile profile, ModelGraph graph, int layers)
+    private static (double, double, double, CalibrationSource, string) ChooseCalibration(LatencyProfile profile, ChannelGroups groups, int layers)
     {
+        var graph = groups.Graph;
         if (profile.FindCalibration(graph.Name, Profiler.Topology(graph)) is { } own)
         {
+            // Fitted again on the tables as they are now (cheap: a dozen sums), so a table re-measured after this model
+            // was calibrated cannot leave the calibration describing the old one.
+            var refitted = own.CanRefit(groups.Count);
+            if (refitted) own = own.Refit(new LatencyPredictor(profile, groups, calibrated: false).RawSum);
             return (own.Scale, own.OffsetMs, own.PerKernelMs, CalibrationSource.Measured,
-                $"measured on '{graph.Name}': scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel");
+                $"measured on '{graph.Name}'{(refitted ? "" : " (fit as stored)")}: scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel");
         }
 
         var calibrated = profile.Calibrations.Where(c => c.Layers > 0).ToList();

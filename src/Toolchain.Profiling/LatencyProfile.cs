@@ -11,8 +11,11 @@ public sealed record LayerProfile(LayerConfig Config, LatencyTable Table)
     public string Key => Config.Key;
 }
 
-/// <summary>One whole-model measurement a calibration was fitted on: measured latency, the layers' sum, the kernel count.</summary>
-public sealed record CalibrationPoint(string Label, double MeasuredMs, double LayersMs, int Kernels);
+/// <summary>
+/// One whole-model measurement a calibration was fitted on: measured latency, the layers' sum and kernel count when it
+/// was fitted, and the group widths measured (absent in profiles written before they were stored).
+/// </summary>
+public sealed record CalibrationPoint(string Label, double MeasuredMs, double LayersMs, int Kernels, int[]? Widths = null);
 
 /// <summary>
 /// What the sum of a model's layers misses, measured per model: latency ≈ <see cref="Scale"/> · Σ layers −
@@ -21,11 +24,35 @@ public sealed record CalibrationPoint(string Label, double MeasuredMs, double La
 /// kernels alone does not see as the model runs them (ONNX Runtime's profiler adds microseconds to every kernel it
 /// times, more to larger ones; inside a model the executor adds its own per-kernel cost). All three are fitted by least
 /// squares over the dense model and random width assignments (<see cref="Points"/>), compacted and measured whole.
+/// <see cref="ProbeMs"/> is the <see cref="SpeedProbe"/>'s latency measured in the same rounds: how fast the machine
+/// was while the points were measured (absent in profiles written before the probe existed).
 /// </summary>
-public sealed record ModelCalibration(string Model, string Topology, int Layers, double Scale, double OffsetMs, double PerKernelMs, IReadOnlyList<CalibrationPoint> Points)
+public sealed record ModelCalibration(string Model, string Topology, int Layers, double Scale, double OffsetMs, double PerKernelMs, IReadOnlyList<CalibrationPoint> Points,
+    double? ProbeMs = null)
 {
     /// <summary>The calibrated latency of a width assignment whose layers sum to <paramref name="layersMs"/> over <paramref name="kernels"/> kernels.</summary>
     public double Apply(double layersMs, int kernels) => Scale * layersMs - PerKernelMs * kernels + OffsetMs;
+
+    /// <summary>Whether every point says which widths it measured, for a model with <paramref name="groups"/> channel groups.</summary>
+    public bool CanRefit(int groups) => Points.Count > 0 && Points.All(p => p.Widths?.Length == groups);
+
+    /// <summary>
+    /// The same measurements fitted again against the tables as they are now: <paramref name="rawSum"/> gives each
+    /// point's layers' sum and kernel count at its widths. A later model's profiling may re-measure a table this model
+    /// shares (a wider range, another pass), and a fit made against the old table would no longer describe the new one.
+    /// </summary>
+    public ModelCalibration Refit(Func<int[], (double LayersMs, int Kernels)> rawSum)
+    {
+        ArgumentNullException.ThrowIfNull(rawSum);
+        var points = Points.Select(p =>
+        {
+            var widths = p.Widths ?? throw new InvalidOperationException($"calibration point '{p.Label}' of '{Model}' has no widths to refit");
+            var (layersMs, kernels) = rawSum(widths);
+            return p with { LayersMs = layersMs, Kernels = kernels };
+        }).ToList();
+        var (scale, offset, perKernel) = Fit(points);
+        return this with { Scale = scale, OffsetMs = offset, PerKernelMs = perKernel, Points = points };
+    }
 
     /// <summary>
     /// Least squares of measured ≈ scale · layers − perKernel · kernels + offset, on relative errors (each point
@@ -229,9 +256,11 @@ public sealed partial class LatencyProfile
         {
             if (c is null || string.IsNullOrEmpty(c.Model) || string.IsNullOrEmpty(c.Topology) || c.Layers < 1 || !double.IsFinite(c.OffsetMs) ||
                 !double.IsFinite(c.PerKernelMs) || !(c.Scale > 0) || !double.IsFinite(c.Scale) || c.Points is null ||
-                c.Points.Any(p => p is null || !double.IsFinite(p.MeasuredMs) || p.MeasuredMs <= 0 || !double.IsFinite(p.LayersMs) || p.Kernels < 0))
+                c.Points.Any(p => p is null || !double.IsFinite(p.MeasuredMs) || p.MeasuredMs <= 0 || !double.IsFinite(p.LayersMs) || p.Kernels < 0 ||
+                                  p.Widths is { } w && (w.Length == 0 || w.Any(x => x < 1))) ||
+                c.ProbeMs is { } probe && !(probe > 0 && double.IsFinite(probe)))
             {
-                throw Bad($"calibrations[{i}] needs a model, a topology, a layer count, a positive scale, a finite offset and per-kernel term, and measured points (latency > 0)");
+                throw Bad($"calibrations[{i}] needs a model, a topology, a layer count, a positive scale, a finite offset and per-kernel term, measured points (latency > 0, widths ≥ 1 when given) and, when present, a positive probeMs");
             }
 
             profile.SetCalibration(c);

@@ -4,26 +4,48 @@ using Toolchain.Runtime;
 
 namespace Toolchain.Profiling;
 
-/// <summary>One compared width assignment: the prediction and the engine's measurement of the compacted model.</summary>
-public sealed record ValidationSample(string Label, int[] Widths, double PredictedMs, double MeasuredMs)
+/// <summary>
+/// One compared width assignment: the prediction (as profiled, and at the machine's speed during the measurement)
+/// and the engine's measurement of the compacted model.
+/// </summary>
+public sealed record ValidationSample(string Label, int[] Widths, double PredictedMs, double MeasuredMs, double SpeedFactor = 1)
 {
-    /// <summary>(predicted − measured) / measured, in percent.</summary>
-    public double ErrorPercent => (PredictedMs - MeasuredMs) / MeasuredMs * 100;
+    /// <summary>The prediction on the machine running at its speed during the measurement: <see cref="PredictedMs"/> · <see cref="SpeedFactor"/>.</summary>
+    public double PredictedNowMs => PredictedMs * SpeedFactor;
+
+    /// <summary>(predicted now − measured) / measured, in percent.</summary>
+    public double ErrorPercent => (PredictedNowMs - MeasuredMs) / MeasuredMs * 100;
+
+    /// <summary>(predicted as profiled − measured) / measured, in percent: includes the machine's drift since profiling.</summary>
+    public double UnadjustedErrorPercent => (PredictedMs - MeasuredMs) / MeasuredMs * 100;
+}
+
+/// <summary>
+/// How fast the machine ran during a validation against when the profile was calibrated: the
+/// <see cref="SpeedProbe"/>'s latency then and now (ms). <see cref="Factor"/> &gt; 1: slower now.
+/// </summary>
+public sealed record MachineSpeed(double ProbeAtCalibrationMs, double ProbeNowMs)
+{
+    public double Factor => ProbeNowMs / ProbeAtCalibrationMs;
 }
 
 /// <summary>Predicted against measured latency over a model's width assignments.</summary>
-public sealed record ValidationReport(string Model, string Engine, IReadOnlyList<ValidationSample> Samples)
+public sealed record ValidationReport(string Model, string Engine, IReadOnlyList<ValidationSample> Samples, MachineSpeed? Speed)
 {
-    /// <summary>Mean absolute percentage error over the samples.</summary>
+    /// <summary>Mean absolute percentage error over the samples, at the machine's speed during the measurement.</summary>
     public double MeanAbsolutePercentageError => Samples.Average(s => Math.Abs(s.ErrorPercent));
 
     public double MaxAbsolutePercentageError => Samples.Max(s => Math.Abs(s.ErrorPercent));
+
+    /// <summary>The same against the profile's predictions as they are: the machine's drift since profiling included.</summary>
+    public double UnadjustedMeanAbsolutePercentageError => Samples.Average(s => Math.Abs(s.UnadjustedErrorPercent));
 }
 
 /// <summary>
 /// Checks a profile's promise on real models: the dense model and random width assignments are compacted into
 /// physically smaller models, deployed on the engine and measured (interleaved, <see cref="ModelLatency"/>), and
-/// each measurement is compared with the prediction.
+/// each measurement is compared with the prediction — scaled by the machine's speed now against at calibration
+/// (<see cref="SpeedProbe"/>) when the profile recorded it, so the error is the predictor's and not the host's drift.
 /// </summary>
 public static class PredictionValidator
 {
@@ -55,16 +77,18 @@ public static class PredictionValidator
         var predictor = new LatencyPredictor(profile, groups);
         var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
         assignments.AddRange(RandomWidths(groups, samples, seed).Select((w, i) => ($"random {i + 1}", w)));
-        var measured = Measure(open, dense, engine, batch, assignments.Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress);
-        var results = assignments.Select((a, i) => new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i])).ToList();
-        return new ValidationReport(dense.Name, engine.Name, results);
+        var (measured, probeMs) = Measure(open, dense, engine, batch, assignments.Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress);
+        var speed = predictor.ProbeAtCalibrationMs is { } then ? new MachineSpeed(then, probeMs) : null;
+        var results = assignments.Select((a, i) => new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i], speed?.Factor ?? 1)).ToList();
+        return new ValidationReport(dense.Name, engine.Name, results, speed);
     }
 
     /// <summary>
-    /// Measures the model at each width assignment on the engine: assignments below full width are compacted from
-    /// fresh copies (<paramref name="open"/>); all are deployed first, then measured interleaved.
+    /// Measures the model at each width assignment on the engine, and the <see cref="SpeedProbe"/> beside them:
+    /// assignments below full width are compacted from fresh copies (<paramref name="open"/>); all are deployed first,
+    /// then measured interleaved, so the probe sees the same machine as the models.
     /// </summary>
-    internal static double[] Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
+    internal static (double[] ModelsMs, double ProbeMs) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
         ModelMeasurement measurement, IProgress<double>? progress)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "the batch must be ≥ 1");
@@ -79,10 +103,17 @@ public static class PredictionValidator
                 engines.Add(engine.Deploy(graph));
             }
 
-            var shape = dense.InputShape;
-            shape[0] = batch;
-            var input = ProfileEngine.RandomInput(shape);
-            return ModelLatency.Measure(engines, engines.Select(_ => input).ToArray(), measurement, progress);
+            var probe = SpeedProbe.Create();
+            graphs.Add(probe);
+            engines.Add(engine.Deploy(probe));
+            var inputs = new[] { dense, probe }.Select(g =>
+            {
+                var shape = g.InputShape;
+                shape[0] = batch;
+                return ProfileEngine.RandomInput(shape);
+            }).ToArray();
+            var measured = ModelLatency.Measure(engines, engines.Select((_, i) => inputs[i < assignments.Count ? 0 : 1]).ToArray(), measurement, progress);
+            return (measured[..^1], measured[^1]);
         }
         finally
         {

@@ -147,7 +147,9 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
     public override IInferenceEngine Deploy(ModelGraph graph) =>
         OrtEngine.Load(OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true }), graph.Name, Options(profiling: false));
 
-    private OrtEngineOptions Options(bool profiling) => new() { IntraOpThreads = Threads, EnableProfiling = profiling };
+    // Threads spin only during a run: profiling and validation keep many sessions alive and measure them in turn,
+    // and idle sessions' spinning threads would otherwise take the cores from the one being measured.
+    private OrtEngineOptions Options(bool profiling) => new() { IntraOpThreads = Threads, EnableProfiling = profiling, Spinning = ThreadSpinning.DuringRun };
 }
 
 /// <summary>

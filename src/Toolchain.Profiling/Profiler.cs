@@ -202,14 +202,14 @@ public sealed class Profiler
 
         assignments.AddRange(PredictionValidator.RandomWidths(groups, _options.CalibrationSamples, _options.CalibrationSeed)
             .Select((w, i) => ($"calibration {i + 1}", w)));
-        var measured = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress));
+        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress));
         var points = assignments.Select((a, i) =>
         {
             var (layersMs, kernels) = raw.RawSum(a.Widths);
-            return new CalibrationPoint(a.Label, measured[i], layersMs, kernels);
+            return new CalibrationPoint(a.Label, measured[i], layersMs, kernels, a.Widths);
         }).ToList();
         var (scale, offset, perKernel) = ModelCalibration.Fit(points);
-        return new ModelCalibration(graph.Name, Topology(graph), raw.Units.Count, scale, offset, perKernel, points);
+        return new ModelCalibration(graph.Name, Topology(graph), raw.Units.Count, scale, offset, perKernel, points, probeMs);
     }
 
     /// <summary>

@@ -13,6 +13,13 @@ public static class RobustStatistics
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
+    /// <summary>The median, or null when there are no samples.</summary>
+    public static double? MedianOrNull(IEnumerable<double> samples)
+    {
+        var list = samples.ToList();
+        return list.Count == 0 ? null : Median(list);
+    }
+
     /// <summary>
     /// The mean of the middle half (25th to 75th percentile) — as robust as the median against the disturbed tail, and
     /// finer than it when samples are whole microseconds (ONNX Runtime's kernel timings).

@@ -101,6 +101,21 @@ public sealed class OrtEngine : IInferenceEngine
         {
             if (options.IntraOpThreads > 0) OrtNative.SetIntraOpNumThreads(handle, options.IntraOpThreads);
             if (options.InterOpThreads > 0) OrtNative.SetInterOpNumThreads(handle, options.InterOpThreads);
+            switch (options.Spinning)
+            {
+                case ThreadSpinning.Always:
+                    break;
+                case ThreadSpinning.DuringRun:
+                    OrtNative.AddSessionConfigEntry(handle, "session.force_spinning_stop", "1");
+                    break;
+                case ThreadSpinning.Never:
+                    OrtNative.AddSessionConfigEntry(handle, "session.intra_op.allow_spinning", "0");
+                    OrtNative.AddSessionConfigEntry(handle, "session.inter_op.allow_spinning", "0");
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(options), options.Spinning, "unknown spinning mode");
+            }
+
             OrtNative.SetGraphOptimizationLevel(handle, options.Optimization switch
             {
                 GraphOptimization.Disabled => 0,

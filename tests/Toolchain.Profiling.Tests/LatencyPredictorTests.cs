@@ -72,6 +72,71 @@ public sealed class LatencyPredictorTests
     }
 
     [Fact]
+    public void Calibration_WithWidths_IsRefittedAgainstTheCurrentTables()
+    {
+        using var graph = TestProfiles.Tiny();
+        var groups = ChannelGroups.Discover(graph);
+        var raw = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment()), groups);
+        var assignments = PredictionValidator.RandomWidths(groups, 6, 5).Prepend(groups.FullWidths()).ToList();
+        // Measurements that a known calibration explains exactly at today's tables; the stored layer sums are stale
+        // (as if a table was re-measured after the fit) and the stored coefficients wrong.
+        var points = assignments.Select((w, i) =>
+        {
+            var (layersMs, kernels) = raw.RawSum(w);
+            return new CalibrationPoint($"p{i}", 1.15 * layersMs - 0.002 * kernels + 0.04, layersMs * 1.3, kernels, w);
+        }).ToList();
+        var stale = new ModelCalibration("tiny", Profiler.Topology(graph), raw.Units.Count, 0.7, 0.5, 0, points);
+
+        var predictor = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment(), stale), groups);
+        // (The tiny model runs the same number of kernels at every width here, so per-kernel term and offset are one.)
+        Assert.Equal(1.15, predictor.Scale, 6);
+        foreach (var p in points) Assert.Equal(p.MeasuredMs, predictor.Total(p.Widths!), 6);
+
+        // Without widths the stored fit is all there is, and the note says so.
+        var old = stale with { Points = points.Select(p => p with { Widths = null }).ToList() };
+        var asStored = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment(), old), groups);
+        Assert.Equal((0.7, 0.5), (asStored.Scale, asStored.OffsetMs));
+        Assert.Contains("fit as stored", asStored.CalibrationNote);
+    }
+
+    [Fact]
+    public void ProbeAtCalibration_IsTheModelsOwn_ElseTheMedianOfTheProfiles_ElseNone()
+    {
+        using var graph = TestProfiles.Tiny();
+        var groups = ChannelGroups.Discover(graph);
+        ModelCalibration Calibration(string model, string topology, double? probe) =>
+            new(model, topology, 5, 1, 0, 0, [new CalibrationPoint("dense", 1, 1, 5)], probe);
+        var topology = Profiler.Topology(graph);
+
+        var own = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment(), Calibration("tiny", topology, 0.09)), groups);
+        Assert.Equal(0.09, own.ProbeAtCalibrationMs);
+
+        var others = TestProfiles.For(graph, new EagerDeployment(), Calibration("a", "1", 0.08));
+        others.SetCalibration(Calibration("b", "2", 0.12));
+        others.SetCalibration(Calibration("c", "3", 0.10));
+        others.SetCalibration(Calibration("d", "4", null));
+        Assert.Equal(0.10, new LatencyPredictor(others, groups).ProbeAtCalibrationMs);
+
+        var old = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment(), Calibration("tiny", topology, null)), groups);
+        Assert.Null(old.ProbeAtCalibrationMs);
+    }
+
+    [Fact]
+    public void ValidationSample_ScalesThePredictionByTheMachinesSpeed()
+    {
+        var speed = new MachineSpeed(ProbeAtCalibrationMs: 0.10, ProbeNowMs: 0.11);
+        Assert.Equal(1.1, speed.Factor, 12);
+        var sample = new ValidationSample("dense", [4], PredictedMs: 1.0, MeasuredMs: 1.05, speed.Factor);
+        Assert.Equal(1.1, sample.PredictedNowMs, 12);
+        Assert.Equal((1.1 - 1.05) / 1.05 * 100, sample.ErrorPercent, 9);
+        Assert.Equal((1.0 - 1.05) / 1.05 * 100, sample.UnadjustedErrorPercent, 9);
+
+        var report = new ValidationReport("m", "ort-cpu", [sample, sample with { MeasuredMs = 1.2 }], speed);
+        Assert.Equal((Math.Abs(sample.ErrorPercent) + Math.Abs((1.1 - 1.2) / 1.2 * 100)) / 2, report.MeanAbsolutePercentageError, 9);
+        Assert.Equal((Math.Abs(sample.UnadjustedErrorPercent) + Math.Abs((1.0 - 1.2) / 1.2 * 100)) / 2, report.UnadjustedMeanAbsolutePercentageError, 9);
+    }
+
+    [Fact]
     public void CostModel_MarginalIsTheDifferenceOfTotals_AndPerNodeSumsToTheTotal()
     {
         using var graph = TestProfiles.Tiny();

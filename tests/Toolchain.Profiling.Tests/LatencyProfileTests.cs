@@ -11,7 +11,7 @@ public sealed class LatencyProfileTests
     {
         using var graph = TestProfiles.Tiny();
         var calibration = new ModelCalibration("tiny", Profiler.Topology(graph), 5, 1.05, 0.012, 0.0007,
-            [new CalibrationPoint("dense", 0.2, 0.18, 9), new CalibrationPoint("calibration 1", 0.15, 0.13, 11)]);
+            [new CalibrationPoint("dense", 0.2, 0.18, 9), new CalibrationPoint("calibration 1", 0.15, 0.13, 11)], ProbeMs: 0.0875);
         return TestProfiles.For(graph, new OrtNchwcDeployment(16, 4), calibration);
     }
 
@@ -43,7 +43,36 @@ public sealed class LatencyProfileTests
         Assert.Equal((original.Model, original.Topology, original.Layers, original.Scale, original.OffsetMs, original.PerKernelMs),
             (c.Model, c.Topology, c.Layers, c.Scale, c.OffsetMs, c.PerKernelMs));
         Assert.Equal(original.Points, c.Points);
+        Assert.Equal(0.0875, c.ProbeMs);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void Load_CalibrationWithoutSpeedProbe_LoadsWithoutIt()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("p.json");
+        Sample().Save(path);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.True(json["calibrations"]![0]!.AsObject().Remove("probeMs"));
+        File.WriteAllText(path, json.ToJsonString());
+        Assert.Null(Assert.Single(LatencyProfile.Load(path).Calibrations).ProbeMs);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.1)]
+    public void Load_NonPositiveSpeedProbe_IsRejected(double probeMs)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("p.json");
+        Sample().Save(path);
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["calibrations"]![0]!["probeMs"] = probeMs;
+        File.WriteAllText(path, json.ToJsonString());
+        var e = Assert.Throws<InvalidDataException>(() => LatencyProfile.Load(path));
+        Assert.Contains("calibrations[0]", e.Message);
+        Assert.Contains("probeMs", e.Message);
     }
 
     [Fact]

@@ -24,6 +24,16 @@ public sealed class OrtEngineTests
         OnnxModels.AssertClose(OnnxModels.ConvNetExpected(batch), logits);
     }
 
+    [Theory]
+    [InlineData(ThreadSpinning.Always)]
+    [InlineData(ThreadSpinning.DuringRun)]
+    [InlineData(ThreadSpinning.Never)]
+    public void ConvNet_EverySpinningMode_IsAcceptedAndComputesTheSame(ThreadSpinning spinning)
+    {
+        using var engine = OrtEngine.Load(OnnxModels.ConvNet, new OrtEngineOptions { IntraOpThreads = 2, Spinning = spinning });
+        OnnxModels.AssertClose(OnnxModels.ConvNetExpected(2), Assert.Single(engine.Run([OnnxModels.ConvNetInput(2)])));
+    }
+
     [Fact]
     public void ConvNet_Specs_NameInputsAndOutputsWithDynamicBatch()
     {

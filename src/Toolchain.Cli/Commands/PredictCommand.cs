@@ -90,10 +90,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         {
             report = ui.WithProgress("measuring compacted models", bar => PredictionValidator.Validate(() => ModelResolver.Open(modelName), profile, engine!, batch,
                 samples, seed, new ModelMeasurement { MinSeconds = seconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1))));
-            ui.Table($"{graph.Name}: predicted vs measured on {report.Engine} (batch {batch})", ["model", "predicted ms", "measured ms", "error"],
-                report.Samples.Select(s => (IReadOnlyList<string>)
-                    [s.Label, s.PredictedMs.ToString("F3", CultureInfo.InvariantCulture), s.MeasuredMs.ToString("F3", CultureInfo.InvariantCulture), $"{s.ErrorPercent:+0.0;-0.0}%"]));
-            ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models");
+            ShowValidation(ui, graph.Name, batch, report);
         }
 
         ui.Json(new
@@ -114,10 +111,35 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             {
                 meanAbsolutePercentageError = report.MeanAbsolutePercentageError,
                 maxAbsolutePercentageError = report.MaxAbsolutePercentageError,
-                samples = report.Samples.Select(s => new { s.Label, s.PredictedMs, s.MeasuredMs, s.ErrorPercent, s.Widths }),
+                unadjustedMeanAbsolutePercentageError = report.UnadjustedMeanAbsolutePercentageError,
+                machineSpeed = report.Speed is { } speed ? new { speed.ProbeAtCalibrationMs, speed.ProbeNowMs, speed.Factor } : null,
+                samples = report.Samples.Select(s => new { s.Label, s.PredictedMs, s.PredictedNowMs, s.MeasuredMs, s.ErrorPercent, s.UnadjustedErrorPercent, s.Widths }),
             },
         });
         return ExitCodes.Success;
+    }
+
+    private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report)
+    {
+        static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
+        static string Percent(double p) => $"{p:+0.0;-0.0}%";
+        var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch})";
+        if (report.Speed is not { } speed)
+        {
+            ui.Table(title, ["model", "predicted ms", "measured ms", "error"],
+                report.Samples.Select(s => (IReadOnlyList<string>)[s.Label, Ms(s.PredictedMs), Ms(s.MeasuredMs), Percent(s.ErrorPercent)]));
+            ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; " +
+                    "the profile predates the speed probe, so the machine's drift since profiling is included (re-profile to separate it)");
+            return;
+        }
+
+        ui.Table(title, ["model", "predicted ms (profile)", $"× {speed.Factor:F3} now", "measured ms", "error", "error vs profile as is"],
+            report.Samples.Select(s => (IReadOnlyList<string>)
+                [s.Label, Ms(s.PredictedMs), Ms(s.PredictedNowMs), Ms(s.MeasuredMs), Percent(s.ErrorPercent), Percent(s.UnadjustedErrorPercent)]));
+        ui.Info($"machine speed: the speed probe ran {Ms(speed.ProbeNowMs)} ms now against {Ms(speed.ProbeAtCalibrationMs)} ms at calibration " +
+                $"({(speed.Factor >= 1 ? $"{(speed.Factor - 1) * 100:F1}% slower" : $"{(1 / speed.Factor - 1) * 100:F1}% faster")} now); predictions are scaled by {speed.Factor:F3}");
+        ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; " +
+                $"{report.UnadjustedMeanAbsolutePercentageError:F2}% against the profile's unscaled predictions");
     }
 
     /// <summary>This machine as the profile's engine would see it (without creating the engine, which may not run here).</summary>

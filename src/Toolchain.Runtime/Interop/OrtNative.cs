@@ -142,6 +142,17 @@ internal static unsafe class OrtNative
         }
     }
 
+    /// <summary>A session configuration key/value (onnxruntime_session_options_config_keys.h).</summary>
+    public static void AddSessionConfigEntry(SessionOptionsHandle options, string key, string value)
+    {
+        using var o = options.Borrow();
+        fixed (byte* k = Utf8(key))
+        fixed (byte* v = Utf8(value))
+        {
+            Check(((delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)Fn(OrtSlots.AddSessionConfigEntry))(o.Pointer, k, v), $"AddSessionConfigEntry({key})");
+        }
+    }
+
     public static void AppendCudaProvider(SessionOptionsHandle options)
     {
         using var providerOptions = new CudaProviderOptionsHandle();
