@@ -46,8 +46,8 @@ internal static class OrtSlots
     public const int ReleaseSessionOptions = 100;
     public const int SessionEndProfiling = 110;
     public const int GetAvailableProviders = 125;
-    public const int AddSessionConfigEntry = 130;
     public const int ReleaseAvailableProviders = 126;
+    public const int AddSessionConfigEntry = 130;
     public const int SessionOptionsAppendExecutionProvider_TensorRT_V2 = 170;
     public const int CreateTensorRTProviderOptions = 171;
     public const int ReleaseTensorRTProviderOptions = 174;
