@@ -3,6 +3,10 @@ using Toolchain.Profiling;
 
 namespace Toolchain.Profiling.Tests;
 
+// The probe's weights come from libtorch's global generator (GraphBuilder seeds it), which tests running in parallel
+// would draw from between the two creations: this class runs alone.
+[CollectionDefinition(nameof(SpeedProbeTests), DisableParallelization = true)]
+[Collection(nameof(SpeedProbeTests))]
 public sealed class SpeedProbeTests
 {
     [Fact]
