@@ -56,12 +56,9 @@ public sealed class LatencyPredictor
         _tables = profile.Layers.ToDictionary(kv => kv.Key, kv => kv.Value.Table, StringComparer.Ordinal);
         _channels = LinearChannels(groups);
         OutputNode = graph.Producer(graph.OutputName)?.Name ?? graph.Nodes[^1].Name;
-        (Scale, OffsetMs, PerKernelMs, CalibrationSource, CalibrationNote) = calibrated
-            ? ChooseCalibration(profile, groups, _structure.Units.Count)
-            : (1, 0, 0, CalibrationSource.None, "uncalibrated");
-        ProbeAtCalibrationMs = !calibrated ? null
-            : CalibrationSource == CalibrationSource.Measured ? profile.FindCalibration(graph.Name, Profiler.Topology(graph))!.ProbeMs
-            : RobustStatistics.MedianOrNull(profile.Calibrations.Select(c => c.ProbeMs).OfType<double>());
+        (Scale, OffsetMs, PerKernelMs, CalibrationSource, CalibrationNote, ProbeAtCalibrationMs) = calibrated
+            ? ChooseCalibration()
+            : (1, 0, 0, CalibrationSource.None, "uncalibrated", null);
     }
 
     public ChannelGroups Groups { get; }
@@ -139,8 +136,8 @@ public sealed class LatencyPredictor
     /// <summary>The kernels' latencies at <paramref name="widths"/> without calibration, and how many kernels there are.</summary>
     public (double LayersMs, int Kernels) RawSum(IReadOnlyList<int> widths)
     {
-        var items = Items(widths.Select(w => (double)w).ToArray(), null, out var kernels);
-        return (items.Sum(i => (i.Ms + PerKernelMs * i.Item.Kernels) / Scale), kernels);
+        var items = Items(widths.Select(w => (double)w).ToArray(), null, out var kernels, calibrated: false);
+        return (items.Sum(i => i.Ms), kernels);
     }
 
     /// <summary>Per node, what the latency model charges it at <paramref name="widths"/>: its layers' kernels, and the offset on <see cref="OutputNode"/>.</summary>
@@ -158,9 +155,13 @@ public sealed class LatencyPredictor
         return costs;
     }
 
-    /// <summary>Every kernel the engine runs at these widths with its corrected latency; accumulates the gradient when given.</summary>
-    private List<(CostItem Item, double Ms)> Items(IReadOnlyList<double> widths, double[]? gradient, out int kernels)
+    /// <summary>
+    /// Every kernel the engine runs at these widths with its latency — corrected by the calibration's scale and
+    /// per-kernel term unless <paramref name="calibrated"/> is false; accumulates the gradient when given.
+    /// </summary>
+    private List<(CostItem Item, double Ms)> Items(IReadOnlyList<double> widths, double[]? gradient, out int kernels, bool calibrated = true)
     {
+        var (scale, perKernel) = calibrated ? (Scale, PerKernelMs) : (1, 0);
         if (gradient is not null) Array.Clear(gradient);
         var plan = Profile.Deployment.Plan(_structure, v => Channels(v, widths));
         var result = new List<(CostItem, double)>(plan.Count);
@@ -174,13 +175,13 @@ public sealed class LatencyPredictor
             }
 
             var dims = item.AxisValues.Select(v => Channels(v, widths)).ToArray();
-            var ms = Scale * table.Interpolate(dims, gradient is null ? null : axisGradient) - PerKernelMs * item.Kernels;
+            var ms = scale * table.Interpolate(dims, gradient is null ? null : axisGradient) - perKernel * item.Kernels;
             kernels += item.Kernels;
             result.Add((item, ms));
             if (gradient is null) continue;
             for (var a = 0; a < dims.Length; a++)
             {
-                foreach (var (g, slope) in _channels[item.AxisValues[a]].Slopes) gradient[g] += Scale * axisGradient[a] * slope;
+                foreach (var (g, slope) in _channels[item.AxisValues[a]].Slopes) gradient[g] += scale * axisGradient[a] * slope;
             }
         }
 
@@ -256,23 +257,29 @@ public sealed class LatencyPredictor
         }
     }
 
-    private static (double, double, double, CalibrationSource, string) ChooseCalibration(LatencyProfile profile, ChannelGroups groups, int layers)
+    /// <summary>
+    /// Scale, offset, per-kernel term, source, note and the speed probe at calibration: the model's own calibration,
+    /// fitted again from its points against the tables as they are now (a dozen raw sums) so that a table re-measured
+    /// after this model was calibrated cannot leave it describing the old one; else the profile's average.
+    /// Called from the constructor once the tables and channel maps are set (<see cref="RawSum"/> needs only those).
+    /// </summary>
+    private (double, double, double, CalibrationSource, string, double?) ChooseCalibration()
     {
-        var graph = groups.Graph;
-        if (profile.FindCalibration(graph.Name, Profiler.Topology(graph)) is { } own)
+        var graph = Groups.Graph;
+        var layers = _structure.Units.Count;
+        if (Profile.FindCalibration(graph.Name, Profiler.Topology(graph)) is { } own)
         {
-            // Fitted again on the tables as they are now (cheap: a dozen sums), so a table re-measured after this model
-            // was calibrated cannot leave the calibration describing the old one.
-            var refitted = own.CanRefit(groups.Count);
-            if (refitted) own = own.Refit(new LatencyPredictor(profile, groups, calibrated: false).RawSum);
+            var refitted = own.CanRefit(Groups.Count);
+            if (refitted) own = own.Refit(RawSum);
             return (own.Scale, own.OffsetMs, own.PerKernelMs, CalibrationSource.Measured,
-                $"measured on '{graph.Name}'{(refitted ? "" : " (fit as stored)")}: scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel");
+                $"measured on '{graph.Name}'{(refitted ? "" : " (fit as stored)")}: scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel",
+                own.ProbeMs);
         }
 
-        var calibrated = profile.Calibrations.Where(c => c.Layers > 0).ToList();
+        var calibrated = Profile.Calibrations.Where(c => c.Layers > 0).ToList();
         if (calibrated.Count == 0)
         {
-            return (1, 0, 0, CalibrationSource.None, $"the profile has no whole-model calibration; the prediction is the layers' sum only (run 'toolchain profile {graph.Name}')");
+            return (1, 0, 0, CalibrationSource.None, $"the profile has no whole-model calibration; the prediction is the layers' sum only (run 'toolchain profile {graph.Name}')", null);
         }
 
         var scale = calibrated.Average(c => c.Scale);
@@ -280,7 +287,8 @@ public sealed class LatencyPredictor
         var perKernel = calibrated.Average(c => c.PerKernelMs);
         return (scale, perLayer * layers, perKernel, CalibrationSource.AveragePerLayer,
             $"'{graph.Name}' was not calibrated; using the mean of {calibrated.Count} calibrated model(s): scale {scale:F3}, " +
-            $"{perLayer * 1000:F2} µs offset per layer × {layers} layers, {perKernel * 1000:F2} µs per kernel (run 'toolchain profile {graph.Name}' to measure it)");
+            $"{perLayer * 1000:F2} µs offset per layer × {layers} layers, {perKernel * 1000:F2} µs per kernel (run 'toolchain profile {graph.Name}' to measure it)",
+            RobustStatistics.MedianOrNull(calibrated.Select(c => c.ProbeMs).OfType<double>()));
     }
 }
 

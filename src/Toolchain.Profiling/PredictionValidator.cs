@@ -106,13 +106,9 @@ public static class PredictionValidator
             var probe = SpeedProbe.Create();
             graphs.Add(probe);
             engines.Add(engine.Deploy(probe));
-            var inputs = new[] { dense, probe }.Select(g =>
-            {
-                var shape = g.InputShape;
-                shape[0] = batch;
-                return ProfileEngine.RandomInput(shape);
-            }).ToArray();
-            var measured = ModelLatency.Measure(engines, engines.Select((_, i) => inputs[i < assignments.Count ? 0 : 1]).ToArray(), measurement, progress);
+            var modelInput = BatchInput(dense, batch);
+            var inputs = Enumerable.Repeat(modelInput, assignments.Count).Append(BatchInput(probe, batch)).ToArray();
+            var measured = ModelLatency.Measure(engines, inputs, measurement, progress);
             return (measured[..^1], measured[^1]);
         }
         finally
@@ -120,6 +116,13 @@ public static class PredictionValidator
             foreach (var e in engines) e.Dispose();
             foreach (var g in graphs) g.Dispose();
         }
+    }
+
+    private static HostTensor BatchInput(ModelGraph graph, int batch)
+    {
+        var shape = graph.InputShape;
+        shape[0] = batch;
+        return ProfileEngine.RandomInput(shape);
     }
 
     /// <summary>A fresh copy of the model with the first <paramref name="widths"/>[g] channels of each group kept, physically compacted.</summary>

@@ -181,6 +181,22 @@ public sealed class Profiler
         return new ProfileResult(graph.Name, structure.Units.Count, results, calibration, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// Fits the model's stored calibration again against the profile's tables as they are now, so the file says what
+    /// predictors will use: profiling a later model may have re-measured a table this one shares (predictors refit on
+    /// load as well; the stored fit is also what uncalibrated models average).
+    /// </summary>
+    public static void RefitCalibration(LatencyProfile profile, ModelGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(graph);
+        var groups = ChannelGroups.Discover(graph);
+        if (profile.FindCalibration(graph.Name, Topology(graph)) is { } calibration && calibration.CanRefit(groups.Count))
+        {
+            profile.SetCalibration(calibration.Refit(new LatencyPredictor(profile, groups, calibrated: false).RawSum));
+        }
+    }
+
     private static bool Covers(LatencyTable table, (int Low, int High)[] ranges) =>
         ranges.Select((r, d) => table.Axes[d][0] <= r.Low && table.Axes[d][^1] >= r.High).All(ok => ok);
 

@@ -87,10 +87,18 @@ public sealed class LatencyPredictorTests
         }).ToList();
         var stale = new ModelCalibration("tiny", Profiler.Topology(graph), raw.Units.Count, 0.7, 0.5, 0, points);
 
-        var predictor = new LatencyPredictor(TestProfiles.For(graph, new EagerDeployment(), stale), groups);
+        var profile = TestProfiles.For(graph, new EagerDeployment(), stale);
+        var predictor = new LatencyPredictor(profile, groups);
         // (The tiny model runs the same number of kernels at every width here, so per-kernel term and offset are one.)
         Assert.Equal(1.15, predictor.Scale, 6);
         foreach (var p in points) Assert.Equal(p.MeasuredMs, predictor.Total(p.Widths!), 6);
+
+        // The profiler stores the same refit, so the file says what predictors use.
+        Profiler.RefitCalibration(profile, graph);
+        var stored = Assert.Single(profile.Calibrations);
+        Assert.Equal(predictor.Scale, stored.Scale, 9);
+        Assert.Equal(predictor.OffsetMs, stored.OffsetMs, 9);
+        Assert.Equal(points.Select(p => raw.RawSum(p.Widths!).LayersMs), stored.Points.Select(p => p.LayersMs));
 
         // Without widths the stored fit is all there is, and the note says so.
         var old = stale with { Points = points.Select(p => p with { Widths = null }).ToList() };

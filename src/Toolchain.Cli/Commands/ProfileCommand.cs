@@ -76,6 +76,15 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
             Report(ui, result);
         }
 
+        // A later model may have re-measured a table an earlier one shares: store every fit against the final tables.
+        foreach (var model in models.SkipLast(1))
+        {
+            using var graph = ModelResolver.Open(model);
+            Profiler.RefitCalibration(profile, graph);
+        }
+
+        if (models.Length > 1) profile.Save(path);
+
         ui.Info($"profile written to {path}: {profile.Layers.Count} configurations, {profile.Calibrations.Count} calibrated model(s); {profile.Device}");
         ui.Json(new
         {
