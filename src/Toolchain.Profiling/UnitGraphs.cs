@@ -20,12 +20,16 @@ internal enum Feeders
 /// deployed. On ONNX Runtime the layer's input must arrive in the layout it has inside a model, so a 1×1 "feeder"
 /// conv writes it (and, for a residual layer, the value added) in the layout the configuration's variant implies.
 /// Feeders end in a ReLU so ONNX Runtime fuses nothing of the layer into them; their nodes are named
-/// <see cref="FeederPrefix"/>… and their time is not the layer's. Without feeders (libtorch eager) the layer reads the
+/// <see cref="FeederPrefix"/>… and their time is not the layer's. On ONNX Runtime the layer is built twice
+/// (<see cref="LayerName"/>…, <see cref="TwinName"/>…), their outputs multiplied by a feeder-named node. Without feeders (libtorch eager) the layer reads the
 /// graph input and a residual Add adds the layer's own output (the same work).
 /// </summary>
 internal static class UnitGraphs
 {
     public const string FeederPrefix = "profiler_feed";
+
+    /// <summary>The measured layer's node names start with this; on ONNX Runtime its twin's with <see cref="TwinName"/>.</summary>
+    public const string LayerName = "layer", TwinName = "twin";
 
     // A multiple of every NCHWc block size (blocked feeder), and a width ONNX Runtime never blocks (plain feeder).
     private const int BlockedFeederInput = 16, PlainFeederInput = 17;
@@ -60,83 +64,100 @@ internal static class UnitGraphs
             // A Flatten reads NCHW (a blocked value is reordered for it); a depthwise conv on a multiple of 4 channels
             // reads the blocked layout (a plain value is reordered for it).
             output = config.Reorder == "output"
-                ? b.Flatten(x, name: "layer")
-                : b.Conv(x, dims[0], ConvAttributes.Square(1, groups: dims[0]), name: "layer");
+                ? b.Flatten(x, name: LayerName)
+                : b.Conv(x, dims[0], ConvAttributes.Square(1, groups: dims[0]), name: LayerName);
         }
         else
         {
-            output = config.Op switch
+            string Layer(string name)
             {
-                OpKind.Conv or OpKind.Gemm => HeadLayer(b, config, dims, feeders),
-                _ => StandaloneLayer(b, config, dims[0], feeders),
-            };
+                var input = config.Op == OpKind.Gemm ? b.Input : Input(b, config, dims[0], feeders, name);
+                return config.Op switch
+                {
+                    OpKind.Conv or OpKind.Gemm => HeadLayer(b, config, dims, feeders, input, name),
+                    _ => StandaloneLayer(b, config, feeders, input, name),
+                };
+            }
+
+            if (feeders == Feeders.None)
+            {
+                output = Layer(LayerName);
+            }
+            else
+            {
+                // Inside a model a kernel mostly runs right after another of its kind; after a different one it is up
+                // to a quarter slower. Whichever of two copies ONNX Runtime runs second is the
+                // layer as a model runs it (OrtCpuEngine takes the faster per run). Each copy has its own feeders, or
+                // ONNX Runtime would merge weightless copies (pools, Adds) into one.
+                var twin = Layer(TwinName);
+                output = b.Mul(Layer(LayerName), twin, $"{FeederPrefix}_join");
+            }
         }
 
         b.Output(output);
         return b.Build();
     }
 
-    private static string HeadLayer(GraphBuilder b, LayerConfig config, int[] dims, Feeders feeders)
+    private static string HeadLayer(GraphBuilder b, LayerConfig config, int[] dims, Feeders feeders, string x, string name)
     {
-        if (config.Op == OpKind.Gemm) return Activate(b, b.Linear(b.Input, dims[1], name: "layer"), config.Activation);
+        if (config.Op == OpKind.Gemm) return Activate(b, b.Linear(x, dims[1], name: name), config.Activation, name);
 
         var inputs = dims[0];
         var outputs = config.Depthwise > 0 ? dims[0] * config.Depthwise : dims[1];
-        var x = Input(b, config, inputs, feeders);
         var attributes = new ConvAttributes((config.Kernel[0], config.Kernel[1]), (config.Stride[0], config.Stride[1]),
             (config.Padding[0], config.Padding[1]), (config.Dilation[0], config.Dilation[1]), config.Depthwise > 0 ? inputs : 1);
-        var y = b.Conv(x, outputs, attributes, bias: !config.BatchNorm, name: "layer");
-        if (config.BatchNorm) y = b.BatchNorm(y, "layer_bn");
+        var y = b.Conv(x, outputs, attributes, bias: !config.BatchNorm, name: name);
+        if (config.BatchNorm) y = b.BatchNorm(y, $"{name}_bn");
         if (config.Residual)
         {
             var other = y;
             if (feeders != Feeders.None)
             {
                 var shape = b.ShapeOf(y);
-                other = Feeder(b, outputs, config.Stride[0], "residual");
+                other = Feeder(b, outputs, config.Stride[0], $"{name}_residual");
                 if (!b.ShapeOf(other).SequenceEqual(shape))
                 {
                     throw new NotSupportedException($"'{config.Key}': the residual operand cannot be built at the layer's output shape [{string.Join(", ", shape)}]");
                 }
             }
 
-            y = b.Add(y, other, "layer_add");
+            y = b.Add(y, other, $"{name}_add");
         }
 
-        return Activate(b, y, config.Activation);
+        return Activate(b, y, config.Activation, name);
     }
 
-    private static string StandaloneLayer(GraphBuilder b, LayerConfig config, int channels, Feeders feeders)
+    private static string StandaloneLayer(GraphBuilder b, LayerConfig config, Feeders feeders, string x, string name)
     {
-        var x = Input(b, config, channels, feeders);
-        string Other() => feeders == Feeders.None ? x : Feeder(b, channels, 1, "other");
+        var channels = (int)b.ShapeOf(x)[1];
+        string Other() => feeders == Feeders.None ? x : Feeder(b, channels, 1, $"{name}_other");
         var y = config.Op switch
         {
-            OpKind.Add => b.Add(x, Other(), "layer"),
-            OpKind.Mul => b.Mul(x, Other(), "layer"),
-            OpKind.BatchNorm => b.BatchNorm(x, "layer"),
-            OpKind.MaxPool => b.MaxPool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, "layer"),
-            OpKind.AveragePool => b.AveragePool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, config.CountIncludePad, "layer"),
-            OpKind.GlobalAveragePool => b.GlobalAveragePool(x, "layer"),
-            OpKind.HardSwish => b.HardSwish(x, "layer"),
-            OpKind.SiLU => b.Silu(x, "layer"),
-            _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op),
+            OpKind.Add => b.Add(x, Other(), name),
+            OpKind.Mul => b.Mul(x, Other(), name),
+            OpKind.BatchNorm => b.BatchNorm(x, name),
+            OpKind.MaxPool => b.MaxPool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, name),
+            OpKind.AveragePool => b.AveragePool(x, config.Kernel[0], config.Stride[0], config.Padding[0], config.CeilMode, config.CountIncludePad, name),
+            OpKind.GlobalAveragePool => b.GlobalAveragePool(x, name),
+            OpKind.HardSwish => b.HardSwish(x, name),
+            OpKind.SiLU => b.Silu(x, name),
+            _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op, name),
             _ => throw new NotSupportedException($"'{config.Key}': no single-layer model for a standalone {config.Op}"),
         };
-        return config.Op == OpKind.Add ? Activate(b, y, config.Activation) : y;
+        return config.Op == OpKind.Add ? Activate(b, y, config.Activation, name) : y;
     }
 
-    private static string Input(GraphBuilder b, LayerConfig config, int channels, Feeders feeders) =>
-        feeders == Feeders.None || config.ReadsGraphInput ? b.Input : Feeder(b, channels, 1, "in");
+    private static string Input(GraphBuilder b, LayerConfig config, int channels, Feeders feeders, string name) =>
+        feeders == Feeders.None || config.ReadsGraphInput ? b.Input : Feeder(b, channels, 1, $"{name}_in");
 
-    private static string Activate(GraphBuilder b, string x, OpKind? activation) => activation switch
+    private static string Activate(GraphBuilder b, string x, OpKind? activation, string name) => activation switch
     {
         null => x,
-        OpKind.Relu => b.Relu(x, "layer_act"),
-        OpKind.Relu6 => b.Relu6(x, "layer_act"),
-        OpKind.Clip => b.Clip(x, 0, 6, "layer_act"),
-        OpKind.Sigmoid => b.Sigmoid(x, "layer_act"),
-        OpKind.HardSigmoid => b.HardSigmoid(x, "layer_act"),
+        OpKind.Relu => b.Relu(x, $"{name}_act"),
+        OpKind.Relu6 => b.Relu6(x, $"{name}_act"),
+        OpKind.Clip => b.Clip(x, 0, 6, $"{name}_act"),
+        OpKind.Sigmoid => b.Sigmoid(x, $"{name}_act"),
+        OpKind.HardSigmoid => b.HardSigmoid(x, $"{name}_act"),
         _ => throw new NotSupportedException($"activation {activation} is not fused into layers"),
     };
 

@@ -95,6 +95,40 @@ public sealed class OrtDeploymentTests
         Assert.Throws<ArgumentException>(() => engine.TimeLayer(OrtNchwcDeployment.ReorderConfig("output", [8, 8]), [8], 1, 1, 1));
     }
 
+    /// <summary>
+    /// A layer is timed after a twin of itself: both copies must survive ONNX Runtime's graph optimisation (identical
+    /// weightless ops would be merged into one) and run as the same kernels.
+    /// </summary>
+    [Fact]
+    public void SingleLayerModels_OnOnnxRuntime_RunTheLayerAndItsTwin()
+    {
+        LayerConfig Conv(string variant, bool residual) => new()
+        {
+            Op = OpKind.Conv, Kernel = [3, 3], Stride = [1, 1], Padding = [1, 1], Dilation = [1, 1], InputSize = [8, 8],
+            BatchNorm = true, Residual = residual, Activation = OpKind.Relu, Variant = variant,
+        };
+        var configs = new (LayerConfig Config, int[] Dims)[]
+        {
+            (Conv("blocked", residual: false), [16, 16]),
+            (Conv("plain", residual: true), [18, 16]),
+            (new LayerConfig { Op = OpKind.GlobalAveragePool, InputSize = [8, 8], Variant = "blocked" }, [16]),
+            (new LayerConfig { Op = OpKind.Add, InputSize = [8, 8], Activation = OpKind.Relu, Variant = "plain" }, [16]),
+            (new LayerConfig { Op = OpKind.Gemm }, [16, 10]),
+        };
+        foreach (var (config, dims) in configs)
+        {
+            var feeders = UnitGraphs.OrtFeeders(config);
+            using var graph = UnitGraphs.Build(config, dims, 1, feeders);
+            var kernels = RunOnce(graph).Where(n => !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
+            var layer = kernels.Where(n => n.Node.StartsWith(UnitGraphs.LayerName, StringComparison.Ordinal)).Select(n => n.Op).ToList();
+            var twin = kernels.Where(n => n.Node.StartsWith(UnitGraphs.TwinName, StringComparison.Ordinal)).Select(n => n.Op).ToList();
+            Assert.True(layer.Count > 0, $"{config.Key}: no kernel of the layer in {string.Join(", ", kernels.Select(n => n.Node))}");
+            Assert.Equal(layer, twin);
+        }
+
+        Assert.True(new OrtCpuEngine(2).TimeLayer(configs[1].Config, configs[1].Dims, 1, 1, 3) > 0);
+    }
+
     [Fact]
     public void Engines_UnknownOrUnavailable_SayWhy()
     {
