@@ -55,8 +55,8 @@ public abstract class ProfileEngine
 /// ONNX Runtime on the CPU. A layer is timed by ONNX Runtime's own per-kernel profiler inside a single-layer model
 /// built in-process (<see cref="UnitGraphs"/>, exported with BatchNorm folded as deployed): the layer's kernels only,
 /// without the feeders, the layout conversions (the deployment model adds those where the model has them) or the
-/// per-run overhead, and of the layer's two copies the one that ran after the other, as kernels run in a model. The profiler adds a few microseconds to every kernel it times; the calibration's per-kernel
-/// term takes that off again.
+/// per-run overhead; of the layer's two copies, the one that ran after the other, as kernels run in a model. The
+/// profiler adds a few microseconds to every kernel it times; the calibration's per-kernel term takes that off again.
 /// </summary>
 public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
 {

@@ -21,8 +21,8 @@ internal enum Feeders
 /// conv writes it (and, for a residual layer, the value added) in the layout the configuration's variant implies.
 /// Feeders end in a ReLU so ONNX Runtime fuses nothing of the layer into them; their nodes are named
 /// <see cref="FeederPrefix"/>… and their time is not the layer's. On ONNX Runtime the layer is built twice
-/// (<see cref="LayerName"/>…, <see cref="TwinName"/>…), their outputs multiplied by a feeder-named node. Without feeders (libtorch eager) the layer reads the
-/// graph input and a residual Add adds the layer's own output (the same work).
+/// (<see cref="LayerName"/>…, <see cref="TwinName"/>…), their outputs multiplied by a feeder-named node. Without
+/// feeders (libtorch eager) the layer reads the graph input and a residual Add adds the layer's own output (the same work).
 /// </summary>
 internal static class UnitGraphs
 {
@@ -86,9 +86,9 @@ internal static class UnitGraphs
             else
             {
                 // Inside a model a kernel mostly runs right after another of its kind; after a different one it is up
-                // to a quarter slower. Whichever of two copies ONNX Runtime runs second is the
-                // layer as a model runs it (OrtCpuEngine takes the faster per run). Each copy has its own feeders, or
-                // ONNX Runtime would merge weightless copies (pools, Adds) into one.
+                // to a quarter slower. Whichever of two copies ONNX Runtime runs second is the layer as a model runs it
+                // (OrtCpuEngine takes the faster per run). Each copy has its own feeders, or ONNX Runtime would merge
+                // weightless copies (pools, Adds) into one.
                 var twin = Layer(TwinName);
                 output = b.Mul(Layer(LayerName), twin, $"{FeederPrefix}_join");
             }
