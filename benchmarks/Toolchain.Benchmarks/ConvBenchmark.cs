@@ -15,9 +15,10 @@ public static class ConvBenchmark
     public static double Run()
     {
         var threads = Libtorch.Threads;
-        // Alternate the sides twice and keep each side's best median, so drift on a shared machine hits both.
+        // Alternate the sides four times and keep each side's best median: this host's speed drifts by up to ±20 % for
+        // minutes at a time, and with two rounds one side sometimes saw only the slow phase (ratios 0.77 and 1.08 a minute apart).
         Timing? ours = null, peer = null;
-        for (var round = 0; round < 2; round++)
+        for (var round = 0; round < 4; round++)
         {
             var o = Ours();
             var p = PyTorchSide.Run("conv_bench.py", threads, Batch, Channels, Size, Warmup, Iterations);
