@@ -25,19 +25,76 @@ public static class PyTorchSide
         return new Timing("PyTorch", seconds);
     }
 
-    /// <summary>Runs a script from python/ and returns its standard output; throws with its stderr when it fails.</summary>
-    public static string Execute(string script, params object[] arguments)
+    /// <summary>Debian's Python on a script from python/, its output (and input when asked) redirected.</summary>
+    internal static ProcessStartInfo StartInfo(string script, object[] arguments, bool redirectInput)
     {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput };
         start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "python");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "python", script));
         foreach (var a in arguments) start.ArgumentList.Add(Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!);
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    /// <summary>Runs a script from python/ and returns its standard output; throws with its stderr when it fails.</summary>
+    public static string Execute(string script, params object[] arguments)
+    {
+        using var process = Process.Start(StartInfo(script, arguments, redirectInput: false))!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{script} failed ({process.ExitCode}): {stderr.Result}");
         return stdout;
+    }
+}
+
+/// <summary>
+/// A PyTorch side kept alive between measurements, so ours and PyTorch's can take turns every few iterations: the
+/// script prints a JSON line once it is ready, then answers each number written to it with a JSON line of that many
+/// per-iteration seconds; an empty line stops it.
+/// </summary>
+public sealed class PyTorchSession : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stderr;
+    private readonly string _script;
+
+    public PyTorchSession(string script, params object[] arguments)
+    {
+        _script = script;
+        _process = Process.Start(PyTorchSide.StartInfo(script, arguments, redirectInput: true))!;
+        _stderr = _process.StandardError.ReadToEndAsync();
+        ReadLine(); // ready: set up and warmed up
+    }
+
+    /// <summary>Runs <paramref name="iterations"/> timed iterations on the PyTorch side; returns their seconds.</summary>
+    public IReadOnlyList<double> Run(int iterations)
+    {
+        _process.StandardInput.WriteLine(iterations);
+        _process.StandardInput.Flush();
+        using var json = JsonDocument.Parse(ReadLine());
+        return json.RootElement.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    }
+
+    private string ReadLine() =>
+        _process.StandardOutput.ReadLine() is { Length: > 0 } line
+            ? line
+            : throw new InvalidOperationException($"{_script} stopped answering ({(_process.WaitForExit(5000) ? $"exit {_process.ExitCode}" : "still running")}): {(_stderr.IsCompleted ? _stderr.Result : "")}");
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.StandardInput.WriteLine();
+                _process.StandardInput.Close();
+                if (!_process.WaitForExit(10_000)) _process.Kill(entireProcessTree: true);
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+        }
     }
 }
 
