@@ -15,16 +15,9 @@ public sealed record Timing(string Side, IReadOnlyList<double> Seconds)
     }
 }
 
-/// <summary>Runs the PyTorch side of a comparison under Debian's Python and reads its JSON timings.</summary>
+/// <summary>Runs a script of the PyTorch side of a comparison under Debian's Python.</summary>
 public static class PyTorchSide
 {
-    public static Timing Run(string script, params object[] arguments)
-    {
-        using var json = JsonDocument.Parse(Execute(script, arguments).Trim().Split('\n').Last());
-        var seconds = json.RootElement.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        return new Timing("PyTorch", seconds);
-    }
-
     /// <summary>Debian's Python on a script from python/, its output (and input when asked) redirected.</summary>
     internal static ProcessStartInfo StartInfo(string script, object[] arguments, bool redirectInput)
     {
@@ -75,10 +68,13 @@ public sealed class PyTorchSession : IDisposable
         return json.RootElement.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
     }
 
-    private string ReadLine() =>
-        _process.StandardOutput.ReadLine() is { Length: > 0 } line
-            ? line
-            : throw new InvalidOperationException($"{_script} stopped answering ({(_process.WaitForExit(5000) ? $"exit {_process.ExitCode}" : "still running")}): {(_stderr.IsCompleted ? _stderr.Result : "")}");
+    private string ReadLine()
+    {
+        if (_process.StandardOutput.ReadLine() is { Length: > 0 } line) return line;
+        var exited = _process.WaitForExit(5000);
+        var stderr = exited && _stderr.Wait(2000) ? _stderr.Result : "";
+        throw new InvalidOperationException($"{_script} stopped answering ({(exited ? $"exit {_process.ExitCode}" : "still running")}): {stderr}");
+    }
 
     public void Dispose()
     {

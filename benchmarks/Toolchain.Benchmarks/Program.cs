@@ -5,8 +5,8 @@ using Toolchain.Torch;
 var comparisons = new Dictionary<string, Func<double>>
 {
     ["conv"] = ConvBenchmark.Run,
-    ["train20"] = () => TrainBenchmark.Run(20, iterations: 10),
-    ["train56"] = () => TrainBenchmark.Run(56, iterations: 5),
+    ["train20"] = () => TrainBenchmark.Run(20, turns: 8, stepsPerTurn: 3),
+    ["train56"] = () => TrainBenchmark.Run(56, turns: 6, stepsPerTurn: 2),
     ["ort20"] = () => OnnxLatencyBenchmark.Run("resnet20", iterations: 300),
     ["ort56"] = () => OnnxLatencyBenchmark.Run("resnet56", iterations: 200),
     ["ortmbv2"] = () => OnnxLatencyBenchmark.Run("mobilenet_v2", iterations: 100),

@@ -1,8 +1,10 @@
-"""PyTorch side of the training-throughput comparison: SGD-momentum steps of a CIFAR ResNet on a fixed
-synthetic batch. Prints one JSON line with per-iteration seconds.
+"""PyTorch side of the training-throughput comparison: SGD-momentum steps of a CIFAR ResNet on a fixed synthetic
+batch, kept alive so the sides can take turns every few steps. Prints a JSON line once warmed up, then reads one
+number per line from stdin: that many timed steps, answered with one JSON line of per-step seconds. An empty line or
+end of input stops it.
 
-Arguments: depth threads batch warmup iterations [layout]; layout is `nchw` (PyTorch's default, what a training
-script gets unless it opts in) or `channels_last` (model and batch converted with torch.channels_last)."""
+Arguments: depth threads batch warmup [layout]; layout is `nchw` (PyTorch's default, what a training script gets
+unless it opts in) or `channels_last` (model and batch converted with torch.channels_last)."""
 import json
 import sys
 import time
@@ -12,8 +14,8 @@ import torch.nn.functional as F
 
 from cifar_resnet import CifarResNet
 
-depth, threads, batch, warmup, iterations = map(int, sys.argv[1:6])
-layout = sys.argv[6] if len(sys.argv) > 6 else "nchw"
+depth, threads, batch, warmup = map(int, sys.argv[1:5])
+layout = sys.argv[5] if len(sys.argv) > 5 else "nchw"
 if layout not in ("nchw", "channels_last"):
     sys.exit(f"unknown layout {layout!r}: nchw or channels_last")
 torch.set_num_threads(threads)
@@ -25,13 +27,21 @@ y = torch.randint(0, 10, (batch,))
 if layout == "channels_last":
     model = model.to(memory_format=torch.channels_last)
     x = x.contiguous(memory_format=torch.channels_last)
-times = []
-for i in range(warmup + iterations):
+
+
+def step():
     start = time.perf_counter()
     opt.zero_grad(set_to_none=True)
     loss = F.cross_entropy(model(x), y)
     loss.backward()
     opt.step()
-    if i >= warmup:
-        times.append(time.perf_counter() - start)
-print(json.dumps({"seconds": times}))
+    return time.perf_counter() - start
+
+
+for _ in range(warmup):
+    step()
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    if not line.strip():
+        break
+    print(json.dumps({"seconds": [step() for _ in range(int(line))]}), flush=True)
