@@ -18,8 +18,7 @@ public static class ConvBenchmark
     {
         var threads = Libtorch.Threads;
         using var peer = new PyTorchSession("conv_bench.py", threads, Batch, Channels, Size, Warmup);
-        using var scope = DisposeScope.Enter();
-        var ours = new OursConv();
+        using var ours = new OursConv();
         ours.Step(Warmup);
         var (oursSeconds, peerSeconds) = (new List<double>(), new List<double>());
         for (var turn = 0; turn < Turns; turn++)
@@ -32,8 +31,8 @@ public static class ConvBenchmark
             new Timing("ours", oursSeconds), new Timing("PyTorch", peerSeconds), target: 0.95);
     }
 
-    /// <summary>Our side: the same tensors as PyTorch's (seed 0; owned by the caller's dispose scope), forward and backward through our binding.</summary>
-    private sealed class OursConv
+    /// <summary>Our side: the same tensors as PyTorch's (seed 0), forward and backward through our binding.</summary>
+    private sealed class OursConv : IDisposable
     {
         private readonly Tensor _x, _w, _dy;
 
@@ -65,6 +64,13 @@ public static class ConvBenchmark
             }
 
             return times;
+        }
+
+        public void Dispose()
+        {
+            _x.Dispose();
+            _w.Dispose();
+            _dy.Dispose();
         }
     }
 }
