@@ -15,14 +15,24 @@ public sealed record Timing(string Side, IReadOnlyList<double> Seconds)
     }
 }
 
+/// <summary>
+/// How the PyTorch side's glibc malloc runs: as users run it, or with large blocks kept in the heap instead of
+/// mapped and unmapped on every free, and freed memory not trimmed off the heap's top
+/// (<c>GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296</c>; mmap_max=0 alone still
+/// lets glibc trim and refault: 700 → 300 ms instead of → 100 ms on the conv benchmark). That is the relief our
+/// caching allocator gives our side by design, so a ratio against it compares the engines alone.
+/// </summary>
+public enum MallocRelief { None, NoMmap }
+
 /// <summary>Runs a script of the PyTorch side of a comparison under Debian's Python.</summary>
 public static class PyTorchSide
 {
     /// <summary>Debian's Python on a script from python/, its output (and input when asked) redirected.</summary>
-    internal static ProcessStartInfo StartInfo(string script, object[] arguments, bool redirectInput)
+    internal static ProcessStartInfo StartInfo(string script, object[] arguments, bool redirectInput, MallocRelief relief = MallocRelief.None)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput };
         start.Environment["PYTHONPATH"] = Path.Combine(AppContext.BaseDirectory, "python");
+        if (relief == MallocRelief.NoMmap) start.Environment["GLIBC_TUNABLES"] = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296";
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "python", script));
         foreach (var a in arguments) start.ArgumentList.Add(Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!);
         return start;
@@ -51,10 +61,14 @@ public sealed class PyTorchSession : IDisposable
     private readonly Task<string> _stderr;
     private readonly string _script;
 
-    public PyTorchSession(string script, params object[] arguments)
+    public PyTorchSession(string script, params object[] arguments) : this(MallocRelief.None, script, arguments)
+    {
+    }
+
+    public PyTorchSession(MallocRelief relief, string script, params object[] arguments)
     {
         _script = script;
-        _process = Process.Start(PyTorchSide.StartInfo(script, arguments, redirectInput: true))!;
+        _process = Process.Start(PyTorchSide.StartInfo(script, arguments, redirectInput: true, relief))!;
         _stderr = _process.StandardError.ReadToEndAsync();
         ReadLine(); // ready: set up and warmed up
     }

@@ -5,8 +5,10 @@ using Toolchain.Torch;
 var comparisons = new Dictionary<string, Func<double>>
 {
     ["conv"] = ConvBenchmark.Run,
-    ["train20"] = () => TrainBenchmark.Run(20, turns: 8, stepsPerTurn: 3),
-    ["train56"] = () => TrainBenchmark.Run(56, turns: 6, stepsPerTurn: 2),
+    ["train20"] = () => TrainBenchmark.Run("resnet20", batch: 128, turns: 8, stepsPerTurn: 3, target: 1.0),
+    ["train56"] = () => TrainBenchmark.Run("resnet56", batch: 128, turns: 6, stepsPerTurn: 2, target: 1.0),
+    ["train18"] = () => TrainBenchmark.Run("resnet18", batch: 32, turns: 4, stepsPerTurn: 2, target: 1.1),
+    ["trainmbv2"] = () => TrainBenchmark.Run("mobilenet_v2", batch: 32, turns: 4, stepsPerTurn: 2, target: 1.1),
     ["ort20"] = () => OnnxLatencyBenchmark.Run("resnet20", iterations: 300),
     ["ort56"] = () => OnnxLatencyBenchmark.Run("resnet56", iterations: 200),
     ["ortmbv2"] = () => OnnxLatencyBenchmark.Run("mobilenet_v2", iterations: 100),
@@ -22,6 +24,7 @@ if (unknown.Length > 0)
     return 2;
 }
 
+Console.WriteLine($"CPU: {HostCpu.Model}");
 Console.WriteLine($"Toolchain benchmarks — libtorch {Libtorch.Version}, {Libtorch.Threads} threads, {Environment.ProcessorCount} cores");
 foreach (var name in selected) comparisons[name]();
 return 0;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Toolchain.Torch;
 
 namespace Toolchain.Profiling;
 
@@ -75,21 +76,8 @@ public sealed record DeviceFingerprint
         Date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
     };
 
-    /// <summary>The first "model name" of /proc/cpuinfo, or the architecture when the file is not there.</summary>
-    public static string CpuModelName()
-    {
-        const string cpuinfo = "/proc/cpuinfo";
-        if (File.Exists(cpuinfo))
-        {
-            foreach (var line in File.ReadLines(cpuinfo))
-            {
-                var colon = line.IndexOf(':');
-                if (colon > 0 && line[..colon].Trim() == "model name") return line[(colon + 1)..].Trim();
-            }
-        }
-
-        return $"unknown {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} CPU";
-    }
+    /// <summary>The CPU's model name (<see cref="HostCpu.Model"/>).</summary>
+    public static string CpuModelName() => HostCpu.Model;
 
     /// <summary>The NVIDIA driver's GPU model and version from /proc/driver/nvidia, or nulls when there is none.</summary>
     public static (string? Gpu, string? Driver) NvidiaGpu()

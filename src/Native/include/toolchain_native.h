@@ -66,6 +66,16 @@ TC_EXPORT void tc_error_free(tc_error* error);
 TC_EXPORT tc_error* tc_set_num_threads(int32_t threads);
 /* Tunes glibc malloc for tensor workloads (see runtime.cpp); called once when the shim loads. */
 TC_EXPORT tc_error* tc_configure_allocator(void);
+/* The caching CPU allocator (cpu_allocator.cpp): libtorch's CPU tensors of 1 MiB and more come from a cache of
+ * mapped blocks, bounded by a cap and emptied after an idle period. Enabled when the shim loads. */
+TC_EXPORT tc_error* tc_cpu_cache_enable(int32_t enabled);
+TC_EXPORT int32_t tc_cpu_cache_enabled(void);
+/* Sets the cap (bytes) and the idle period (ms) after which the cache is emptied; a negative value keeps the current one. */
+TC_EXPORT tc_error* tc_cpu_cache_configure(int64_t cap_bytes, int64_t idle_ms);
+/* Bytes held in the cache, bytes in live cached-size blocks, the cap and the idle period; any pointer may be NULL. */
+TC_EXPORT tc_error* tc_cpu_cache_stats(int64_t* cached_bytes, int64_t* live_bytes, int64_t* cap_bytes, int64_t* idle_ms);
+/* Returns every cached block to the system now. */
+TC_EXPORT tc_error* tc_cpu_cache_release(void);
 TC_EXPORT int32_t tc_get_num_threads(void);
 TC_EXPORT int64_t tc_live_tensor_count(void);
 TC_EXPORT int32_t tc_cuda_device_count(void);

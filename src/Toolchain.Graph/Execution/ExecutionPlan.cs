@@ -14,7 +14,7 @@ internal sealed class ExecutionPlan
     private readonly int _inputSlot;
     private readonly int _outputSlot;
     private readonly Dictionary<string, int> _slots;
-    private readonly bool _channelsLast;
+    private readonly bool _imageInput;
 
     // InPlace, when set, computes the same result by overwriting the dead input in ReusedSlot (used unless the
     // caller asked to capture that value).
@@ -31,7 +31,7 @@ internal sealed class ExecutionPlan
         _slotCount = _slots.Count;
         _inputSlot = 0;
         _outputSlot = _slots[graph.OutputName];
-        _channelsLast = graph.InputShape.Length == 4;
+        _imageInput = graph.InputShape.Length == 4;
 
         // The last step that reads each slot; values nobody reads die right after the step that made them.
         var lastUse = new int[_slotCount];
@@ -75,14 +75,13 @@ internal sealed class ExecutionPlan
     }
 
     /// <summary>
-    /// Image batches (4-d inputs) run channels-last (NHWC) on the CPU: oneDNN's convolutions then work in that layout
-    /// directly instead of reordering every input, output and gradient to and from their blocked layout (about 28 %
-    /// of the convolutions' time at CIFAR sizes, measured with torch.profiler). Every op keeps a channels-last input
-    /// channels-last, so one conversion at the input suffices; results are the same values, only strides differ.
-    /// Graphs without a convolution convert too, so every 4-d graph pays the same conversion (the libtorch latency
-    /// profiler subtracts an empty graph's time from a single layer's).
+    /// Image batches (4-d inputs) run channels-last (NHWC) on the CPU where <see cref="ExecutorSettings.LayoutFor"/>
+    /// says that is faster; results are the same values, only strides differ. Graphs without a convolution convert
+    /// too, so every 4-d graph pays the same conversion (the libtorch latency profiler subtracts an empty graph's
+    /// time from a single layer's).
     /// </summary>
-    private bool UseChannelsLast(Tensor input) => _channelsLast && input.NDim == 4 && input.Device.Kind == DeviceKind.Cpu;
+    private bool UseChannelsLast(Tensor input) =>
+        _imageInput && input.NDim == 4 && input.Device.Kind == DeviceKind.Cpu && ExecutorSettings.LayoutFor(input.Shape) == CpuImageLayout.ChannelsLast;
 
     /// <summary>
     /// Runs the graph on <paramref name="input"/> (not consumed). The output and the captured values belong to the

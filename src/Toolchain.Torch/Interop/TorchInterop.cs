@@ -16,6 +16,8 @@ internal static unsafe partial class TorchInterop
     {
         NativeLibraryLoader.Register();
         Check(tc_configure_allocator(), "configure_allocator");
+        // Large CPU tensors come from the shim's caching allocator unless the user opts out (see CpuCache).
+        Check(tc_cpu_cache_enable(Environment.GetEnvironmentVariable("TOOLCHAIN_CPU_CACHE") == "off" ? 0 : 1), "cpu_cache_enable");
         // libtorch defaults to one intra-op thread on small machines; deployment and training use all cores.
         Check(tc_set_num_threads(Environment.ProcessorCount), "set_num_threads");
     }
@@ -27,6 +29,11 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_set_num_threads(int threads);
     [LibraryImport(Lib)] private static partial nint tc_configure_allocator();
     [LibraryImport(Lib)] private static partial int tc_get_num_threads();
+    [LibraryImport(Lib)] private static partial nint tc_cpu_cache_enable(int enabled);
+    [LibraryImport(Lib)] private static partial int tc_cpu_cache_enabled();
+    [LibraryImport(Lib)] private static partial nint tc_cpu_cache_configure(long capBytes, long idleMilliseconds);
+    [LibraryImport(Lib)] private static partial nint tc_cpu_cache_stats(out long cachedBytes, out long liveBytes, out long capBytes, out long idleMilliseconds);
+    [LibraryImport(Lib)] private static partial nint tc_cpu_cache_release();
     [LibraryImport(Lib)] private static partial long tc_live_tensor_count();
     [LibraryImport(Lib)] private static partial int tc_cuda_device_count();
     [LibraryImport(Lib)] private static partial nint tc_manual_seed(ulong seed);
@@ -37,6 +44,16 @@ internal static unsafe partial class TorchInterop
 
     public static void SetNumThreads(int threads) => Check(tc_set_num_threads(threads), "set_num_threads");
     public static int GetNumThreads() => tc_get_num_threads();
+    public static void CpuCacheEnable(bool enabled) => Check(tc_cpu_cache_enable(enabled ? 1 : 0), "cpu_cache_enable");
+    public static bool CpuCacheEnabled() => tc_cpu_cache_enabled() != 0;
+    public static void CpuCacheConfigure(long capBytes, long idleMilliseconds) => Check(tc_cpu_cache_configure(capBytes, idleMilliseconds), "cpu_cache_configure");
+    public static void CpuCacheRelease() => Check(tc_cpu_cache_release(), "cpu_cache_release");
+
+    public static (long Cached, long Live, long Cap, long IdleMilliseconds) CpuCacheStats()
+    {
+        Check(tc_cpu_cache_stats(out var cached, out var live, out var cap, out var idle), "cpu_cache_stats");
+        return (cached, live, cap, idle);
+    }
     public static long LiveTensorCount() => tc_live_tensor_count();
     public static int CudaDeviceCount() => tc_cuda_device_count();
     public static void ManualSeed(ulong seed) => Check(tc_manual_seed(seed), "manual_seed");
