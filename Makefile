@@ -15,9 +15,9 @@ PYTHON      := /usr/bin/python3
 DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1
 
 # ONNX Runtime's CPU library comes from the npm registry (scripts/fetch-onnxruntime.sh, sha256-pinned).
-# Debian packages: libtorch (tensors, autograd, conv kernels), OpenBLAS (fast BLAS for Linear/matmul:
+# Debian packages: libtorch (tensors, autograd, conv kernels), Fashion-MNIST (the real data set), OpenBLAS (fast BLAS for Linear/matmul:
 # Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, and the Python oracle for tests.
-APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev cmake g++ make
+APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
 APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy
 
 .PHONY: deps deps-test native build test run bench clean

@@ -7,7 +7,7 @@ public static class CommandOptions
 {
     public static Option<bool> Json() => new("--json") { Description = "Machine-readable output: one JSON object per line on stdout" };
 
-    private const string DataDescription = "Data: 'shapes10' (built-in synthetic), 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory";
+    private const string DataDescription = "Data: 'shapes10' (built-in synthetic), 'fashion-mnist' (Debian's dataset-fashion-mnist) or 'fashion-mnist:DIR', 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory";
 
     /// <summary>--data that falls back to <paramref name="defaultValue"/>.</summary>
     public static Option<string> Data(string defaultValue) => new("--data") { Description = DataDescription, DefaultValueFactory = _ => defaultValue };

@@ -7,7 +7,7 @@ namespace Toolchain.Cli;
 public static class ModelResolver
 {
     /// <summary>
-    /// Builds a zoo model, imports an .onnx file (at <paramref name="inputShape"/> when its sizes are dynamic) or loads
+    /// Builds a zoo model (at <paramref name="inputShape"/> when given), imports an .onnx file (at it when its sizes are dynamic) or loads
     /// a graph file; unknown names list the zoo.
     /// </summary>
     public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0, long[]? inputShape = null)
@@ -39,6 +39,6 @@ public static class ModelResolver
             throw new FileNotFoundException($"model file '{model}' does not exist", model);
         }
 
-        return ModelZoo.Create(model, numClasses, seed);
+        return ModelZoo.Create(model, numClasses, seed, inputShape);
     }
 }

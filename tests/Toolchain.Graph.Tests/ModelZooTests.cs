@@ -59,6 +59,26 @@ public sealed class ModelZooTests
     }
 
     [Fact]
+    public void Create_FashionMnistInput_TakesOneChannel28x28AndRuns()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", 10, inputShape: [1, 1, 28, 28]);
+
+        Assert.Equal([1L, 1, 28, 28], graph.InputShape);
+        Assert.Equal([16L, 1, 3, 3], graph.GetTensor("conv1.weight").Shape);
+        Assert.Equal([4L, 10], graph.Forward(Tensor.RandN([4, 1, 28, 28])).Shape);
+    }
+
+    [Fact]
+    public void Create_InputTooSmallForTheArchitecture_SaysWhichModelAndSize()
+    {
+        // VGG-16's five 2×2 pools take 28×28 down to nothing.
+        var e = Assert.Throws<ArgumentException>(() => ModelZoo.Create("vgg16_bn", 10, inputShape: [1, 1, 28, 28]));
+        Assert.Contains("'vgg16_bn' cannot take 1×28×28 inputs (its default is 3×32×32)", e.Message);
+        Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet20", 10, inputShape: [1, 28, 28]));
+    }
+
+    [Fact]
     public void Create_UnknownName_ThrowsListingKnownNames()
     {
         var e = Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet21"));

@@ -9,9 +9,9 @@ internal static class CifarVgg
     private const int Pool = 0;
     private static readonly int[] Config16 = [64, 64, Pool, 128, 128, Pool, 256, 256, 256, Pool, 512, 512, 512, Pool, 512, 512, 512, Pool];
 
-    public static ModelGraph Create16Bn(int numClasses, ulong seed)
+    public static ModelGraph Create16Bn(int numClasses, ulong seed, long[] input)
     {
-        using var b = new GraphBuilder("vgg16_bn", [1, 3, 32, 32], seed) { LinearInit = LinearInit.Normal001 };
+        using var b = new GraphBuilder("vgg16_bn", input, seed) { LinearInit = LinearInit.Normal001 };
         var x = b.Input;
         var index = 0;
         foreach (var width in Config16)

@@ -3,9 +3,9 @@ namespace Toolchain.Graph.Zoo;
 /// <summary>torchvision's ImageNet ResNets (v1.5) on [1, 3, 224, 224], with torchvision's state_dict names.</summary>
 internal static class ImageNetResNet
 {
-    public static ModelGraph Create(string name, bool bottleneck, int[] layers, int numClasses, ulong seed)
+    public static ModelGraph Create(string name, bool bottleneck, int[] layers, int numClasses, ulong seed, long[] input)
     {
-        using var b = new GraphBuilder(name, [1, 3, 224, 224], seed);
+        using var b = new GraphBuilder(name, input, seed);
         var x = b.Conv(b.Input, 64, 7, 2, 3, bias: false, name: "conv1");
         x = b.BatchNorm(x, "bn1");
         x = b.Relu(x, "relu");

@@ -11,9 +11,8 @@ internal static class MobileNetV2
     private static readonly (int T, int C, int N, int S)[] Settings =
         [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
 
-    public static ModelGraph Create(string name, bool cifar, int numClasses, ulong seed)
+    public static ModelGraph Create(string name, bool cifar, int numClasses, ulong seed, long[] input)
     {
-        long[] input = cifar ? [1, 3, 32, 32] : [1, 3, 224, 224];
         using var b = new GraphBuilder(name, input, seed) { LinearInit = LinearInit.Normal001 };
         var x = ConvBnRelu6(b, b.Input, "features.0", 32, 3, cifar ? 1 : 2, groups: 1);
         var channels = 32;

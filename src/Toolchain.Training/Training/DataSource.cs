@@ -4,13 +4,19 @@ namespace Toolchain.Training;
 
 /// <summary>
 /// A train/test pair with its normalisation, named by a spec: <c>shapes10</c> (synthetic, generated from a
-/// seed), <c>cifar10:DIR</c>, <c>cifar100:DIR</c>, or a directory holding either CIFAR binary format.
+/// seed), <c>fashion-mnist</c> (Debian's copy) or <c>fashion-mnist:DIR</c>, <c>cifar10:DIR</c>, <c>cifar100:DIR</c>,
+/// or a directory holding either CIFAR binary format.
 /// </summary>
 public sealed record DataSource(string Name, ImageDataset Train, ImageDataset Test, Normalization Normalization)
 {
     public const string Shapes10Name = "shapes10";
+    public const string FashionMnistName = "fashion-mnist";
+    private const string Known = $"'{Shapes10Name}', '{FashionMnistName}', '{FashionMnistName}:DIR', 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory";
 
     public int NumClasses => Train.NumClasses;
+
+    /// <summary>The input a model for this data takes, N×C×H×W with N = 1 (zoo models are built at it).</summary>
+    public long[] InputShape => [1, Train.Shape.Channels, Train.Shape.Height, Train.Shape.Width];
 
     public static DataSource Open(string spec, int seed = 0, int? trainCount = null, int? testCount = null)
     {
@@ -21,11 +27,18 @@ public sealed record DataSource(string Name, ImageDataset Train, ImageDataset Te
             return new DataSource(spec, train, test, Normalization.Compute(train));
         }
 
-        var (kind, directory) = spec.IndexOf(':') is var colon and > 0 ? (spec[..colon], spec[(colon + 1)..]) : ("auto", spec);
+        var (kind, directory) = spec == FashionMnistName ? (FashionMnistName, FashionMnistReader.DebianDirectory)
+            : spec.IndexOf(':') is var colon and > 0 ? (spec[..colon], spec[(colon + 1)..]) : ("auto", spec);
         if (!Directory.Exists(directory))
         {
-            throw new DirectoryNotFoundException($"data '{spec}': directory '{directory}' does not exist. " +
-                                                 $"Use '{Shapes10Name}', 'cifar10:DIR', 'cifar100:DIR' or a CIFAR binary directory.");
+            var hint = kind == FashionMnistName ? " Install it with 'apt-get install dataset-fashion-mnist' (make deps does)." : "";
+            throw new DirectoryNotFoundException($"data '{spec}': directory '{directory}' does not exist.{hint} Use {Known}.");
+        }
+
+        if (kind == FashionMnistName)
+        {
+            var train = FashionMnistReader.Read(directory, DatasetSplit.Train);
+            return new DataSource(spec, train, FashionMnistReader.Read(directory, DatasetSplit.Test), Normalization.Compute(train));
         }
 
         var (trainSet, testSet) = kind switch
@@ -33,7 +46,7 @@ public sealed record DataSource(string Name, ImageDataset Train, ImageDataset Te
             "cifar10" => (CifarReader.ReadCifar10(directory, DatasetSplit.Train), CifarReader.ReadCifar10(directory, DatasetSplit.Test)),
             "cifar100" => (CifarReader.ReadCifar100(directory, DatasetSplit.Train), CifarReader.ReadCifar100(directory, DatasetSplit.Test)),
             "auto" => (CifarReader.Read(directory, DatasetSplit.Train), CifarReader.Read(directory, DatasetSplit.Test)),
-            _ => throw new ArgumentException($"data '{spec}': unknown kind '{kind}' (known: cifar10, cifar100)"),
+            _ => throw new ArgumentException($"data '{spec}': unknown kind '{kind}' (known: {FashionMnistName}, cifar10, cifar100)"),
         };
         var normalization = trainSet.NumClasses == 100 ? Normalization.Cifar100 : Normalization.Cifar10;
         return new DataSource(spec, trainSet, testSet, normalization);

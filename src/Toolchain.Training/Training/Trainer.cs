@@ -38,6 +38,12 @@ public sealed class Trainer : IDisposable
                                         $"create the model with {data.NumClasses} classes");
         }
 
+        if (!graph.InputShape.AsSpan(1).SequenceEqual(data.InputShape.AsSpan(1)))
+        {
+            throw new ArgumentException($"model '{modelName}' takes {string.Join("x", graph.InputShape[1..])} inputs but data '{data.Name}' has " +
+                                        $"{data.Train.Shape} images; create the model for this data (a zoo name does so by itself)");
+        }
+
         _loader = new BatchLoader(_train, ImageAugmentation.Training(data.Normalization),
             new BatchLoaderOptions(options.BatchSize, Shuffle: true, DropLast: true, Seed: options.Seed));
         if (_loader.BatchesPerEpoch == 0)
