@@ -79,10 +79,27 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Trainer_ModelForAnotherInputShape_IsRejectedNamingBothShapes()
+    {
+        var data = SmallShapes(train: 128, test: 32);
+        using var graph = ModelZoo.Create("resnet20", inputShape: [1, 1, 28, 28]);
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(graph, "resnet20", data, new TrainingOptions()));
+        Assert.Contains("takes 1x28x28 inputs but data 'shapes10' has 3x32x32 images", e.Message);
+    }
+
+    [Fact]
     public void DataSource_UnknownDirectory_ListsWhatIsAccepted()
     {
         var e = Assert.Throws<DirectoryNotFoundException>(() => DataSource.Open("/nonexistent/cifar"));
         Assert.Contains("shapes10", e.Message);
+        Assert.Contains("fashion-mnist", e.Message);
+    }
+
+    [Fact]
+    public void DataSource_FashionMnistFolderMissing_SaysHowToInstallIt()
+    {
+        var e = Assert.Throws<DirectoryNotFoundException>(() => DataSource.Open("fashion-mnist:/nonexistent/fmnist"));
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
     }
 
     private static DataSource SmallShapes(int train, int test)
