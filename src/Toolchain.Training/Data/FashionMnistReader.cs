@@ -74,7 +74,7 @@ public static class FashionMnistReader
             using var file = File.OpenRead(path);
             using var stream = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
             var word = new byte[4];
-            int ReadWord(string what) => ReadFull(stream, word) == 4 ? BinaryPrimitives.ReadInt32BigEndian(word)
+            int ReadWord(string what) => stream.ReadAtLeast(word, 4, throwOnEndOfStream: false) == 4 ? BinaryPrimitives.ReadInt32BigEndian(word)
                 : throw new InvalidDataException($"{path}: ends inside its IDX header ({what})");
 
             var magic = ReadWord("magic number");
@@ -95,7 +95,7 @@ public static class FashionMnistReader
 
             if (count > Array.MaxLength) throw new InvalidDataException($"{path}: {count} values do not fit in memory as one array");
             var values = new byte[count];
-            var read = ReadFull(stream, values);
+            var read = stream.ReadAtLeast(values, values.Length, throwOnEndOfStream: false);
             if (read != values.Length)
             {
                 throw new InvalidDataException($"{path}: truncated: its header announces {values.Length} values ({string.Join("×", dims)}) but it holds {read}");
@@ -107,18 +107,5 @@ public static class FashionMnistReader
         {
             throw new InvalidDataException($"{path}: not a valid gzip file ({e.Message})", e); // GZipStream's own complaint
         }
-    }
-
-    private static int ReadFull(Stream stream, Span<byte> buffer)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var n = stream.Read(buffer[filled..]);
-            if (n == 0) break;
-            filled += n;
-        }
-
-        return filled;
     }
 }
