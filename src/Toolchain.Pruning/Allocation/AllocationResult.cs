@@ -1,0 +1,9 @@
+namespace Toolchain.Pruning;
+
+/// <summary>What <see cref="WidthAllocator.Allocate"/> chose.</summary>
+/// <param name="Widths">Kept channels per group, indexed by group id.</param>
+/// <param name="Masks">The kept channels: each group's top-scored ones (ties to the lower index).</param>
+/// <param name="Budgets">Each budget's cost at <paramref name="Widths"/>, in the order of the budget set.</param>
+/// <param name="Removals">Steps the greedy pass took (one channel each, or a <c>RoundTo</c> step).</param>
+/// <param name="StaircaseMoves">Groups the staircase pass widened to a width no costlier than the greedy one.</param>
+public sealed record AllocationResult(int[] Widths, GroupMasks Masks, IReadOnlyList<BudgetOutcome> Budgets, int Removals, int StaircaseMoves);

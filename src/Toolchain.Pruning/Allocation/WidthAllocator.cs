@@ -1,0 +1,325 @@
+namespace Toolchain.Pruning;
+
+/// <summary>
+/// Turns channel scores and budgets into kept channels: how wide each group stays so that every budget holds while
+/// the channels removed are the least important per unit of the cost they save. Shared by every pruning method;
+/// the methods differ in the scores they hand in.
+/// </summary>
+/// <remarks>
+/// <para><b>a. Greedy removal.</b> Starting from full widths, while some budget is violated, one group steps down:
+/// by one channel, or with <see cref="AllocationOptions.RoundTo"/> R &gt; 1 to the next multiple of R below (from a full
+/// width that is no multiple, to the largest multiple below it). Among the prunable groups above their minimum
+/// width (<see cref="BudgetSet.MinimumWidth"/>) it takes the one with the lowest priority
+/// <c>s / Σ_b (drop_b / limit_b)</c>: <c>s</c> is the sum of the (normalised) scores of the channels the step removes —
+/// the group's weakest kept ones —, the sum runs over the budgets still violated, and <c>drop_b</c> is how much the
+/// step lowers budget b's total (for one channel <see cref="ICostModel.Marginal"/>; for a step of several, the
+/// difference of the two totals). Dividing by the limit makes the budgets' units comparable. Groups whose step saves
+/// nothing (sum ≤ 0) are skipped while any other step saves something; when none does, a step that leaves the
+/// totals unchanged is taken before one that raises them, each by the lowest <c>s</c> (ties: the lower group id).
+/// Scores are first divided by their group's mean magnitude (<see cref="AllocationOptions.NormalizeScoresPerGroup"/>).</para>
+/// <para><b>b. Staircase pass.</b> Deployed latency is a staircase in the width: some widths run slower than wider
+/// ones (on ONNX Runtime CPU a randomly pruned ResNet-56 measured slower than the dense one). For each prunable
+/// group in id order, the widths w+1 … w+<see cref="AllocationOptions.StaircaseWindow"/> allowed by R (at most its
+/// channels) are tried; the group moves to the largest one at which every budget still holds and no budget's total
+/// is larger than at w, which puts back its highest-scored removed channels. Passes repeat until nothing moves, so
+/// the result never keeps a width that a nearby wider one beats. With the count costs (parameters, MACs), which grow
+/// with every channel, nothing ever moves.</para>
+/// <para><b>c. Masks.</b> Each group keeps its top-scored channels, ties to the lower index (as <see cref="UniformPruning"/>).</para>
+/// <para><b>Cost.</b> Drops are computed only for groups that can step down and cached per budget; after a step,
+/// for a <see cref="NodeCostModel"/> only the groups sharing an affected node with the group that changed are
+/// recomputed (its marginals are sums over those nodes); any other cost model is asked again for every candidate.
+/// Each step evaluates every budget's total once; the staircase pass one total per budget and width tried. ResNet-56
+/// (30 prunable groups, 1,120 channels) with params=40% and macs=40% takes about 0.4 s here once warm.</para>
+/// </remarks>
+public static class WidthAllocator
+{
+    /// <summary>Allocates widths for <paramref name="budgets"/> from <paramref name="scores"/>.</summary>
+    /// <param name="groups">The channel groups <paramref name="budgets"/> were resolved for.</param>
+    /// <param name="scores">Per prunable group id, one importance score per channel (higher = keep); entries of
+    /// unprunable groups are ignored.</param>
+    /// <param name="budgets">The budgets to meet, all of them.</param>
+    /// <param name="options">Rounding, normalisation and the staircase window; defaults when null.</param>
+    /// <exception cref="ArgumentException">scores missing, of the wrong length or not finite for a prunable group;
+    /// budgets resolved for other groups or another RoundTo; options out of range.</exception>
+    /// <exception cref="BudgetException">no step is left and a budget still fails (Resolve normally rules this out).</exception>
+    public static AllocationResult Allocate(ChannelGroups groups, IReadOnlyDictionary<int, double[]> scores, BudgetSet budgets, AllocationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(budgets);
+        options ??= new AllocationOptions();
+        if (options.RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(options), options.RoundTo, "RoundTo must be at least 1");
+        if (options.StaircaseWindow < 0) throw new ArgumentOutOfRangeException(nameof(options), options.StaircaseWindow, "StaircaseWindow must be 0 (off) or more");
+        if (!ReferenceEquals(budgets.Groups, groups))
+        {
+            throw new ArgumentException("the budgets were resolved for other channel groups (another graph, or an earlier discovery); resolve them for these groups", nameof(budgets));
+        }
+
+        if (budgets.RoundTo != options.RoundTo)
+        {
+            throw new ArgumentException(
+                $"the budgets were resolved for widths in multiples of {budgets.RoundTo} but allocation asks for multiples of {options.RoundTo}; " +
+                "resolve the budgets with the same roundTo", nameof(options));
+        }
+
+        var run = new Run(groups, budgets, options, CheckScores(groups, scores));
+        var removals = run.Greedy();
+        var moves = options.StaircaseWindow > 0 ? run.Staircase() : 0;
+        return run.Result(removals, moves);
+    }
+
+    private static Dictionary<int, double[]> CheckScores(ChannelGroups groups, IReadOnlyDictionary<int, double[]> scores)
+    {
+        var checkedScores = new Dictionary<int, double[]>();
+        foreach (var g in groups.Prunable)
+        {
+            if (!scores.TryGetValue(g.Id, out var s) || s is null)
+            {
+                throw new ArgumentException($"no scores for prunable group {g.Id} '{g.Name}'; give every prunable group one score per channel (IChannelImportance.Score)", nameof(scores));
+            }
+
+            if (s.Length != g.Channels)
+            {
+                throw new ArgumentException($"group {g.Id} '{g.Name}' has {g.Channels} channels but {s.Length} scores; give one score per channel", nameof(scores));
+            }
+
+            var bad = Array.FindIndex(s, x => !double.IsFinite(x));
+            if (bad >= 0)
+            {
+                throw new ArgumentException($"score {bad} of group {g.Id} '{g.Name}' is {s[bad]}; scores must be finite numbers", nameof(scores));
+            }
+
+            checkedScores[g.Id] = s;
+        }
+
+        return checkedScores;
+    }
+
+    /// <summary>The state of one allocation.</summary>
+    private sealed class Run
+    {
+        private readonly ChannelGroups _groups;
+        private readonly IReadOnlyList<Budget> _budgets;
+        private readonly int _roundTo;
+        private readonly int _window;
+        private readonly int[] _prunable;
+        private readonly int[] _widths;
+        private readonly int[] _minimum;
+        private readonly int[][] _order;          // channel indices by score, best first (ties: lower index)
+        private readonly double[][] _ranked;      // normalised score of the i-th best channel
+        private readonly double[][] _drop;        // cached step drop per budget and group
+        private readonly bool[][] _known;         // whether _drop holds the value for the current widths
+        private readonly bool[] _local;           // whether a budget's cost is a NodeCostModel over these groups
+        private readonly int[][] _neighbours;     // prunable groups sharing an affected node, per group
+
+        public Run(ChannelGroups groups, BudgetSet budgets, AllocationOptions options, Dictionary<int, double[]> scores)
+        {
+            _groups = groups;
+            _budgets = budgets.Budgets;
+            _roundTo = options.RoundTo;
+            _window = options.StaircaseWindow;
+            _prunable = groups.Prunable.Select(g => g.Id).ToArray();
+            _widths = groups.FullWidths();
+            _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
+            _order = new int[groups.Count][];
+            _ranked = new double[groups.Count][];
+            foreach (var g in _prunable)
+            {
+                var s = scores[g];
+                _order[g] = Enumerable.Range(0, s.Length).OrderByDescending(c => s[c]).ThenBy(c => c).ToArray();
+                var scale = 1.0;
+                if (options.NormalizeScoresPerGroup)
+                {
+                    var mean = s.Average(Math.Abs);
+                    if (mean > 0 && double.IsFinite(mean)) scale = mean;
+                }
+
+                _ranked[g] = _order[g].Select(c => s[c] / scale).ToArray();
+            }
+
+            _drop = _budgets.Select(_ => new double[groups.Count]).ToArray();
+            _known = _budgets.Select(_ => new bool[groups.Count]).ToArray();
+            _local = _budgets.Select(b => b.Cost is NodeCostModel n && ReferenceEquals(n.Groups, groups)).ToArray();
+            _neighbours = Neighbours(groups, _prunable);
+        }
+
+        /// <summary>Steps groups down until every budget holds; returns the number of steps.</summary>
+        public int Greedy()
+        {
+            var removals = 0;
+            while (true)
+            {
+                var totals = Totals(_widths);
+                var violated = Enumerable.Range(0, _budgets.Count).Where(b => !_budgets[b].IsMet(totals[b])).ToArray();
+                if (violated.Length == 0) return removals;
+
+                var chosen = Choose(violated, totals);
+                if (chosen < 0)
+                {
+                    var failing = string.Join("; ", violated.Select(b => _budgets[b].Describe(totals[b])));
+                    throw new BudgetException($"every prunable group is at its minimum width and budgets still fail: {failing}; raise them");
+                }
+
+                _widths[chosen] = Lower(chosen, _widths[chosen]);
+                removals++;
+                Invalidate(chosen);
+            }
+        }
+
+        /// <summary>Widens groups to nearby widths that are no costlier; returns the number of moves.</summary>
+        public int Staircase()
+        {
+            var moves = 0;
+            var totals = Totals(_widths);
+            var scratch = (int[])_widths.Clone();
+            bool moved;
+            do
+            {
+                moved = false;
+                foreach (var g in _prunable)
+                {
+                    var (best, bestTotals) = (-1, Array.Empty<double>());
+                    foreach (var wider in Higher(g, _widths[g]))
+                    {
+                        scratch[g] = wider;
+                        var t = Totals(scratch);
+                        var fits = Enumerable.Range(0, _budgets.Count).All(b =>
+                            _budgets[b].IsMet(t[b]) && t[b] <= totals[b] + Budget.Tolerance * Math.Abs(totals[b]));
+                        if (fits) (best, bestTotals) = (wider, t);
+                    }
+
+                    if (best < 0)
+                    {
+                        scratch[g] = _widths[g];
+                        continue;
+                    }
+
+                    _widths[g] = scratch[g] = best;
+                    totals = bestTotals;
+                    moves++;
+                    moved = true;
+                }
+            }
+            while (moved);
+
+            return moves;
+        }
+
+        public AllocationResult Result(int removals, int moves)
+        {
+            var masks = new GroupMasks(_groups);
+            foreach (var g in _prunable)
+            {
+                if (_widths[g] < _groups[g].Channels) masks.KeepOnly(g, _order[g].Take(_widths[g]));
+            }
+
+            var totals = Totals(_widths);
+            var outcomes = _budgets.Select((b, i) => new BudgetOutcome(b, totals[i])).ToList();
+            return new AllocationResult((int[])_widths.Clone(), masks, outcomes, removals, moves);
+        }
+
+        /// <summary>The group whose step has the lowest priority, or −1 when no group can step down.</summary>
+        private int Choose(int[] violated, double[] totals)
+        {
+            // Tier 0: the step saves something (priority = s / saving); 1: it saves nothing; 2: it costs more.
+            var (best, bestTier, bestKey) = (-1, int.MaxValue, double.PositiveInfinity);
+            foreach (var g in _prunable)
+            {
+                var w = _widths[g];
+                if (w <= _minimum[g]) continue;
+                var lower = Lower(g, w);
+                var s = 0.0;
+                for (var i = lower; i < w; i++) s += _ranked[g][i];
+                var saving = 0.0;
+                foreach (var b in violated) saving += Drop(b, g, totals[b]) / _budgets[b].Limit;
+                var (tier, key) = saving > 0 ? (0, s / saving) : (saving == 0 ? 1 : 2, s);
+                if (tier < bestTier || tier == bestTier && key < bestKey) (best, bestTier, bestKey) = (g, tier, key);
+            }
+
+            return best;
+        }
+
+        /// <summary>How much budget b's total (<paramref name="total"/> now) drops when group g takes its next step down (cached).</summary>
+        private double Drop(int b, int g, double total)
+        {
+            if (_known[b][g]) return _drop[b][g];
+            var cost = _budgets[b].Cost;
+            var w = _widths[g];
+            var lower = Lower(g, w);
+            double drop;
+            if (w - lower == 1)
+            {
+                drop = cost.Marginal(_widths, g);
+            }
+            else
+            {
+                // A step of several channels: one total instead of a marginal per channel.
+                var at = (int[])_widths.Clone();
+                at[g] = lower;
+                drop = total - cost.Total(at);
+            }
+
+            _drop[b][g] = drop;
+            _known[b][g] = true;
+            return drop;
+        }
+
+        private void Invalidate(int changed)
+        {
+            for (var b = 0; b < _budgets.Count; b++)
+            {
+                if (_local[b])
+                {
+                    foreach (var g in _neighbours[changed]) _known[b][g] = false;
+                }
+                else
+                {
+                    Array.Clear(_known[b]);
+                }
+            }
+        }
+
+        private double[] Totals(int[] widths) => _budgets.Select(b => b.Cost.Total(widths)).ToArray();
+
+        /// <summary>The next allowed width below <paramref name="w"/>.</summary>
+        private int Lower(int g, int w)
+        {
+            var channels = _groups[g].Channels;
+            if (_roundTo == 1 || channels < _roundTo) return w - 1;
+            return w % _roundTo != 0 ? w / _roundTo * _roundTo : w - _roundTo;
+        }
+
+        /// <summary>The allowed widths above <paramref name="w"/> within the staircase window, ascending.</summary>
+        private IEnumerable<int> Higher(int g, int w)
+        {
+            var channels = _groups[g].Channels;
+            var top = Math.Min(channels, w + _window);
+            for (var x = w + 1; x <= top; x++)
+            {
+                if (_roundTo == 1 || channels < _roundTo || x % _roundTo == 0 || x == channels) yield return x;
+            }
+        }
+
+        /// <summary>For each prunable group, the prunable groups (itself included) with an affected node in common.</summary>
+        private static int[][] Neighbours(ChannelGroups groups, int[] prunable)
+        {
+            var byNode = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            foreach (var g in prunable)
+            {
+                foreach (var node in groups[g].AffectedNodes)
+                {
+                    if (!byNode.TryGetValue(node, out var list)) byNode[node] = list = [];
+                    list.Add(g);
+                }
+            }
+
+            var neighbours = new int[groups.Count][];
+            foreach (var g in prunable)
+            {
+                neighbours[g] = groups[g].AffectedNodes.SelectMany(n => byNode[n]).Append(g).Distinct().ToArray();
+            }
+
+            return neighbours;
+        }
+    }
+}
