@@ -17,7 +17,7 @@ public sealed class GradientTermTests
         var grad = Tensor.Ones([3, 2, 3, 3]);
         var w = weight.Value.ToArray<float>();
 
-        new GregTerm(new Dictionary<Parameter, GregLayer> { [weight] = layer }).Apply(weight, grad);
+        new GregTerm([new GregTarget(weight, layer, [0, 1, 2])]).Apply(weight, grad);
 
         var g = grad.ToArray<float>();
         for (var i = 0; i < g.Length; i++)
@@ -25,6 +25,20 @@ public sealed class GradientTermTests
             var lambda = (i / 18) switch { 0 => 0.5f, 1 => 0f, _ => -0.25f };
             Assert.Equal(1 + lambda * w[i], g[i], 6);
         }
+    }
+
+    [Fact]
+    public void GregTerm_RowsOutsideTheLayer_AreUntouched_RowsMapToTheirChannel()
+    {
+        using var scope = DisposeScope.Enter();
+        using var weight = new Parameter("stem.weight", Tensor.Ones([4, 1]));
+        var layer = new GregLayer("stem[2:4]", 2, 1);
+        layer.Lambda[0] = 0.5;
+        layer.Lambda[1] = 2;
+        var grad = Tensor.Zeros([4, 1]);
+        new GregTerm([new GregTarget(weight, layer, [-1, -1, 0, 1])]).Apply(weight, grad);
+        Assert.Equal([0f, 0f, 0.5f, 2f], grad.ToArray<float>());
+        Assert.Throws<ArgumentException>(() => new GregTerm([new GregTarget(weight, layer, [0, 1])]));
     }
 
     [Fact]
@@ -36,7 +50,7 @@ public sealed class GradientTermTests
         var layer = new GregLayer("conv", 3, 1);
         layer.Lambda[0] = 1;
         var grad = Tensor.Ones([4, 3]);
-        new GregTerm(new Dictionary<Parameter, GregLayer> { [weight] = layer }).Apply(other, grad);
+        new GregTerm([new GregTarget(weight, layer, [0, 1, 2])]).Apply(other, grad);
         Assert.All(grad.ToArray<float>(), v => Assert.Equal(1f, v));
     }
 

@@ -7,4 +7,6 @@ namespace Toolchain.Pruning;
 /// whose criteria run on different scales compare (an all-zero group stays as it is).</param>
 /// <param name="StaircaseWindow">How many channels above its greedy width the staircase pass looks for a width that
 /// is no costlier; 0 turns the pass off.</param>
-public sealed record AllocationOptions(int RoundTo = 1, bool NormalizeScoresPerGroup = true, int StaircaseWindow = 8);
+/// <param name="CostAware">Remove by importance per unit of cost saved (the default); false removes by importance
+/// alone, one global threshold, as network slimming's |γ| cut does.</param>
+public sealed record AllocationOptions(int RoundTo = 1, bool NormalizeScoresPerGroup = true, int StaircaseWindow = 8, bool CostAware = true);

@@ -102,6 +102,7 @@ public static class WidthAllocator
         private readonly IReadOnlyList<Budget> _budgets;
         private readonly int _roundTo;
         private readonly int _window;
+        private readonly bool _costAware;
         private readonly int[] _prunable;
         private readonly int[] _widths;
         private readonly int[] _minimum;
@@ -118,6 +119,7 @@ public static class WidthAllocator
             _budgets = budgets.Budgets;
             _roundTo = options.RoundTo;
             _window = options.StaircaseWindow;
+            _costAware = options.CostAware;
             _prunable = groups.Prunable.Select(g => g.Id).ToArray();
             _widths = groups.FullWidths();
             _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
@@ -221,7 +223,7 @@ public static class WidthAllocator
         /// <summary>The group whose step has the lowest priority, or −1 when no group can step down.</summary>
         private int Choose(int[] violated, double[] totals)
         {
-            // Tier 0: the step saves something (priority = s / saving); 1: it saves nothing; 2: it costs more.
+            // Tier 0: the step saves something (priority = s / saving, or s alone when not cost-aware); 1: it saves nothing; 2: it costs more.
             var (best, bestTier, bestKey) = (-1, int.MaxValue, double.PositiveInfinity);
             foreach (var g in _prunable)
             {
@@ -232,7 +234,7 @@ public static class WidthAllocator
                 for (var i = lower; i < w; i++) s += _ranked[g][i];
                 var saving = 0.0;
                 foreach (var b in violated) saving += Drop(b, g, totals[b]) / _budgets[b].Limit;
-                var (tier, key) = saving > 0 ? (0, s / saving) : (saving == 0 ? 1 : 2, s);
+                var (tier, key) = saving > 0 ? (0, _costAware ? s / saving : s) : (saving == 0 ? 1 : 2, s);
                 if (tier < bestTier || tier == bestTier && key < bestKey) (best, bestTier, bestKey) = (g, tier, key);
             }
 

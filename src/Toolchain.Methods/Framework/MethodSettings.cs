@@ -1,0 +1,27 @@
+using Toolchain.Pruning;
+
+namespace Toolchain.Methods;
+
+/// <summary>The settings of the methods a command line can set; each method reads those that concern it.</summary>
+public sealed record MethodSettings
+{
+    /// <summary>FSA's μ: how early the annealing schedule removes (its default 5).</summary>
+    public double Mu { get; init; } = 5;
+
+    /// <summary>FSA's criterion; null: filter L2 norm.</summary>
+    public IChannelImportance? Importance { get; init; }
+
+    /// <summary>Network slimming's L1 strength s on BatchNorm γ (the authors: 1e-5 for ResNets, 1e-4 for VGG).</summary>
+    public double SlimmingStrength { get; init; } = 1e-5;
+
+    /// <summary>GReg's constants (the variant comes from the method's name).</summary>
+    public GregSettings Greg { get; init; } = new();
+
+    /// <summary>GReg's constant learning rate while regularizing (the authors' 1e-3).</summary>
+    public double GregLearningRate { get; init; } = 1e-3;
+
+    /// <summary>Let GReg prune residual-coupled groups too (the authors prune only a block's inner convs).</summary>
+    public bool GregCoupledGroups { get; init; }
+
+    public int Seed { get; init; }
+}

@@ -1,0 +1,95 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Training;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// What a pruning method gets: the graph (trained, or fresh for a from-scratch run) and its channel groups, the
+/// data, the budgets (resolved, so they can be met), every cost to report, the pruning phase's epochs and training
+/// recipe, the seed, and the trail it records into. Its helpers are the pieces methods share: a trainer, width
+/// allocation by importance under (possibly annealed) budgets, and trail entries.
+/// </summary>
+public sealed class PruningContext
+{
+    public required ModelGraph Graph { get; init; }
+
+    public required string ModelName { get; init; }
+
+    public required ChannelGroups Groups { get; init; }
+
+    public required DataSource Data { get; init; }
+
+    public required BudgetSet Budgets { get; init; }
+
+    /// <summary>Costs to report by name (params, macs and, with a profile, latency); budgets use some of them.</summary>
+    public required IReadOnlyDictionary<string, ICostModel> Costs { get; init; }
+
+    /// <summary>Epochs of the pruning phase (training with masks and the method's terms); one-shot methods use none.</summary>
+    public required int Epochs { get; init; }
+
+    /// <summary>The pruning phase's training recipe (its Epochs are <see cref="Epochs"/>).</summary>
+    public required TrainingOptions Training { get; init; }
+
+    public required Trail Trail { get; init; }
+
+    public AllocationOptions Allocation { get; init; } = new();
+
+    public int Seed { get; init; }
+
+    /// <summary>Called after every trail entry (a progress line per epoch).</summary>
+    public Action<TrailEntry>? OnEntry { get; init; }
+
+    /// <summary>Called with each trainer the run creates, before it trains (progress bars attach here).</summary>
+    public Action<Trainer>? OnTrainer { get; init; }
+
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>A trainer for the pruning phase (or <paramref name="options"/>), handed to <see cref="OnTrainer"/>.</summary>
+    public Trainer CreateTrainer(TrainingOptions? options = null,
+        Func<IReadOnlyList<Torch.Parameter>, TrainingOptions, Torch.Optim.Optimizer>? optimizerFactory = null,
+        Func<long, long, Torch.Optim.ILearningRateSchedule>? scheduleFactory = null)
+    {
+        var trainer = new Trainer(Graph, ModelName, Data, options ?? Training with { Epochs = Epochs }, optimizerFactory, scheduleFactory);
+        OnTrainer?.Invoke(trainer);
+        return trainer;
+    }
+
+    /// <summary>Every prunable group's channel scores under <paramref name="importance"/>, from the current weights.</summary>
+    public Dictionary<int, double[]> Scores(IChannelImportance importance) =>
+        Groups.Prunable.ToDictionary(g => g.Id, g => importance.Score(Groups, g));
+
+    /// <summary>Widths and masks by <paramref name="importance"/> under <paramref name="budgets"/> (default: the run's).</summary>
+    public AllocationResult Allocate(IChannelImportance importance, BudgetSet? budgets = null, AllocationOptions? options = null) =>
+        WidthAllocator.Allocate(Groups, Scores(importance), budgets ?? Budgets, options ?? Allocation);
+
+    /// <summary>
+    /// The run's budgets with each limit moved to <paramref name="limitOf"/>(budget) — an annealed budget such as FSA's
+    /// B_e — resolved like the originals (so never below what one channel per group costs).
+    /// </summary>
+    public BudgetSet BudgetsWithLimits(Func<Budget, double> limitOf) => BudgetSet.Resolve(Groups,
+        Budgets.Budgets.Select(b => new BudgetSpec(b.Spec.Cost, Math.Max(limitOf(b), b.Minimum), IsFraction: false)).ToList(),
+        name => Budgets.Budgets.FirstOrDefault(b => b.Spec.Cost == name)?.Cost, Budgets.RoundTo);
+
+    /// <summary>Every reported cost at <paramref name="widths"/>, by name.</summary>
+    public Dictionary<string, double> CostsAt(IReadOnlyList<int> widths) => Costs.ToDictionary(c => c.Key, c => c.Value.Total(widths));
+
+    /// <summary>Adds a trail entry for <paramref name="widths"/> after an epoch (with its report, when it trained).</summary>
+    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EpochReport? report)
+    {
+        var entry = new TrailEntry
+        {
+            Phase = phase,
+            Epoch = epoch,
+            Widths = widths.ToArray(),
+            Costs = CostsAt(widths),
+            TrainLoss = report?.TrainLoss,
+            TestTop1 = report?.TestTop1,
+            TestTop5 = report?.TestTop5,
+            BudgetsMet = Budgets.AllMetBy(widths),
+        };
+        Trail.Add(entry);
+        OnEntry?.Invoke(entry);
+        return entry;
+    }
+}

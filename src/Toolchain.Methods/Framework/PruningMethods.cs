@@ -1,0 +1,32 @@
+using Toolchain.Pruning;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// Every pruning method by name, in one table: adding a method is one file plus one row here. Settings the command
+/// line does not expose keep the methods' documented defaults.
+/// </summary>
+public static class PruningMethods
+{
+    private static readonly (string Name, Func<MethodSettings, IPruningMethod> Create)[] Table =
+    [
+        ("fsa", s => new FsaMethod(s.Mu, s.Importance ?? new FilterNorm(2))),
+        ("greg1", s => new GregMethod(GregVariant.Greg1, s)),
+        ("greg2", s => new GregMethod(GregVariant.Greg2, s)),
+        ("l1", _ => new OneShotMethod("l1", new FilterNorm(1))),
+        ("slim", s => new SlimmingMethod(s.SlimmingStrength)),
+        ("random", s => new OneShotMethod("random", new RandomImportance(s.Seed))),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = Table.Select(t => t.Name).ToArray();
+
+    public static IPruningMethod Create(string name, MethodSettings? settings = null)
+    {
+        foreach (var (known, create) in Table)
+        {
+            if (known == name) return create(settings ?? new MethodSettings());
+        }
+
+        throw new ArgumentException($"unknown pruning method '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+    }
+}

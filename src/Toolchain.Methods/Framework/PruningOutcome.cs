@@ -1,0 +1,13 @@
+using Toolchain.Pruning;
+using Toolchain.Training;
+
+namespace Toolchain.Methods;
+
+/// <summary>What a <see cref="PruningRun"/> produced: the final masks and widths, the verified compaction, the fine-tuning epochs and the trail.</summary>
+public sealed record PruningOutcome(
+    string Method,
+    GroupMasks Masks,
+    IReadOnlyList<int> Widths,
+    VerifiedCompaction Compaction,
+    IReadOnlyList<EpochReport> FineTuning,
+    Trail Trail);
