@@ -34,7 +34,7 @@ public static class CliErrors
         }
     }
 
-    private static bool IsBadInput(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+    private static bool IsBadInput(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException
         or ArgumentException or TorchException or TorchNativeLibraryException or UnauthorizedAccessException or IOException
         or OnnxImportException or OnnxExportException or OnnxRuntimeException or NotSupportedException;
 }

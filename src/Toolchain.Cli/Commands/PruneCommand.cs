@@ -1,95 +1,272 @@
 using System.CommandLine;
+using System.Globalization;
 using Toolchain.Cli.Ui;
 using Toolchain.Graph;
 using Toolchain.Graph.Serialization;
+using Toolchain.Methods;
 using Toolchain.Onnx;
+using Toolchain.Profiling;
 using Toolchain.Pruning;
 using Toolchain.Runtime;
+using Toolchain.Training;
 
 namespace Toolchain.Cli.Commands;
 
 /// <summary>
-/// <c>toolchain prune MODEL --method l1 --ratio 0.5 --out small.onnx</c>: the uniform one-shot baseline. Removes the
-/// least important fraction of every prunable channel group, compacts the graph physically, proves the compacted
-/// graph computes what the masked one did, and writes it as ONNX (checked in ONNX Runtime) or as a graph file.
+/// <c>toolchain prune MODEL --method fsa --budget latency=50% --data fashion-mnist --epochs 6 --finetune-epochs 4 --out small.onnx</c>:
+/// a pruning method under budgets (or <c>--ratio</c>, the uniform one-shot baseline), run through the one prune path
+/// of <see cref="PruningRun"/> (budgets met, compaction verified, fine-tuning), written as ONNX (checked in ONNX
+/// Runtime) or a graph file, with the trail beside it; then dense and pruned are compared: accuracy, params, MACs,
+/// predicted latency and latency measured on ONNX Runtime (batch 1, the two taking turns).
 /// </summary>
 public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 {
+    private const string Engine = "ort-cpu";
+
+    private sealed record Request(string Model, string Method, IReadOnlyList<string> Budgets, double? Ratio, int RoundTo, string Output,
+        string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, string? Profile,
+        double MeasureSeconds, int Seed, double Mu, double SlimStrength, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
+
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = "Zoo name, graph file, checkpoint or .onnx file" };
-        var method = new Option<string>("--method") { Description = $"Channel importance: {string.Join(", ", Importance.Names)}", DefaultValueFactory = _ => "l1" };
-        var ratio = new Option<double>("--ratio") { Description = "Fraction of channels to remove from every prunable group, in (0, 1)", Required = true };
+        var method = new Option<string>("--method")
+        {
+            Description = $"With --budget, the pruning method: {string.Join(", ", PruningMethods.Names)} (see 'Methods' in the README; budgets and latency-aware widths are our extension of each). " +
+                          $"With --ratio, the channel criterion: {string.Join(", ", Importance.Names)}",
+            DefaultValueFactory = _ => "l1",
+        };
+        var budget = new Option<string[]>("--budget", "-b")
+        {
+            Description = "A budget all of which must hold: latency=50% (of the dense model's predicted latency), latency=0.45ms, macs=40%, macs=20M, params=50%, params=120k; repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var ratio = new Option<double?>("--ratio") { Description = "Shorthand without a budget: remove this fraction of every prunable group (uniform baseline), in (0, 1)" };
         var roundTo = new Option<int>("--round-to") { Description = "Keep widths that are multiples of this (SIMD-friendly)", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "Where to write: .onnx (deployable) or .safetensors (graph file, trainable)", Required = true };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random criterion" };
+        var output = new Option<string>("--out", "-o") { Description = "Where to write: .onnx (deployable) or .safetensors (graph file, trainable); the trail goes beside it as NAME.trail.json", Required = true };
+        var data = CommandOptions.Data(defaultValue: "");
+        data.Description = "Data to train, fine-tune and evaluate on (needed by training methods and fine-tuning): " + data.Description;
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs of the pruning phase (default: 0 for l1/random, 5 for the training methods)" };
+        var fineTuneEpochs = new Option<int>("--finetune-epochs") { Description = "Epochs of fine-tuning the compacted model (its own SGD and cosine schedule)", DefaultValueFactory = _ => 0 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate of the pruning phase (GReg uses the authors' constant 1e-3)", DefaultValueFactory = _ => 0.01 };
+        var fineTuneLr = new Option<double>("--finetune-lr") { Description = "Learning rate of fine-tuning (the authors of GReg start at 1e-2)", DefaultValueFactory = _ => 0.01 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 128 };
+        var profile = new Option<string?>("--profile", "-p") { Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at batch 1)" };
+        var measureSeconds = new Option<double>("--measure-seconds") { Description = "Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip)", DefaultValueFactory = _ => 6 };
+        var seed = new Option<int>("--seed") { Description = "Seed of batch order, augmentation and the random method" };
+        var mu = new Option<double>("--mu") { Description = "fsa: μ of the annealing schedule (larger removes earlier)", DefaultValueFactory = _ => 5 };
+        var slim = new Option<double>("--slim-strength") { Description = "slim: L1 strength on BatchNorm γ (1e-5 ResNets, 1e-4 VGG)", DefaultValueFactory = _ => 1e-5 };
+        var gregCoupled = new Option<bool>("--greg-coupled") { Description = "greg1/greg2: also prune residual-coupled channels (the authors prune only a block's inner convs)" };
         var foldBn = CommandOptions.FoldBatchNorm();
         var noVerify = CommandOptions.NoVerify();
         var inputShape = CommandOptions.InputShape();
         var json = CommandOptions.Json();
-        var command = new Command("prune", "Remove channels with the uniform one-shot baseline and write the compacted model")
+        var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
-            model, method, ratio, roundTo, output, seed, foldBn, noVerify, inputShape, json,
+            model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, profile, measureSeconds, seed, mu, slim,
+            gregCoupled, foldBn, noVerify, inputShape, json,
         };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, parse.GetValue(model)!,
-            parse.GetValue(method)!, parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!, parse.GetValue(seed),
-            parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape)))));
+        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new Request(
+            parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(budget) ?? [], parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!,
+            parse.GetValue(data) is { Length: > 0 } d ? d : null, parse.GetValue(epochs), parse.GetValue(fineTuneEpochs), parse.GetValue(lr), parse.GetValue(fineTuneLr),
+            parse.GetValue(batchSize), parse.GetValue(profile), parse.GetValue(measureSeconds), parse.GetValue(seed), parse.GetValue(mu), parse.GetValue(slim),
+            parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape))), cancellation))));
         return command;
     }
 
-    private static int Prune(IConsoleUi ui, string modelName, string method, double ratio, int roundTo, string path, int seed, bool foldBn, bool verify, long[]? inputShape)
+    private static int Prune(IConsoleUi ui, Request r, CancellationToken cancellation)
     {
-        var toOnnx = EngineFactory.IsOnnxFile(path);
-        if (!toOnnx && !path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        var toOnnx = EngineFactory.IsOnnxFile(r.Output);
+        if (!toOnnx && !r.Output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--out '{r.Output}' must end in .onnx or .safetensors");
+        if (r.Ratio is not null && r.Budgets.Count > 0) throw new ArgumentException("give either --budget (a method under budgets) or --ratio (the uniform baseline), not both");
+        if (r.Ratio is null && r.Budgets.Count == 0) throw new ArgumentException("say how small: --budget latency=50% (or macs=…, params=…; repeatable), or --ratio 0.5 for the uniform baseline");
+        if (r.FineTuneEpochs < 0 || r.Epochs < 0) throw new ArgumentException("--epochs and --finetune-epochs cannot be negative");
+        if (!(r.MeasureSeconds >= 0)) throw new ArgumentException($"--measure-seconds cannot be negative (got {r.MeasureSeconds})");
+        var specs = r.Budgets.Select(BudgetSpec.Parse).ToList();
+        var method = r.Ratio is { } ratio
+            ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
+            : PruningMethods.Create(r.Method, new MethodSettings { Mu = r.Mu, SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Seed = r.Seed });
+        var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
+
+        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);
+        if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
+        using var graph = ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape);
+        graph.Training = false;
+        var groups = ChannelGroups.Discover(graph);
+        var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
+        var latency = LatencyFor(ui, groups, r, needed: specs.Any(s => s.Cost == "latency"));
+        if (latency is not null) costs["latency"] = latency;
+        var budgets = specs.Count > 0 ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
+        if (budgets.AlreadyMetByDense)
         {
-            throw new ArgumentException($"--out '{path}' must end in .onnx or .safetensors");
+            throw new BudgetException($"the dense model already meets every budget ({string.Join("; ", budgets.Budgets.Select(b => b.Describe(b.Dense)))}); nothing to prune, nothing written");
         }
 
-        var importance = Importance.Create(method, seed);
-        using var graph = ModelResolver.Open(modelName, inputShape: inputShape);
+        var full = groups.FullWidths();
+        var dense = new Snapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(full));
+        using var denseEngine = r.MeasureSeconds > 0 ? new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph) : null;
+
+        var trailPath = TrailPath(r.Output);
+        var trail = new Trail(graph.Name, method.Name, groups.Groups.Select(g => g.Name).ToList(), specs.Select(s => s.ToString()).ToList(), trailPath);
+        var training = new TrainingOptions { Epochs = Math.Max(1, epochs), BatchSize = r.BatchSize, LearningRate = r.LearningRate, WarmupEpochs = 0, Seed = r.Seed };
+        ui.Info($"Pruning {graph.Name} with {method.Name}: {method.Description}");
+        ui.Info($"Budgets: {(budgets.Budgets.Count == 0 ? "none (uniform ratio)" : string.Join("; ", budgets.Budgets.Select(b => $"{b.Spec} = {Budget.Format(b.Limit, b.Cost.Unit)} (dense {Budget.Format(b.Dense, b.Cost.Unit)})")))}; " +
+                $"{epochs} pruning epochs, {r.FineTuneEpochs} fine-tuning epochs; trail: {trailPath}");
+
+        var outcome = ui.WithProgress($"{method.Name}", bar =>
+        {
+            var context = new PruningContext
+            {
+                Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
+                Trail = trail, Seed = r.Seed, Allocation = new AllocationOptions(r.RoundTo), Cancellation = cancellation,
+                OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
+                    $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
+                OnEntry = entry => ShowEntry(ui, entry, budgets),
+            };
+            return PruningRun.Run(context, method, training with { Epochs = r.FineTuneEpochs, LearningRate = r.FineTuneLearningRate, WarmupEpochs = 0 });
+        });
+
         graph.Training = false;
-
-        // Select, then compact — the library checks that compaction changed nothing the masks had not already.
-        var groups = ChannelGroups.Discover(graph);
-        var masks = UniformPruning.SelectMasks(groups, importance, ratio, roundTo);
-        var verified = VerifiedCompaction.Compact(groups, masks);
-        var (compaction, maskedDiff) = (verified.Report, verified.MaxAbsDifference);
-
         OnnxOutputResult? onnx = null;
-        if (toOnnx) onnx = OnnxOutput.Write(graph, path, new OnnxExportOptions { FoldBatchNorm = foldBn }, verify);
-        else GraphFile.Save(graph, path);
+        if (toOnnx) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }, r.Verify);
+        else GraphFile.Save(graph, r.Output);
 
-        var widths = groups.Groups.Where(g => g.Prunable).Select(g => (g.Name, Before: g.Channels, After: compaction.WidthsAfter[g.Id])).ToList();
-        ui.Table($"{graph.Name}: widths of the prunable channel groups ({importance.Name}, ratio {ratio:0.###})", ["group", "before", "after", ""],
-            widths.Select(w => (IReadOnlyList<string>)[w.Name, w.Before.ToString(), w.After.ToString(), Bar(w.After, widths.Max(x => x.Before))]));
-        ui.Table($"{graph.Name} pruned", ["", "before", "after", "reduction"],
-        [
-            ["parameters", compaction.ParametersBefore.ToString("N0"), compaction.ParametersAfter.ToString("N0"), Reduction(compaction.ParametersBefore, compaction.ParametersAfter)],
-            ["MACs", compaction.MacsBefore.ToString("N0"), compaction.MacsAfter.ToString("N0"), Reduction(compaction.MacsBefore, compaction.MacsAfter)],
-        ]);
-        ui.Info($"compacted = masked: max |Δ| {maskedDiff:G3}; " +
-                (onnx is null ? $"graph file written to {path}" : $"ONNX written to {path} (ONNX Runtime parity: {ExportCommand.Describe(onnx)})"));
-        foreach (var fold in compaction.Folds.Where(f => f.Kind != FoldKind.Exact)) ui.Info($"note: {fold.Node}: {fold.Kind} — {fold.Detail}");
+        var pruned = new Snapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));
+        LatencyStatistics[]? measured = null;
+        if (denseEngine is not null)
+        {
+            using var prunedEngine = new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph);
+            var input = new HostTensor([1, .. graph.InputShape.Skip(1)], OnnxOutput.RandomInput([1, .. graph.InputShape.Skip(1)]));
+            measured = ui.WithProgress("measuring dense and pruned on ONNX Runtime", bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
+                new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1))));
+        }
+
+        Report(ui, graph, method, budgets, groups, outcome, dense, pruned, measured, onnx, r.Output);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Accuracy and counts of one side of the comparison.</summary>
+    private sealed record Snapshot(EvaluationResult? Accuracy, long Parameters, long Macs, double? PredictedMs);
+
+    /// <summary>
+    /// The latency cost model from the profile, or null when there is none for this model. A latency budget needs it:
+    /// then a missing profile, or one that lacks the model's layers, is an error naming the command that measures one.
+    /// </summary>
+    private static LatencyCost? LatencyFor(IConsoleUi ui, ChannelGroups groups, Request r, bool needed)
+    {
+        var searched = r.Profile ?? "";
+        var path = r.Profile ?? ProfileLocator.FindDefault(Engine, 1, out searched);
+        var measure = $"measure one with 'toolchain profile {r.Model}{(r.InputShape is null && r.Data is null ? "" : " --input-shape ...")} --engine {Engine} --batch 1' and pass it with --profile";
+        if (path is null)
+        {
+            if (needed) throw new FileNotFoundException($"a latency budget needs a latency profile for {Engine} at batch 1 and none was found (looked for {searched}); {measure}");
+            return null;
+        }
+
+        try
+        {
+            var profile = LatencyProfile.Load(path);
+            var differences = profile.Device.Differences(DeviceFingerprint.Current(Engine, OrtEngine.Version, Environment.ProcessorCount, 1));
+            if (differences.Count > 0)
+            {
+                ui.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — re-profile this machine for budgets that must hold");
+            }
+
+            return new LatencyCost(new LatencyPredictor(profile, groups));
+        }
+        catch (Exception e) when (!needed && e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        {
+            ui.Info($"note: no latency prediction for this model from '{path}' ({e.Message})");
+            return null;
+        }
+    }
+
+    private static string TrailPath(string output)
+    {
+        var directory = Path.GetDirectoryName(output);
+        var name = Path.GetFileNameWithoutExtension(output) + ".trail.json";
+        return string.IsNullOrEmpty(directory) ? name : Path.Combine(directory, name);
+    }
+
+    /// <summary>One line per epoch: each budgeted cost against its limit, and the accuracy.</summary>
+    private static void ShowEntry(IConsoleUi ui, TrailEntry entry, BudgetSet budgets)
+    {
+        var costs = string.Join(", ", entry.Costs.Select(c => budgets.Budgets.FirstOrDefault(b => b.Spec.Cost == c.Key) is { } b
+            ? $"{c.Key} {Budget.Format(c.Value, b.Cost.Unit)} / {Budget.Format(b.Limit, b.Cost.Unit)}"
+            : $"{c.Key} {c.Value:N0}"));
+        var accuracy = entry.TestTop1 is { } top1 ? $", test top-1 {top1:P2}" : "";
+        ui.Info($"{entry.Phase} epoch {entry.Epoch}: {costs}{accuracy}{(entry.BudgetsMet ? "" : " (budgets not yet met)")}");
+        ui.Json(new { type = "trail", entry.Phase, entry.Epoch, entry.Costs, entry.TestTop1, entry.TestTop5, entry.TrainLoss, entry.BudgetsMet, entry.Widths });
+    }
+
+    private static void Report(IConsoleUi ui, ModelGraph graph, IPruningMethod method, BudgetSet budgets, ChannelGroups groups, PruningOutcome outcome,
+        Snapshot dense, Snapshot pruned, LatencyStatistics[]? measured, OnnxOutputResult? onnx, string path)
+    {
+        static string Ms(double? ms) => ms is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) + " ms" : "–";
+        static string Pct(double? v) => v is { } x ? x.ToString("P2", CultureInfo.InvariantCulture) : "–";
+        static string Ratio(double? before, double? after) => before is { } b && after is { } a && a > 0 ? $"{b / a:F2}×" : "–";
+
+        var rows = new List<IReadOnlyList<string>>
+        {
+            new[] { "top-1", Pct(dense.Accuracy?.Top1), Pct(pruned.Accuracy?.Top1), dense.Accuracy is null ? "–" : $"{(pruned.Accuracy!.Top1 - dense.Accuracy.Top1) * 100:+0.00;-0.00} pt" },
+            new[] { "top-5", Pct(dense.Accuracy?.Top5), Pct(pruned.Accuracy?.Top5), dense.Accuracy is null ? "–" : $"{(pruned.Accuracy!.Top5 - dense.Accuracy.Top5) * 100:+0.00;-0.00} pt" },
+            new[] { "parameters", dense.Parameters.ToString("N0"), pruned.Parameters.ToString("N0"), Ratio(dense.Parameters, pruned.Parameters) + " fewer" },
+            new[] { "MACs", dense.Macs.ToString("N0"), pruned.Macs.ToString("N0"), Ratio(dense.Macs, pruned.Macs) + " fewer" },
+            new[] { "latency, predicted", Ms(dense.PredictedMs), Ms(pruned.PredictedMs), Ratio(dense.PredictedMs, pruned.PredictedMs) + " faster" },
+        };
+        if (measured is not null)
+        {
+            rows.Add(["latency p50, ONNX Runtime", Ms(measured[0].Percentile(50)), Ms(measured[1].Percentile(50)), Ratio(measured[0].Percentile(50), measured[1].Percentile(50)) + " faster"]);
+            rows.Add(["latency p90, ONNX Runtime", Ms(measured[0].Percentile(90)), Ms(measured[1].Percentile(90)), Ratio(measured[0].Percentile(90), measured[1].Percentile(90)) + " faster"]);
+        }
+
+        ui.Table($"{graph.Name}: dense vs pruned by {method.Name} (ONNX Runtime CPU, batch 1)", ["", "dense", "pruned", "change"], rows);
+
+        // Every budget by the hard count or the prediction; for latency also by the measurement, scaled to the dense model's.
+        var verdicts = budgets.Budgets.Select(b =>
+        {
+            var value = b.Cost.Total(outcome.Widths);
+            var row = new List<string> { b.Spec.ToString(), Budget.Format(b.Limit, b.Cost.Unit), Budget.Format(value, b.Cost.Unit), Verdict(value, b.Limit) };
+            if (b.Spec.Cost == "latency" && measured is not null && b.Spec.IsFraction)
+            {
+                var share = measured[1].Percentile(50) / measured[0].Percentile(50);
+                row.Add($"measured p50 {share:P1} of dense: {Verdict(share, b.Spec.Value)}");
+            }
+            else
+            {
+                row.Add("");
+            }
+
+            return (IReadOnlyList<string>)row;
+        }).ToList();
+        if (verdicts.Count > 0) ui.Table("budgets", ["budget", "limit", "pruned", "by count / prediction", "by measurement"], verdicts);
+
+        var widths = groups.Groups.Where(g => g.Prunable).Select(g => (g.Name, Before: g.Channels, After: outcome.Widths[g.Id])).ToList();
+        ui.Table("widths of the prunable channel groups", ["group", "before", "after", ""],
+            widths.Select(w => (IReadOnlyList<string>)[w.Name, w.Before.ToString(), w.After.ToString(), new string('█', Math.Max(1, (int)Math.Round(24.0 * w.After / widths.Max(x => x.Before))))]));
+        ui.Info($"compacted = masked: max |Δ| {outcome.Compaction.MaxAbsDifference:G3}; " +
+                (onnx is null ? $"graph file written to {path}" : $"ONNX written to {path} (ONNX Runtime parity: {ExportCommand.Describe(onnx)})") +
+                $"; trail: {outcome.Trail.Path}");
+        foreach (var fold in outcome.Compaction.Report.Folds.Where(f => f.Kind != FoldKind.Exact)) ui.Info($"note: {fold.Node}: {fold.Kind} — {fold.Detail}");
+
         ui.Json(new
         {
             type = "prune",
             model = graph.Name,
-            method = importance.Name,
-            ratio,
-            roundTo,
+            method = method.Name,
             path,
-            compaction.ParametersBefore,
-            compaction.ParametersAfter,
-            compaction.MacsBefore,
-            compaction.MacsAfter,
-            compactedVsMaskedMaxAbsDiff = maskedDiff,
+            trail = outcome.Trail.Path,
+            dense = new { top1 = dense.Accuracy?.Top1, top5 = dense.Accuracy?.Top5, parameters = dense.Parameters, macs = dense.Macs, predictedMs = dense.PredictedMs,
+                measuredP50Ms = measured?[0].Percentile(50), measuredP90Ms = measured?[0].Percentile(90) },
+            pruned = new { top1 = pruned.Accuracy?.Top1, top5 = pruned.Accuracy?.Top5, parameters = pruned.Parameters, macs = pruned.Macs, predictedMs = pruned.PredictedMs,
+                measuredP50Ms = measured?[1].Percentile(50), measuredP90Ms = measured?[1].Percentile(90) },
+            budgets = budgets.Budgets.Select(b => new { budget = b.Spec.ToString(), limit = b.Limit, unit = b.Cost.Unit, value = b.Cost.Total(outcome.Widths), met = b.IsMet(outcome.Widths) }),
+            compactedVsMaskedMaxAbsDiff = outcome.Compaction.MaxAbsDifference,
             parityMaxAbsDiff = onnx?.ParityMaxAbsDiff,
-            groups = groups.Groups.Select(g => new { g.Id, g.Name, g.Channels, kept = compaction.WidthsAfter[g.Id], g.Prunable, g.Reason }),
+            groups = groups.Groups.Select(g => new { g.Id, g.Name, g.Channels, kept = outcome.Widths[g.Id], g.Prunable, g.Reason }),
         });
-        return ExitCodes.Success;
     }
 
-    private static string Reduction(long before, long after) => before == 0 ? "–" : $"{1 - (double)after / before:P1}";
-
-    private static string Bar(int width, int max) => new('█', Math.Max(1, (int)Math.Round(24.0 * width / max)));
+    private static string Verdict(double value, double limit) =>
+        value <= limit * (1 + 1e-9) ? "met" : $"missed by {(value / limit - 1) * 100:F1} %";
 }

@@ -18,7 +18,8 @@ public sealed class PruningContext
 
     public required ChannelGroups Groups { get; init; }
 
-    public required DataSource Data { get; init; }
+    /// <summary>The training and test data; null when nothing trains (one-shot selection without fine-tuning).</summary>
+    public DataSource? Data { get; init; }
 
     public required BudgetSet Budgets { get; init; }
 
@@ -50,18 +51,30 @@ public sealed class PruningContext
         Func<IReadOnlyList<Torch.Parameter>, TrainingOptions, Torch.Optim.Optimizer>? optimizerFactory = null,
         Func<long, long, Torch.Optim.ILearningRateSchedule>? scheduleFactory = null)
     {
-        var trainer = new Trainer(Graph, ModelName, Data, options ?? Training with { Epochs = Epochs }, optimizerFactory, scheduleFactory);
+        var data = Data ?? throw new ArgumentException("this pruning run trains (a training method or fine-tuning) but has no data; give --data");
+        var trainer = new Trainer(Graph, ModelName, data, options ?? Training with { Epochs = Epochs }, optimizerFactory, scheduleFactory);
         OnTrainer?.Invoke(trainer);
         return trainer;
     }
 
-    /// <summary>Every prunable group's channel scores under <paramref name="importance"/>, from the current weights.</summary>
-    public Dictionary<int, double[]> Scores(IChannelImportance importance) =>
-        Groups.Prunable.ToDictionary(g => g.Id, g => importance.Score(Groups, g));
+    /// <summary>
+    /// Every prunable group's channel scores under <paramref name="importance"/>, from the current weights, scaled so
+    /// that a group's mean score is the number of layers producing its channels. Criteria run on different scales in
+    /// different layers, so raw scores do not compare across groups; but a channel that several convs produce (a
+    /// residual stream) is worth its members together. Scaled to mean 1 instead, cost-aware removal empties residual
+    /// streams first, as they save the most per channel (ResNet-20's stage-1 stream went to 1 channel and accuracy to chance).
+    /// </summary>
+    public Dictionary<int, double[]> Scores(IChannelImportance importance) => Groups.Prunable.ToDictionary(g => g.Id, g =>
+    {
+        var scores = importance.Score(Groups, g);
+        var mean = scores.Average(Math.Abs);
+        var scale = Math.Max(1, g.Producers.Count) / mean;
+        return mean > 0 ? scores.Select(s => s * scale).ToArray() : scores;
+    });
 
-    /// <summary>Widths and masks by <paramref name="importance"/> under <paramref name="budgets"/> (default: the run's).</summary>
+    /// <summary>Widths and masks by <paramref name="importance"/> (<see cref="Scores"/>) under <paramref name="budgets"/> (default: the run's).</summary>
     public AllocationResult Allocate(IChannelImportance importance, BudgetSet? budgets = null, AllocationOptions? options = null) =>
-        WidthAllocator.Allocate(Groups, Scores(importance), budgets ?? Budgets, options ?? Allocation);
+        WidthAllocator.Allocate(Groups, Scores(importance), budgets ?? Budgets, (options ?? Allocation) with { NormalizeScoresPerGroup = false });
 
     /// <summary>
     /// The run's budgets with each limit moved to <paramref name="limitOf"/>(budget) — an annealed budget such as FSA's

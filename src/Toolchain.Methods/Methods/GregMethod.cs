@@ -67,17 +67,15 @@ public sealed class GregMethod(GregVariant variant, MethodSettings settings) : I
     }
 
     /// <summary>
-    /// L1 scores normalised per group for the groups GReg may prune; the others score so high that the allocator
-    /// takes them only when the budgets cannot be met otherwise.
+    /// The context's L1 scores for the groups GReg may prune; the others score so high that the allocator takes them
+    /// only when the budgets cannot be met otherwise.
     /// </summary>
-    private static Dictionary<int, double[]> Scores(PruningContext context, FilterNorm norm, HashSet<int> eligible) =>
-        context.Groups.Prunable.ToDictionary(g => g.Id, g =>
-        {
-            if (!eligible.Contains(g.Id)) return Enumerable.Repeat(1e12, g.Channels).ToArray();
-            var scores = norm.Score(context.Groups, g);
-            var mean = scores.Average();
-            return mean > 0 ? scores.Select(s => s / mean).ToArray() : scores;
-        });
+    private static Dictionary<int, double[]> Scores(PruningContext context, FilterNorm norm, HashSet<int> eligible)
+    {
+        var scores = context.Scores(norm);
+        foreach (var id in scores.Keys.Where(id => !eligible.Contains(id)).ToList()) scores[id] = Enumerable.Repeat(1e12, scores[id].Length).ToArray();
+        return scores;
+    }
 
     /// <summary>Whether a group's channels meet in a residual Add (the authors never prune those).</summary>
     private static bool IsResidualCoupled(ModelGraph graph, ChannelGroup group) =>

@@ -24,18 +24,21 @@ public sealed class SlimmingMethod(double strength) : IPruningMethod
         if (scales.Count == 0) throw new ArgumentException($"network slimming needs BatchNorm layers; '{graph.Name}' has none");
 
         var slimming = new SlimmingTerm(scales, strength);
-        var options = context.Allocation with { NormalizeScoresPerGroup = false, CostAware = false };
+        // One global threshold on raw |γ| (summed over coupled BatchNorms), as the authors cut.
+        var options = context.Allocation with { NormalizeScoresPerGroup = false, CostAware = false, ShareOfKept = false };
+        AllocationResult Cut() => WidthAllocator.Allocate(context.Groups, context.Groups.Prunable.ToDictionary(g => g.Id, g => new BatchNormScale().Score(context.Groups, g)),
+            context.Budgets, options);
         if (context.Epochs > 0)
         {
             using var trainer = context.CreateTrainer();
             trainer.Optimizer.GradientTerms.Add(slimming);
             foreach (var report in trainer.Run(cancellation: context.Cancellation))
             {
-                context.Record("prune", report.Epoch, context.Allocate(new BatchNormScale(), options: options).Widths, report);
+                context.Record("prune", report.Epoch, Cut().Widths, report);
             }
         }
 
-        var final = context.Allocate(new BatchNormScale(), options: options);
+        var final = Cut();
         if (context.Epochs == 0) context.Record("prune", 0, final.Widths, report: null);
         return final.Masks;
     }

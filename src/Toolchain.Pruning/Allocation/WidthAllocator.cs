@@ -63,7 +63,7 @@ public static class WidthAllocator
         }
 
         var run = new Run(groups, budgets, options, CheckScores(groups, scores));
-        var removals = run.Greedy();
+        var removals = run.Greedy() - (options.Refill ? run.Refill() : 0);
         var moves = options.StaircaseWindow > 0 ? run.Staircase() : 0;
         return run.Result(removals, moves);
     }
@@ -103,6 +103,7 @@ public static class WidthAllocator
         private readonly int _roundTo;
         private readonly int _window;
         private readonly bool _costAware;
+        private readonly bool _shareOfKept;
         private readonly int[] _prunable;
         private readonly int[] _widths;
         private readonly int[] _minimum;
@@ -120,6 +121,7 @@ public static class WidthAllocator
             _roundTo = options.RoundTo;
             _window = options.StaircaseWindow;
             _costAware = options.CostAware;
+            _shareOfKept = options.ShareOfKept;
             _prunable = groups.Prunable.Select(g => g.Id).ToArray();
             _widths = groups.FullWidths();
             _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
@@ -166,6 +168,49 @@ public static class WidthAllocator
                 removals++;
                 Invalidate(chosen);
             }
+        }
+
+        /// <summary>
+        /// Greedy removal stops at the first widths that meet every budget, which can land a whole step of a costly
+        /// group below a limit. This gives steps back — the one losing the most score per unit of cost first, by the
+        /// same priority as removal — while every budget still holds; returns how many.
+        /// </summary>
+        public int Refill()
+        {
+            var added = 0;
+            var totals = Totals(_widths);
+            var scratch = (int[])_widths.Clone();
+            while (true)
+            {
+                var (best, bestKey, bestTotals) = (-1, double.NegativeInfinity, Array.Empty<double>());
+                foreach (var g in _prunable)
+                {
+                    var w = _widths[g];
+                    if (w >= _groups[g].Channels) continue;
+                    var next = Next(g, w);
+                    scratch[g] = next;
+                    var t = Totals(scratch);
+                    scratch[g] = w;
+                    if (!Enumerable.Range(0, _budgets.Count).All(b => _budgets[b].IsMet(t[b]))) continue;
+                    var cost = Enumerable.Range(0, _budgets.Count).Sum(b => (t[b] - totals[b]) / _budgets[b].Limit);
+                    var gain = StepScore(g, w, next);
+                    var key = cost > 0 && _costAware ? gain / cost : gain;
+                    if (key > bestKey) (best, bestKey, bestTotals) = (g, key, t);
+                }
+
+                if (best < 0) return added;
+                _widths[best] = scratch[best] = Next(best, _widths[best]);
+                totals = bestTotals;
+                added++;
+            }
+        }
+
+        /// <summary>The next allowed width above <paramref name="w"/> (the inverse of <see cref="Lower"/>).</summary>
+        private int Next(int g, int w)
+        {
+            var channels = _groups[g].Channels;
+            if (_roundTo == 1 || channels < _roundTo) return w + 1;
+            return Math.Min(channels, (w / _roundTo + 1) * _roundTo);
         }
 
         /// <summary>Widens groups to nearby widths that are no costlier; returns the number of moves.</summary>
@@ -230,8 +275,7 @@ public static class WidthAllocator
                 var w = _widths[g];
                 if (w <= _minimum[g]) continue;
                 var lower = Lower(g, w);
-                var s = 0.0;
-                for (var i = lower; i < w; i++) s += _ranked[g][i];
+                var s = StepScore(g, lower, w);
                 var saving = 0.0;
                 foreach (var b in violated) saving += Drop(b, g, totals[b]) / _budgets[b].Limit;
                 var (tier, key) = saving > 0 ? (0, _costAware ? s / saving : s) : (saving == 0 ? 1 : 2, s);
@@ -239,6 +283,22 @@ public static class WidthAllocator
             }
 
             return best;
+        }
+
+        /// <summary>
+        /// What removing the channels ranked <paramref name="lower"/>..<paramref name="w"/> of group g loses: their scores, or
+        /// with <see cref="AllocationOptions.ShareOfKept"/> their share of what the group keeps now, times the group's
+        /// mean score at full width — so a channel weighs more the fewer remain, and no group is emptied just because
+        /// its channels are the costliest.
+        /// </summary>
+        private double StepScore(int g, int lower, int w)
+        {
+            var ranked = _ranked[g];
+            double removed = 0, kept = 0;
+            for (var i = lower; i < w; i++) removed += ranked[i];
+            if (!_shareOfKept) return removed;
+            for (var i = 0; i < w; i++) kept += ranked[i];
+            return kept > 0 ? removed / kept * ranked.Sum() / ranked.Length : removed;
         }
 
         /// <summary>How much budget b's total (<paramref name="total"/> now) drops when group g takes its next step down (cached).</summary>

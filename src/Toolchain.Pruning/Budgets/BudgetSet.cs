@@ -23,8 +23,16 @@ public sealed class BudgetSet
     /// <summary>The width multiple the minimum was computed for (what allocation must use).</summary>
     public int RoundTo { get; }
 
-    /// <summary>Whether the dense network (every group at full width) already meets every budget: nothing to prune.</summary>
-    public bool AlreadyMetByDense => Budgets.All(b => b.IsMet(b.Dense));
+    /// <summary>Whether the dense network (every group at full width) already meets every budget: nothing to prune.
+    /// False for <see cref="Unconstrained"/>, where a method's own setting (a uniform ratio) decides.</summary>
+    public bool AlreadyMetByDense => Budgets.Count > 0 && Budgets.All(b => b.IsMet(b.Dense));
+
+    /// <summary>No budget at all: the method's own setting decides the widths (the uniform <c>--ratio</c> baseline).</summary>
+    public static BudgetSet Unconstrained(ChannelGroups groups, int roundTo = 1)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        return new BudgetSet(groups, [], roundTo);
+    }
 
     /// <summary>Whether the network at <paramref name="widths"/> meets every budget.</summary>
     public bool AllMetBy(IReadOnlyList<int> widths) => Budgets.All(b => b.IsMet(widths));

@@ -73,13 +73,32 @@ public sealed class WidthAllocatorTests
             g => g.Id, g => Enumerable.Range(0, g.Channels).Select(c => (g.Id == weak.Id ? 0.001 : 1.0) + c * 1e-6).ToArray());
         var budgets = Resolve(groups, 1, "params=90%");
 
-        var result = WidthAllocator.Allocate(groups, scores, budgets, new AllocationOptions(NormalizeScoresPerGroup: false));
+        var result = WidthAllocator.Allocate(groups, scores, budgets, new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false, Refill: false));
 
         Assert.Equal(1, result.Widths[weak.Id]);
         var removed = groups.Prunable.ToDictionary(g => g.Id, g => 1 - result.Widths[g.Id] / (double)g.Channels);
         Assert.Equal(weak.Id, removed.MaxBy(kv => kv.Value).Key);
         Assert.Equal([31], Kept(result.Masks, weak.Id));
         Assert.True(result.Budgets[0].Met);
+    }
+
+    [Fact]
+    public void Allocate_EqualScoresEverywhere_ShareOfKeptEmptiesNoGroup_PlainScoresDo()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var scores = groups.Prunable.ToDictionary(g => g.Id, g => Enumerable.Range(0, g.Channels).Select(c => 1.0 + c * 1e-6).ToArray());
+        var budgets = Resolve(groups, 1, "macs=50%");
+
+        var shared = WidthAllocator.Allocate(groups, scores, budgets);
+        var plain = WidthAllocator.Allocate(groups, scores, budgets, new AllocationOptions(ShareOfKept: false));
+
+        // Per unit of cost the costliest channels always look cheapest to lose; weighing a channel by its share of
+        // what its group keeps stops a group from being emptied for it.
+        Assert.All(groups.Prunable, g => Assert.True(shared.Widths[g.Id] >= g.Channels / 4, $"{g.Name}: {shared.Widths[g.Id]} of {g.Channels}"));
+        Assert.Contains(groups.Prunable, g => plain.Widths[g.Id] == 1);
+        Assert.True(shared.Budgets[0].Met && plain.Budgets[0].Met);
     }
 
     [Fact]
@@ -94,7 +113,7 @@ public sealed class WidthAllocatorTests
 
         var plain = WidthAllocator.Allocate(groups, scores, budgets);
         var rescaled = WidthAllocator.Allocate(groups, scaled, budgets);
-        var unnormalized = WidthAllocator.Allocate(groups, scaled, budgets, new AllocationOptions(NormalizeScoresPerGroup: false));
+        var unnormalized = WidthAllocator.Allocate(groups, scaled, budgets, new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false, Refill: false));
 
         Assert.Equal(plain.Widths, rescaled.Widths);
         Assert.NotEqual(plain.Widths, unnormalized.Widths);
@@ -174,7 +193,7 @@ public sealed class WidthAllocatorTests
         var scores = groups.Prunable.ToDictionary(g => g.Id, g => Enumerable.Repeat(10.0, g.Channels).ToArray());
         scores[t] = [.. Enumerable.Repeat(10.0, 12), .. Enumerable.Repeat(0.1, 4)];
         scores[u] = Enumerable.Repeat(1.0, 16).ToArray();
-        var options = new AllocationOptions(NormalizeScoresPerGroup: false);
+        var options = new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false, Refill: false);
 
         var greedyOnly = WidthAllocator.Allocate(groups, scores, budgets, options with { StaircaseWindow = 0 });
         var result = WidthAllocator.Allocate(groups, scores, budgets, options);
@@ -205,7 +224,7 @@ public sealed class WidthAllocatorTests
         scores[a] = Enumerable.Repeat(0.1, 16).ToArray();
         scores[b] = Enumerable.Repeat(0.2, 16).ToArray();
 
-        var result = WidthAllocator.Allocate(groups, scores, budgets, new AllocationOptions(NormalizeScoresPerGroup: false));
+        var result = WidthAllocator.Allocate(groups, scores, budgets, new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false, Refill: false));
 
         // No single step saves anything at first; a has the weakest channels and goes down through the slow step to
         // the fast 8 (10 + 15 = 25 ms); b stopped on the flat 13–16 and is moved back to 16; a at 8 has no wider width
