@@ -171,13 +171,15 @@ public sealed class PruneCliTests
     public void Prune_ToOnnx_HalvesWidthsAndWritesAVerifiedSmallerModel()
     {
         using var dir = new TempDirectory();
-        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "l1", "--ratio", "0.5", "--out", "small.onnx", "--json");
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "l1", "--ratio", "0.5", "--out", "small.onnx", "--measure-seconds", "1", "--json");
         Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
-        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        using var json = JsonDocument.Parse(LastRecord(r.Stdout, "prune"));
         var root = json.RootElement;
         Assert.InRange(root.GetProperty("compactedVsMaskedMaxAbsDiff").GetDouble(), 0, 1e-4);
         Assert.InRange(root.GetProperty("parityMaxAbsDiff").GetDouble(), 0, 1e-4);
-        var after = root.GetProperty("parametersAfter").GetInt64();
+        var after = root.GetProperty("pruned").GetProperty("parameters").GetInt64();
+        Assert.True(root.GetProperty("pruned").GetProperty("measuredP50Ms").GetDouble() > 0); // dense and pruned measured on ONNX Runtime
+        Assert.True(File.Exists(Path.Combine(dir.Path, "small.trail.json")));
         Assert.InRange(after, 50_000, 100_000); // halving every width keeps about a quarter of the weights
         foreach (var g in root.GetProperty("groups").EnumerateArray().Where(g => g.GetProperty("prunable").GetBoolean()))
         {
@@ -189,21 +191,21 @@ public sealed class PruneCliTests
         Assert.True(inspect.ExitCode == ExitCodes.Success, inspect.Stderr);
         using var model = JsonDocument.Parse(inspect.Stdout.Trim());
         Assert.Equal(after, model.RootElement.GetProperty("parameters").GetInt64());
-        Assert.Equal(root.GetProperty("macsAfter").GetInt64(), model.RootElement.GetProperty("macs").GetInt64());
+        Assert.Equal(root.GetProperty("pruned").GetProperty("macs").GetInt64(), model.RootElement.GetProperty("macs").GetInt64());
     }
 
     [Fact]
     public void Prune_ToGraphFile_ReloadsAtItsNewSizeAndRoundsWidths()
     {
         using var dir = new TempDirectory();
-        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--ratio", "0.3", "--round-to", "8", "--out", "small.safetensors", "--json");
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--ratio", "0.3", "--round-to", "8", "--out", "small.safetensors", "--measure-seconds", "0", "--json");
         Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
-        using var json = JsonDocument.Parse(r.Stdout.Trim());
+        using var json = JsonDocument.Parse(LastRecord(r.Stdout, "prune"));
         Assert.All(json.RootElement.GetProperty("groups").EnumerateArray().Where(g => g.GetProperty("prunable").GetBoolean()),
             g => Assert.Equal(0, g.GetProperty("kept").GetInt32() % 8));
         var inspect = CliRunner.Run(dir.Path, "inspect", "small.safetensors", "--json");
         using var model = JsonDocument.Parse(inspect.Stdout.Trim());
-        Assert.Equal(json.RootElement.GetProperty("parametersAfter").GetInt64(), model.RootElement.GetProperty("parameters").GetInt64());
+        Assert.Equal(json.RootElement.GetProperty("pruned").GetProperty("parameters").GetInt64(), model.RootElement.GetProperty("parameters").GetInt64());
     }
 
     [Theory]
@@ -218,4 +220,56 @@ public sealed class PruneCliTests
         Assert.Contains(mentioned, r.Stderr);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
+
+    [Fact]
+    public void Prune_UnderBudgets_MeetsThemAndWritesTheTrail()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "l1", "--budget", "macs=50%", "--budget", "params=70%", "--out", "small.onnx",
+            "--measure-seconds", "0", "--json");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        using var json = JsonDocument.Parse(LastRecord(r.Stdout, "prune"));
+        var budgets = json.RootElement.GetProperty("budgets").EnumerateArray().ToList();
+        Assert.Equal(["macs=50%", "params=70%"], budgets.Select(b => b.GetProperty("budget").GetString()));
+        Assert.All(budgets, b => Assert.True(b.GetProperty("met").GetBoolean() && b.GetProperty("value").GetDouble() <= b.GetProperty("limit").GetDouble()));
+        var dense = json.RootElement.GetProperty("dense").GetProperty("macs").GetInt64();
+        Assert.True(json.RootElement.GetProperty("pruned").GetProperty("macs").GetInt64() <= dense / 2);
+        using var trail = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "small.trail.json")));
+        Assert.Equal("l1", trail.RootElement.GetProperty("method").GetString());
+        Assert.NotEmpty(trail.RootElement.GetProperty("entries").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("macs=5ms", "is a count, not a time")]
+    [InlineData("params=1", "below the minimum")]
+    [InlineData("params=10M", "already meets every budget")]
+    [InlineData("latency=50%", "latency")]
+    public void Prune_BadOrImpossibleBudget_ExitsThreeAndWritesNothing(string budget, string expected)
+    {
+        using var dir = new TempDirectory();
+        // A latency budget with a profile that is not there; the others need none.
+        string[] profile = budget.StartsWith("latency", StringComparison.Ordinal) ? ["--profile", "missing.json"] : [];
+        var r = CliRunner.Run(dir.Path, ["prune", "resnet20", "--method", "l1", "--budget", budget, "--out", "small.onnx", "--measure-seconds", "0", .. profile]);
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void Prune_TrainingMethodWithoutData_OrUnknownMethod_ExitsThree()
+    {
+        using var dir = new TempDirectory();
+        var noData = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "fsa", "--budget", "macs=50%", "--out", "small.onnx");
+        Assert.Equal(ExitCodes.BadInput, noData.ExitCode);
+        Assert.Contains("give --data", noData.Stderr);
+        var unknown = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "magic", "--budget", "macs=50%", "--out", "small.onnx");
+        Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
+        Assert.Contains("fsa, greg1, greg2, l1, slim, random", unknown.Stderr);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    /// <summary>The last --json record of <paramref name="type"/> (a command prints one object per line).</summary>
+    private static string LastRecord(string stdout, string type) =>
+        stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Last(line => JsonDocument.Parse(line).RootElement.GetProperty("type").GetString() == type);
 }

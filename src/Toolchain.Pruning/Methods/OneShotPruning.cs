@@ -18,8 +18,9 @@ public sealed record PruneReport(string Criterion, double Ratio, int RoundTo, IR
 }
 
 /// <summary>
-/// Discover, score, select, compact in one call: the uniform one-shot baseline as a command runs it
-/// (<c>toolchain prune MODEL --method l1 --ratio 0.5</c>). The graph is compacted in place.
+/// Discover, score, select, compact (verified: <see cref="VerifiedCompaction"/>) in one call: the uniform one-shot
+/// baseline for library users and benchmarks. The graph is compacted in place. The command line runs the same
+/// selection through the method framework (Toolchain.Methods' UniformMethod) to get training, fine-tuning and the trail.
 /// </summary>
 public static class OneShotPruning
 {
@@ -28,7 +29,7 @@ public static class OneShotPruning
         ArgumentNullException.ThrowIfNull(graph);
         var groups = ChannelGroups.Discover(graph);
         var masks = UniformPruning.SelectMasks(groups, importance, ratio, roundTo);
-        var report = Compactor.Compact(groups, masks, options);
+        var report = VerifiedCompaction.Compact(groups, masks, options).Report;
         var outcomes = groups.Groups.Select(g => new GroupOutcome(g.Id, g.Name, g.Channels, report.WidthsAfter[g.Id], g.Prunable, g.Reason)).ToList();
         return new PruneReport(importance.Name, ratio, roundTo, outcomes, report);
     }
