@@ -7,10 +7,11 @@ namespace Toolchain.Cli;
 public static class ModelResolver
 {
     /// <summary>
-    /// Builds a zoo model (at <paramref name="inputShape"/> when given), imports an .onnx file (at it when its sizes are dynamic) or loads
+    /// Builds a zoo model (for <paramref name="zooInput"/>, a data set's input, when given), imports an .onnx file (at
+    /// <paramref name="inputShape"/> when its sizes are dynamic) or loads
     /// a graph file; unknown names list the zoo.
     /// </summary>
-    public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0, long[]? inputShape = null)
+    public static ModelGraph Open(string model, int? numClasses = null, ulong seed = 0, long[]? inputShape = null, long[]? zooInput = null)
     {
         if (EngineFactory.IsOnnxFile(model))
         {
@@ -39,6 +40,6 @@ public static class ModelResolver
             throw new FileNotFoundException($"model file '{model}' does not exist", model);
         }
 
-        return ModelZoo.Create(model, numClasses, seed, inputShape);
+        return ModelZoo.Create(model, numClasses, seed, zooInput);
     }
 }

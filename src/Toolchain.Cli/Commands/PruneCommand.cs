@@ -22,6 +22,7 @@ namespace Toolchain.Cli.Commands;
 public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 {
     private const string Engine = "ort-cpu";
+    private static readonly string AutoProfile = Path.Combine("runs", "profiles", $"{Engine}-b1-auto.json");
 
     private sealed record Request(string Model, string Method, IReadOnlyList<string> Budgets, double? Ratio, int RoundTo, string Output,
         string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, string? Profile,
@@ -51,7 +52,11 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate of the pruning phase (GReg uses the authors' constant 1e-3)", DefaultValueFactory = _ => 0.01 };
         var fineTuneLr = new Option<double>("--finetune-lr") { Description = "Learning rate of fine-tuning (the authors of GReg start at 1e-2)", DefaultValueFactory = _ => 0.01 };
         var batchSize = new Option<int>("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 128 };
-        var profile = new Option<string?>("--profile", "-p") { Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at batch 1)" };
+        var profile = new Option<string?>("--profile", "-p")
+        {
+            Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at batch 1); " +
+                          $"'auto' measures this machine's tables for the model first (kept in {AutoProfile} and extended run by run)",
+        };
         var measureSeconds = new Option<double>("--measure-seconds") { Description = "Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip)", DefaultValueFactory = _ => 6 };
         var seed = new Option<int>("--seed") { Description = "Seed of batch order, augmentation and the random method" };
         var mu = new Option<double>("--mu") { Description = "fsa: μ of the annealing schedule (larger removes earlier)", DefaultValueFactory = _ => 5 };
@@ -90,11 +95,12 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 
         var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);
         if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
-        using var graph = ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape);
+        using var graph = ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
         graph.Training = false;
         var groups = ChannelGroups.Discover(graph);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
-        var latency = LatencyFor(ui, groups, r, needed: specs.Any(s => s.Cost == "latency"));
+        var latency = LatencyFor(ui, groups, r, needed: specs.Any(s => s.Cost == "latency"),
+            open: () => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape));
         if (latency is not null) costs["latency"] = latency;
         var budgets = specs.Count > 0 ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
         if (budgets.AlreadyMetByDense)
@@ -151,12 +157,14 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     /// <summary>
     /// The latency cost model from the profile, or null when there is none for this model. A latency budget needs it:
     /// then a missing profile, or one that lacks the model's layers, is an error naming the command that measures one.
+    /// With <c>--profile auto</c> this machine's tables for the model are measured first.
     /// </summary>
-    private static LatencyCost? LatencyFor(IConsoleUi ui, ChannelGroups groups, Request r, bool needed)
+    private static LatencyCost? LatencyFor(IConsoleUi ui, ChannelGroups groups, Request r, bool needed, Func<ModelGraph> open)
     {
+        if (r.Profile == "auto") return new LatencyCost(new LatencyPredictor(ProfileHere(ui, open), groups));
         var searched = r.Profile ?? "";
         var path = r.Profile ?? ProfileLocator.FindDefault(Engine, 1, out searched);
-        var measure = $"measure one with 'toolchain profile {r.Model}{(r.InputShape is null && r.Data is null ? "" : " --input-shape ...")} --engine {Engine} --batch 1' and pass it with --profile";
+        var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {Engine} --batch 1' and pass it with --profile";
         if (path is null)
         {
             if (needed) throw new FileNotFoundException($"a latency budget needs a latency profile for {Engine} at batch 1 and none was found (looked for {searched}); {measure}");
@@ -169,16 +177,42 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             var differences = profile.Device.Differences(DeviceFingerprint.Current(Engine, OrtEngine.Version, Environment.ProcessorCount, 1));
             if (differences.Count > 0)
             {
-                ui.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — re-profile this machine for budgets that must hold");
+                ui.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — " +
+                        "--profile auto measures this machine");
             }
 
             return new LatencyCost(new LatencyPredictor(profile, groups));
         }
-        catch (Exception e) when (!needed && e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
         {
+            if (needed) throw new ArgumentException($"'{path}' cannot predict this model's latency ({e.Message}); {measure}", e);
             ui.Info($"note: no latency prediction for this model from '{path}' ({e.Message})");
             return null;
         }
+    }
+
+    /// <summary>
+    /// This machine's profile for the model: <see cref="AutoProfile"/> extended with the model's missing layer
+    /// configurations (measured anew when it was made on another machine or setting), saved before it is used.
+    /// </summary>
+    private static LatencyProfile ProfileHere(IConsoleUi ui, Func<ModelGraph> open)
+    {
+        var engine = ProfileEngines.Create(Engine, 0);
+        var profiler = new Profiler(engine, 1, new ProfilerOptions());
+        var profile = profiler.NewProfile();
+        if (File.Exists(AutoProfile))
+        {
+            var existing = LatencyProfile.Load(AutoProfile);
+            if (existing.Device.Differences(engine.Fingerprint(1)).Count == 0 && existing.Deployment == engine.Deployment) profile = existing;
+            else ui.Info($"{AutoProfile} was measured on another machine or setting; measuring anew");
+        }
+
+        var result = ui.WithProgress("profiling this machine", bar => profiler.Profile(profile, open,
+            new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total))));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(AutoProfile))!);
+        profile.Save(AutoProfile);
+        ui.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {AutoProfile}");
+        return profile;
     }
 
     private static string TrailPath(string output)

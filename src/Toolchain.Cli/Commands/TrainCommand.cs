@@ -66,7 +66,7 @@ public sealed class TrainCommand(UiFactory uiFactory) : ICliCommand
 
         ui.Info($"Preparing data '{dataSpec}'…");
         var data = DataSource.Open(dataSpec, options.Seed, trainCount);
-        graph ??= ModelResolver.Open(modelName, data.NumClasses, (ulong)options.Seed, data.InputShape);
+        graph ??= ModelResolver.Open(modelName, data.NumClasses, (ulong)options.Seed, zooInput: data.InputShape);
         using var _ = graph;
         output ??= Path.Combine("runs", $"{Path.GetFileNameWithoutExtension(modelName)}-{SafeName(dataSpec)}.safetensors");
 
