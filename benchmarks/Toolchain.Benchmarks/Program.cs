@@ -14,6 +14,7 @@ var comparisons = new Dictionary<string, Func<double>>
     ["ortmbv2"] = () => OnnxLatencyBenchmark.Run("mobilenet_v2", iterations: 100),
     ["prune56"] = () => PrunedLatencyBenchmark.Run("resnet56", iterations: 300),
     ["predict"] = PredictionBenchmark.Run,
+    ["methods"] = MethodsBenchmark.Run,
 };
 
 var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;

@@ -26,7 +26,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 
     private sealed record Request(string Model, string Method, IReadOnlyList<string> Budgets, double? Ratio, int RoundTo, string Output,
         string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, string? Profile,
-        double MeasureSeconds, int Seed, double Mu, double SlimStrength, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
+        double MeasureSeconds, int Seed, double Mu, double SlimStrength, double GregDelta, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
 
     public Command Build()
     {
@@ -61,6 +61,11 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var seed = new Option<int>("--seed") { Description = "Seed of batch order, augmentation and the random method" };
         var mu = new Option<double>("--mu") { Description = "fsa: μ of the annealing schedule (larger removes earlier)", DefaultValueFactory = _ => 5 };
         var slim = new Option<double>("--slim-strength") { Description = "slim: L1 strength on BatchNorm γ (1e-5 ResNets, 1e-4 VGG)", DefaultValueFactory = _ => 1e-5 };
+        var gregDelta = new Option<double>("--greg-delta")
+        {
+            Description = "greg1/greg2: growth δλ of the penalty every 10 iterations (the authors' 1e-4 needs 100k iterations to reach λ = 1; a short pruning phase cuts earlier)",
+            DefaultValueFactory = _ => new GregSettings().Delta,
+        };
         var gregCoupled = new Option<bool>("--greg-coupled") { Description = "greg1/greg2: also prune residual-coupled channels (the authors prune only a block's inner convs)" };
         var foldBn = CommandOptions.FoldBatchNorm();
         var noVerify = CommandOptions.NoVerify();
@@ -69,13 +74,13 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, profile, measureSeconds, seed, mu, slim,
-            gregCoupled, foldBn, noVerify, inputShape, json,
+            gregDelta, gregCoupled, foldBn, noVerify, inputShape, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new Request(
             parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(budget) ?? [], parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!,
             parse.GetValue(data) is { Length: > 0 } d ? d : null, parse.GetValue(epochs), parse.GetValue(fineTuneEpochs), parse.GetValue(lr), parse.GetValue(fineTuneLr),
             parse.GetValue(batchSize), parse.GetValue(profile), parse.GetValue(measureSeconds), parse.GetValue(seed), parse.GetValue(mu), parse.GetValue(slim),
-            parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape))), cancellation))));
+            parse.GetValue(gregDelta), parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape))), cancellation))));
         return command;
     }
 
@@ -90,7 +95,10 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var specs = r.Budgets.Select(BudgetSpec.Parse).ToList();
         var method = r.Ratio is { } ratio
             ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
-            : PruningMethods.Create(r.Method, new MethodSettings { Mu = r.Mu, SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Seed = r.Seed });
+            : PruningMethods.Create(r.Method, new MethodSettings
+            {
+                Mu = r.Mu, SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Seed = r.Seed,
+            });
         var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
 
         var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);

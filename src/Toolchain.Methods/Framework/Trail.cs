@@ -8,7 +8,11 @@ namespace Toolchain.Methods;
 /// </summary>
 public sealed class Trail
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Relaxed escaping keeps group names such as "conv1 (+3 coupled)" readable in the file.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
     private readonly List<TrailEntry> _entries = [];
 
     public Trail(string model, string method, IReadOnlyList<string> groupNames, IReadOnlyList<string> budgets, string? path = null)
