@@ -169,7 +169,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     /// </summary>
     private static LatencyCost? LatencyFor(IConsoleUi ui, ChannelGroups groups, Request r, bool needed, Func<ModelGraph> open)
     {
-        if (r.Profile == "auto") return new LatencyCost(new LatencyPredictor(ProfileHere(ui, open), groups));
+        if (r.Profile == "auto") return new LatencyCost(new LatencyPredictor(ProfileHere(ui, groups, open), groups));
         var searched = r.Profile ?? "";
         var path = r.Profile ?? ProfileLocator.FindDefault(Engine, 1, out searched);
         var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {Engine} --batch 1' and pass it with --profile";
@@ -200,10 +200,12 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     }
 
     /// <summary>
-    /// This machine's profile for the model: <see cref="AutoProfile"/> extended with the model's missing layer
-    /// configurations (measured anew when it was made on another machine or setting), saved before it is used.
+    /// This machine's profile for the model: <see cref="AutoProfile"/> as it is when it already covers and calibrates
+    /// the model (so runs compared with each other predict alike), else extended with the model's missing layer
+    /// configurations and its calibration (measured anew when it was made on another machine or setting), saved
+    /// before it is used.
     /// </summary>
-    private static LatencyProfile ProfileHere(IConsoleUi ui, Func<ModelGraph> open)
+    private static LatencyProfile ProfileHere(IConsoleUi ui, ChannelGroups groups, Func<ModelGraph> open)
     {
         var engine = ProfileEngines.Create(Engine, 0);
         var profiler = new Profiler(engine, 1, new ProfilerOptions());
@@ -215,12 +217,31 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             else ui.Info($"{AutoProfile} was measured on another machine or setting; measuring anew");
         }
 
+        if (Covers(profile, groups))
+        {
+            ui.Info($"latency profile of this machine: {AutoProfile} (covers and calibrates this model; delete it to measure anew)");
+            return profile;
+        }
+
         var result = ui.WithProgress("profiling this machine", bar => profiler.Profile(profile, open,
             new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total))));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(AutoProfile))!);
         profile.Save(AutoProfile);
         ui.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {AutoProfile}");
         return profile;
+    }
+
+    /// <summary>Whether <paramref name="profile"/> has every layer of the model and a calibration measured on it.</summary>
+    private static bool Covers(LatencyProfile profile, ChannelGroups groups)
+    {
+        try
+        {
+            return new LatencyPredictor(profile, groups).CalibrationSource == CalibrationSource.Measured;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        {
+            return false;
+        }
     }
 
     private static string TrailPath(string output)
