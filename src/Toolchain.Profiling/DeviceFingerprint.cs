@@ -64,7 +64,7 @@ public sealed record DeviceFingerprint
     /// <summary>This machine as an engine running with <paramref name="threads"/> threads would see it.</summary>
     public static DeviceFingerprint Current(string engine, string engineVersion, int threads, int batch, string? gpu = null, string? gpuDriver = null) => new()
     {
-        CpuModel = CpuModelName(),
+        CpuModel = HostCpu.Model,
         Cores = Environment.ProcessorCount,
         Threads = threads,
         Gpu = gpu,
@@ -75,9 +75,6 @@ public sealed record DeviceFingerprint
         Precision = "float32",
         Date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
     };
-
-    /// <summary>The CPU's model name (<see cref="HostCpu.Model"/>).</summary>
-    public static string CpuModelName() => HostCpu.Model;
 
     /// <summary>The NVIDIA driver's GPU model and version from /proc/driver/nvidia, or nulls when there is none.</summary>
     public static (string? Gpu, string? Driver) NvidiaGpu()

@@ -2,7 +2,6 @@ using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch;
 using Toolchain.Training;
-using Toolchain.Training.Data;
 
 namespace Toolchain.Methods.Tests;
 
@@ -99,8 +98,7 @@ public sealed class PruningRunTests
         var groups = ChannelGroups.Discover(graph);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
         var set = BudgetSet.Resolve(groups, budgets.Select(BudgetSpec.Parse).ToList(), costs.GetValueOrDefault);
-        var train = Shapes10.Create(DatasetSplit.Train, 128);
-        var data = new DataSource("shapes10", train, Shapes10.Create(DatasetSplit.Test, 32), Normalization.Compute(train));
+        var data = DataSource.Open(DataSource.Shapes10Name, trainCount: 128, testCount: 32);
         return new PruningContext
         {
             Graph = graph, ModelName = "resnet20", Groups = groups, Data = data, Budgets = set, Costs = costs, Epochs = epochs,

@@ -265,11 +265,7 @@ public sealed class TrainerHookTests
         return values.Chunk(values.Length / rows).ToArray();
     }
 
-    private static DataSource SmallShapes(int train, int test)
-    {
-        var trainSet = Shapes10.Create(DatasetSplit.Train, train);
-        return new DataSource("shapes10", trainSet, Shapes10.Create(DatasetSplit.Test, test), Normalization.Compute(trainSet));
-    }
+    private static DataSource SmallShapes(int train, int test) => DataSource.Open(DataSource.Shapes10Name, trainCount: train, testCount: test);
 
     /// <summary>A hook whose members do what the test gives them (nothing by default).</summary>
     private sealed class Hook : ITrainingHook

@@ -102,9 +102,5 @@ public sealed class TrainerTests
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
     }
 
-    private static DataSource SmallShapes(int train, int test)
-    {
-        var trainSet = Shapes10.Create(DatasetSplit.Train, train);
-        return new DataSource("shapes10", trainSet, Shapes10.Create(DatasetSplit.Test, test), Normalization.Compute(trainSet));
-    }
+    private static DataSource SmallShapes(int train, int test) => DataSource.Open(DataSource.Shapes10Name, trainCount: train, testCount: test);
 }

@@ -111,10 +111,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             open: () => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape));
         if (latency is not null) costs["latency"] = latency;
         var budgets = specs.Count > 0 ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
-        if (budgets.AlreadyMetByDense)
-        {
-            throw new BudgetException($"the dense model already meets every budget ({string.Join("; ", budgets.Budgets.Select(b => b.Describe(b.Dense)))}); nothing to prune, nothing written");
-        }
+        budgets.ThrowIfAlreadyMetByDense(); // before the dense evaluation and deployment: no work, nothing written
 
         var full = groups.FullWidths();
         var dense = new Snapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(full));

@@ -17,11 +17,7 @@ public static class PruningRun
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(fineTuning);
-        if (context.Budgets.AlreadyMetByDense)
-        {
-            throw new BudgetException($"the dense model already meets every budget ({string.Join(", ", context.Budgets.Budgets.Select(b => b.Describe(b.Dense)))}); nothing to prune");
-        }
-
+        context.Budgets.ThrowIfAlreadyMetByDense();
         var masks = method.Prune(context);
         var widths = masks.Widths();
         var missed = context.Budgets.Budgets.Where(b => !b.IsMet(widths)).ToList();

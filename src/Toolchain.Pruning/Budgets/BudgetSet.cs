@@ -27,6 +27,14 @@ public sealed class BudgetSet
     /// False for <see cref="Unconstrained"/>, where a method's own setting (a uniform ratio) decides.</summary>
     public bool AlreadyMetByDense => Budgets.Count > 0 && Budgets.All(b => b.IsMet(b.Dense));
 
+    /// <summary>Refuses a pruning run with nothing to do: every budget already holds for the dense network.</summary>
+    /// <exception cref="BudgetException">the dense network meets every budget.</exception>
+    public void ThrowIfAlreadyMetByDense()
+    {
+        if (!AlreadyMetByDense) return;
+        throw new BudgetException($"the dense model already meets every budget ({string.Join("; ", Budgets.Select(b => b.Describe(b.Dense)))}); nothing to prune");
+    }
+
     /// <summary>No budget at all: the method's own setting decides the widths (the uniform <c>--ratio</c> baseline).</summary>
     public static BudgetSet Unconstrained(ChannelGroups groups, int roundTo = 1)
     {
