@@ -47,7 +47,7 @@ public sealed class PruningRunTests
     {
         using var graph = ModelZoo.Create("resnet20", seed: 2);
         var context = Context(graph, epochs: 4, "macs=40%");
-        var method = PruningMethods.Create("fsa", new MethodSettings { Mu = 5 });
+        var method = PruningMethods.Create("fsa", new MethodSettings { Fsa = new FsaSettings(Mu: 5) });
         var checks = 0;
         var observing = new PruningContext
         {
@@ -63,6 +63,48 @@ public sealed class PruningRunTests
         Assert.True(macs.Zip(macs.Skip(1)).All(p => p.Second <= p.First), "MACs shrink epoch by epoch");
         Assert.True(context.Budgets.Budgets[0].IsMet(macs[1])); // e = N/2 = 2: at the budget already
         Assert.True(checks > 0, "masked parameters were checked during training");
+    }
+
+    [Fact]
+    public void Fsa_PerLayer_EachGroupAnnealsToTheWidthsTheAllocatorChoseForTheBudget()
+    {
+        using var graph = ModelZoo.Create("resnet20", seed: 2);
+        var context = Context(graph, epochs: 4, "macs=40%");
+        var targets = context.Allocate(new FilterNorm(2)).Widths; // from the same initial weights, before any training
+
+        var masks = new FsaMethod(new FsaSettings(Mu: 5, Selection: FsaSelection.PerLayer), new FilterNorm(2)).Prune(context);
+
+        Assert.Equal(targets, masks.Widths());
+        var entries = context.Trail.Entries;
+        Assert.Equal(4, entries.Count);
+        // After epoch 1 of N = 4 each group keeps ⌈target + (C − target)·(4 − 2)/(2·5 + 4)⌉ channels.
+        var expected = context.Groups.Groups.Select(g => g.Prunable ? (int)Math.Ceiling(targets[g.Id] + (g.Channels - targets[g.Id]) * 2.0 / 14 - 1e-9) : g.Channels);
+        Assert.Equal(expected, entries[0].Widths);
+        Assert.Equal(targets, entries[1].Widths); // e = N/2
+    }
+
+    [Fact]
+    public void Fsa_PerIteration_RemovesWithinTheFirstEpochAndEndsWithinTheBudget()
+    {
+        using var graph = ModelZoo.Create("resnet20", seed: 2);
+        var context = Context(graph, epochs: 2, "params=50%");
+        var kept = new List<double>();
+        var observing = new PruningContext
+        {
+            Graph = context.Graph, ModelName = context.ModelName, Groups = context.Groups, Data = context.Data, Budgets = context.Budgets,
+            Costs = context.Costs, Epochs = context.Epochs, Training = context.Training, Trail = context.Trail,
+            OnTrainer = trainer => trainer.Hooks.Add(new KeptEntries(trainer, kept)),
+        };
+
+        var masks = new FsaMethod(new FsaSettings(Mu: 5, Step: FsaStepUnit.Iteration), new FilterNorm(2)).Prune(observing);
+
+        // 2 epochs of 4 batches (128 images of 32): N = 8 steps, the budget reached at step 4 (the end of epoch 1).
+        // The watch runs before FSA's hook, so entry i shows the masks selected after step i (entry 0: none yet).
+        Assert.Equal(8, kept.Count);
+        Assert.True(kept[0] > kept[1] && kept[1] > kept[2] && kept[2] > kept[3] && kept[3] > kept[4], $"kept entries per step: {string.Join(", ", kept)}");
+        Assert.All(kept.Skip(5), k => Assert.Equal(kept[4], k));
+        Assert.True(context.Budgets.AllMetBy(context.Trail.Entries[0].Widths)); // already at the budget after epoch 1
+        Assert.True(context.Budgets.AllMetBy(masks.Widths()));
     }
 
     [Fact]
@@ -104,6 +146,16 @@ public sealed class PruningRunTests
             Graph = graph, ModelName = "resnet20", Groups = groups, Data = data, Budgets = set, Costs = costs, Epochs = epochs,
             Training = Options(Math.Max(1, epochs)), Trail = new Trail("resnet20", "test", groups.Groups.Select(g => g.Name).ToList(), budgets),
         };
+    }
+
+    /// <summary>After every step: how many parameter entries the masks keep (all of a parameter without a mask).</summary>
+    private sealed class KeptEntries(Trainer trainer, List<double> totals) : ITrainingHook
+    {
+        public void AfterStep(TrainingStep step)
+        {
+            using var scope = DisposeScope.Enter();
+            totals.Add(trainer.Optimizer.Parameters.Sum(p => p.Mask is { } mask ? mask.Sum().Item() : p.Value.Shape.Aggregate(1L, (a, b) => a * b)));
+        }
     }
 
     /// <summary>After every step: where a mask is 0, the value and every optimizer buffer are exactly 0.</summary>

@@ -71,7 +71,7 @@ public sealed class OrtDeploymentTests
         var result = profiler.Profile(profile, TestProfiles.Tiny);
         Assert.Equal("tiny", result.Model);
         Assert.All(result.Configurations, c => Assert.False(c.Reused));
-        Assert.Equal(1 + 3 + 2, result.Calibration.Points.Count); // dense, uniform 25/50/75 % removed, 2 random
+        Assert.Equal(1 + 4 + 1 + 2, result.Calibration.Points.Count); // dense, uniform 25/50/75/90 % removed, narrowest, 2 random
         Assert.All(result.Calibration.Points, p => Assert.True(p.MeasuredMs > 0 && p.LayersMs > 0));
 
         using var graph = TestProfiles.Tiny();

@@ -17,16 +17,18 @@ namespace Toolchain.Cli.Commands;
 /// a pruning method under budgets (or <c>--ratio</c>, the uniform one-shot baseline), run through the one prune path
 /// of <see cref="PruningRun"/> (budgets met, compaction verified, fine-tuning), written as ONNX (checked in ONNX
 /// Runtime) or a graph file, with the trail beside it; then dense and pruned are compared: accuracy, params, MACs,
-/// predicted latency and latency measured on ONNX Runtime (batch 1, the two taking turns).
+/// predicted latency and latency measured on ONNX Runtime (at the deployment batch, --batch, the two taking turns).
 /// </summary>
 public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 {
     private const string Engine = "ort-cpu";
-    private static readonly string AutoProfile = Path.Combine("runs", "profiles", $"{Engine}-b1-auto.json");
+
+    /// <summary>Where <c>--profile auto</c> keeps this machine's profile for a deployment batch size.</summary>
+    private static string AutoProfile(int batch) => Path.Combine("runs", "profiles", $"{Engine}-b{batch}-auto.json");
 
     private sealed record Request(string Model, string Method, IReadOnlyList<string> Budgets, double? Ratio, int RoundTo, string Output,
-        string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, string? Profile,
-        double MeasureSeconds, int Seed, double Mu, double SlimStrength, double GregDelta, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
+        string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, int Batch, string? Profile,
+        double MeasureSeconds, string AllocateBy, int Seed, double Mu, string FsaSelection, string FsaStep, double SlimStrength, double GregDelta, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
 
     public Command Build()
     {
@@ -52,14 +54,34 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var lr = new Option<double>("--lr") { Description = "Learning rate of the pruning phase (GReg uses the authors' constant 1e-3)", DefaultValueFactory = _ => 0.01 };
         var fineTuneLr = new Option<double>("--finetune-lr") { Description = "Learning rate of fine-tuning (the authors of GReg start at 1e-2)", DefaultValueFactory = _ => 0.01 };
         var batchSize = new Option<int>("--batch-size") { Description = "Training batch size", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Deployment batch size: the batch the latency profile describes and the deployed engine is measured at (training uses --batch-size)",
+            DefaultValueFactory = _ => 1,
+        };
         var profile = new Option<string?>("--profile", "-p")
         {
-            Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at batch 1); " +
-                          $"'auto' measures this machine's tables for the model first (kept in {AutoProfile} and extended run by run)",
+            Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at the --batch); " +
+                          $"'auto' measures this machine's tables for the model first (kept in {AutoProfile(1)} for batch 1, and so on, extended run by run)",
         };
         var measureSeconds = new Option<double>("--measure-seconds") { Description = "Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip)", DefaultValueFactory = _ => 6 };
+        var allocateBy = new Option<string>("--allocate-by")
+        {
+            Description = "Rank width reductions by what they save of: 'budget' (the budgets' own costs, latency-aware with a latency budget; the default) " +
+                          "or 'macs' / 'params' (the budgets still decide when to stop) — to see what latency-aware allocation buys",
+            DefaultValueFactory = _ => "budget",
+        };
+        allocateBy.AcceptOnlyFromAmong("budget", "macs", "params");
         var seed = new Option<int>("--seed") { Description = "Seed of batch order, augmentation and the random method" };
         var mu = new Option<double>("--mu") { Description = "fsa: μ of the annealing schedule (larger removes earlier)", DefaultValueFactory = _ => 5 };
+        var fsaSelection = new Option<string>("--fsa-selection")
+        {
+            Description = "fsa: 'global' (the annealed budget met across all groups by importance per unit of cost) or 'per-layer' (each group anneals to its own target width)",
+            DefaultValueFactory = _ => "global",
+        };
+        fsaSelection.AcceptOnlyFromAmong("global", "per-layer");
+        var fsaStep = new Option<string>("--fsa-step") { Description = "fsa: one annealing step per 'epoch' or per 'iteration'", DefaultValueFactory = _ => "epoch" };
+        fsaStep.AcceptOnlyFromAmong("epoch", "iteration");
         var slim = new Option<double>("--slim-strength") { Description = "slim: L1 strength on BatchNorm γ (1e-5 ResNets, 1e-4 VGG)", DefaultValueFactory = _ => 1e-5 };
         var gregDelta = new Option<double>("--greg-delta")
         {
@@ -73,13 +95,13 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var json = CommandOptions.Json();
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
-            model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, profile, measureSeconds, seed, mu, slim,
+            model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
             gregDelta, gregCoupled, foldBn, noVerify, inputShape, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new Request(
             parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(budget) ?? [], parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!,
             parse.GetValue(data) is { Length: > 0 } d ? d : null, parse.GetValue(epochs), parse.GetValue(fineTuneEpochs), parse.GetValue(lr), parse.GetValue(fineTuneLr),
-            parse.GetValue(batchSize), parse.GetValue(profile), parse.GetValue(measureSeconds), parse.GetValue(seed), parse.GetValue(mu), parse.GetValue(slim),
+            parse.GetValue(batchSize), parse.GetValue(batch), parse.GetValue(profile), parse.GetValue(measureSeconds), parse.GetValue(allocateBy)!, parse.GetValue(seed), parse.GetValue(mu), parse.GetValue(fsaSelection)!, parse.GetValue(fsaStep)!, parse.GetValue(slim),
             parse.GetValue(gregDelta), parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape))), cancellation))));
         return command;
     }
@@ -91,13 +113,14 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         if (r.Ratio is not null && r.Budgets.Count > 0) throw new ArgumentException("give either --budget (a method under budgets) or --ratio (the uniform baseline), not both");
         if (r.Ratio is null && r.Budgets.Count == 0) throw new ArgumentException("say how small: --budget latency=50% (or macs=…, params=…; repeatable), or --ratio 0.5 for the uniform baseline");
         if (r.FineTuneEpochs < 0 || r.Epochs < 0) throw new ArgumentException("--epochs and --finetune-epochs cannot be negative");
+        if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch})");
         if (!(r.MeasureSeconds >= 0)) throw new ArgumentException($"--measure-seconds cannot be negative (got {r.MeasureSeconds})");
         var specs = r.Budgets.Select(BudgetSpec.Parse).ToList();
         var method = r.Ratio is { } ratio
             ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
             : PruningMethods.Create(r.Method, new MethodSettings
             {
-                Mu = r.Mu, SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Seed = r.Seed,
+                Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Seed = r.Seed,
             });
         var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
 
@@ -129,7 +152,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             var context = new PruningContext
             {
                 Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
-                Trail = trail, Seed = r.Seed, Allocation = new AllocationOptions(r.RoundTo), Cancellation = cancellation,
+                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation,
                 OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
                     $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
                 OnEntry = entry => ShowEntry(ui, entry, budgets),
@@ -147,14 +170,24 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         if (denseEngine is not null)
         {
             using var prunedEngine = new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph);
-            var input = new HostTensor([1, .. graph.InputShape.Skip(1)], OnnxOutput.RandomInput([1, .. graph.InputShape.Skip(1)]));
+            long[] shape = [r.Batch, .. graph.InputShape.Skip(1)];
+            var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
             measured = ui.WithProgress("measuring dense and pruned on ONNX Runtime", bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
                 new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1))));
         }
 
-        Report(ui, graph, method, budgets, groups, outcome, dense, pruned, measured, onnx, r.Output);
+        Report(ui, graph, method, budgets, groups, outcome, dense, pruned, measured, onnx, r.Output, r.Batch);
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The allocator's settings: by default steps are ranked by the budgets' own costs (with a latency budget, by the
+    /// profile's latency, the staircase pass included); <c>--allocate-by macs|params</c> ranks them by that count and
+    /// skips the staircase pass, as a width allocation that knows nothing of the device would.
+    /// </summary>
+    private static AllocationOptions AllocationFor(Request r, IReadOnlyDictionary<string, ICostModel> costs) => r.AllocateBy == "budget"
+        ? new AllocationOptions(r.RoundTo)
+        : new AllocationOptions(r.RoundTo, StaircaseWindow: 0, Guide: costs[r.AllocateBy]);
 
     /// <summary>Accuracy and counts of one side of the comparison.</summary>
     private sealed record Snapshot(EvaluationResult? Accuracy, long Parameters, long Macs, double? PredictedMs);
@@ -166,20 +199,20 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     /// </summary>
     private static LatencyCost? LatencyFor(IConsoleUi ui, ChannelGroups groups, Request r, bool needed, Func<ModelGraph> open)
     {
-        if (r.Profile == "auto") return new LatencyCost(new LatencyPredictor(ProfileHere(ui, groups, open), groups));
+        if (r.Profile == "auto") return new LatencyCost(new LatencyPredictor(ProfileHere(ui, groups, r.Batch, open), groups));
         var searched = r.Profile ?? "";
-        var path = r.Profile ?? ProfileLocator.FindDefault(Engine, 1, out searched);
-        var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {Engine} --batch 1' and pass it with --profile";
+        var path = r.Profile ?? ProfileLocator.FindDefault(Engine, r.Batch, out searched);
+        var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {Engine} --batch {r.Batch}' and pass it with --profile";
         if (path is null)
         {
-            if (needed) throw new FileNotFoundException($"a latency budget needs a latency profile for {Engine} at batch 1 and none was found (looked for {searched}); {measure}");
+            if (needed) throw new FileNotFoundException($"a latency budget needs a latency profile for {Engine} at batch {r.Batch} and none was found (looked for {searched}); {measure}");
             return null;
         }
 
         try
         {
             var profile = LatencyProfile.Load(path);
-            var differences = profile.Device.Differences(DeviceFingerprint.Current(Engine, OrtEngine.Version, Environment.ProcessorCount, 1));
+            var differences = profile.Device.Differences(DeviceFingerprint.Current(Engine, OrtEngine.Version, Environment.ProcessorCount, r.Batch));
             if (differences.Count > 0)
             {
                 ui.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — " +
@@ -202,29 +235,30 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     /// configurations and its calibration (measured anew when it was made on another machine or setting), saved
     /// before it is used.
     /// </summary>
-    private static LatencyProfile ProfileHere(IConsoleUi ui, ChannelGroups groups, Func<ModelGraph> open)
+    private static LatencyProfile ProfileHere(IConsoleUi ui, ChannelGroups groups, int batch, Func<ModelGraph> open)
     {
+        var autoProfile = AutoProfile(batch);
         var engine = ProfileEngines.Create(Engine, 0);
-        var profiler = new Profiler(engine, 1, new ProfilerOptions());
+        var profiler = new Profiler(engine, batch, new ProfilerOptions());
         var profile = profiler.NewProfile();
-        if (File.Exists(AutoProfile))
+        if (File.Exists(autoProfile))
         {
-            var existing = LatencyProfile.Load(AutoProfile);
-            if (existing.Device.Differences(engine.Fingerprint(1)).Count == 0 && existing.Deployment == engine.Deployment) profile = existing;
-            else ui.Info($"{AutoProfile} was measured on another machine or setting; measuring anew");
+            var existing = LatencyProfile.Load(autoProfile);
+            if (existing.Device.Differences(engine.Fingerprint(batch)).Count == 0 && existing.Deployment == engine.Deployment) profile = existing;
+            else ui.Info($"{autoProfile} was measured on another machine or setting; measuring anew");
         }
 
         if (Covers(profile, groups))
         {
-            ui.Info($"latency profile of this machine: {AutoProfile} (covers and calibrates this model; delete it to measure anew)");
+            ui.Info($"latency profile of this machine: {autoProfile} (covers and calibrates this model; delete it to measure anew)");
             return profile;
         }
 
         var result = ui.WithProgress("profiling this machine", bar => profiler.Profile(profile, open,
             new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total))));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(AutoProfile))!);
-        profile.Save(AutoProfile);
-        ui.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {AutoProfile}");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(autoProfile))!);
+        profile.Save(autoProfile);
+        ui.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {autoProfile}");
         return profile;
     }
 
@@ -260,7 +294,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
     }
 
     private static void Report(IConsoleUi ui, ModelGraph graph, IPruningMethod method, BudgetSet budgets, ChannelGroups groups, PruningOutcome outcome,
-        Snapshot dense, Snapshot pruned, LatencyStatistics[]? measured, OnnxOutputResult? onnx, string path)
+        Snapshot dense, Snapshot pruned, LatencyStatistics[]? measured, OnnxOutputResult? onnx, string path, int batch)
     {
         static string Ms(double? ms) => ms is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) + " ms" : "–";
         static string Pct(double? v) => v is { } x ? x.ToString("P2", CultureInfo.InvariantCulture) : "–";
@@ -280,7 +314,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             rows.Add(["latency p90, ONNX Runtime", Ms(measured[0].Percentile(90)), Ms(measured[1].Percentile(90)), Ratio(measured[0].Percentile(90), measured[1].Percentile(90)) + " faster"]);
         }
 
-        ui.Table($"{graph.Name}: dense vs pruned by {method.Name} (ONNX Runtime CPU, batch 1)", ["", "dense", "pruned", "change"], rows);
+        ui.Table($"{graph.Name}: dense vs pruned by {method.Name} (ONNX Runtime CPU, batch {batch})", ["", "dense", "pruned", "change"], rows);
 
         // Every budget by the hard count or the prediction; for latency also by the measurement, scaled to the dense model's.
         var verdicts = budgets.Budgets.Select(b =>

@@ -5,8 +5,8 @@ namespace Toolchain.Methods;
 /// <summary>The settings of the methods a command line can set; each method reads those that concern it.</summary>
 public sealed record MethodSettings
 {
-    /// <summary>FSA's μ: how early the annealing schedule removes (its default 5).</summary>
-    public double Mu { get; init; } = 5;
+    /// <summary>FSA's μ (its default 5), selection (global or per layer) and step unit (epoch or iteration).</summary>
+    public FsaSettings Fsa { get; init; } = new();
 
     /// <summary>FSA's criterion; null: filter L2 norm.</summary>
     public IChannelImportance? Importance { get; init; }

@@ -10,7 +10,7 @@ public static class PruningMethods
 {
     private static readonly (string Name, Func<MethodSettings, IPruningMethod> Create)[] Table =
     [
-        ("fsa", s => new FsaMethod(s.Mu, s.Importance ?? new FilterNorm(2))),
+        ("fsa", s => new FsaMethod(s.Fsa, s.Importance ?? new FilterNorm(2))),
         ("greg1", s => new GregMethod(GregVariant.Greg1, s)),
         ("greg2", s => new GregMethod(GregVariant.Greg2, s)),
         ("l1", _ => new OneShotMethod("l1", new FilterNorm(1))),

@@ -3,28 +3,74 @@ using Toolchain.Training;
 
 namespace Toolchain.Methods;
 
+/// <summary>How FSA chooses what to remove at each annealing step.</summary>
+public enum FsaSelection
+{
+    /// <summary>One selection over all groups: the annealed budget B_e, met by importance per unit of cost (the allocator).</summary>
+    Global,
+
+    /// <summary>
+    /// Each group anneals its own kept count from its full width to its target width (the allocator's widths for the
+    /// real budgets, chosen once before training), keeping its highest-scored channels: the paper's M_e per layer.
+    /// </summary>
+    PerLayer,
+}
+
+/// <summary>What one step of FSA's schedule is: N is the pruning phase's epochs, or its iterations.</summary>
+public enum FsaStepUnit
+{
+    Epoch,
+    Iteration,
+}
+
+/// <summary>FSA's settings. The paper's μ default is 5; per-layer vs global selection and the step unit are not
+/// verified against the authors (METHODS.md), so both are choices.</summary>
+public sealed record FsaSettings(double Mu = 5, FsaSelection Selection = FsaSelection.Global, FsaStepUnit Step = FsaStepUnit.Epoch)
+{
+    public static FsaSelection ParseSelection(string text) => text switch
+    {
+        "global" => FsaSelection.Global,
+        "per-layer" => FsaSelection.PerLayer,
+        _ => throw new ArgumentException($"unknown FSA selection '{text}'; known: global, per-layer"),
+    };
+
+    public static FsaStepUnit ParseStep(string text) => text switch
+    {
+        "epoch" => FsaStepUnit.Epoch,
+        "iteration" => FsaStepUnit.Iteration,
+        _ => throw new ArgumentException($"unknown FSA step unit '{text}'; known: epoch, iteration"),
+    };
+}
+
 /// <summary>
 /// Pruning via annealing with direct sparsity control (FSA; Guo, She &amp; Barbu): a constraint, not a penalty. After
-/// each epoch e of N the budgets are annealed, B_e = B* + (B_0 − B*)·max(0, (N − 2e)/(2eμ + N)) (<see cref="AnnealingSchedule"/>;
-/// for a count budget this is the paper's M_e, for latency our extension), the channels that fit B_e best by
-/// importance per unit of cost are kept and the rest removed for good (masked: their weights, gradients and momentum
-/// stay exactly zero). B_e reaches the budget at e = N/2; the second half trains at the target size. Selection is
-/// global over the groups (the per-layer variant is not implemented).
+/// each step e of N the budgets are annealed, B_e = B* + (B_0 − B*)·max(0, (N − 2e)/(2eμ + N))
+/// (<see cref="AnnealingSchedule"/>; for a count budget this is the paper's M_e, for latency our extension), and the
+/// channels that fit B_e best are kept, the rest removed for good (masked: their weights, gradients and momentum
+/// stay exactly zero). B_e reaches the budget at e = N/2; the second half trains at the target size.
+/// <see cref="FsaSettings.Selection"/>: global (the allocator meets B_e by importance per unit of cost) or per layer
+/// (each group anneals towards its target width). <see cref="FsaSettings.Step"/>: a step is an epoch or an iteration;
+/// the trail records every epoch either way.
 /// </summary>
-public sealed class FsaMethod(double mu, IChannelImportance importance) : IPruningMethod
+public sealed class FsaMethod(FsaSettings settings, IChannelImportance importance) : IPruningMethod
 {
     public string Name => "fsa";
 
     public string Description =>
-        $"annealing with direct sparsity control (FSA, Guo et al.; μ = {mu}): trains while the budget anneals to its target by epoch N/2, removing channels for good; latency budgets anneal as B_e (our extension)";
+        $"annealing with direct sparsity control (FSA, Guo et al.; μ = {settings.Mu}, {(settings.Selection == FsaSelection.Global ? "global" : "per-layer")} selection, " +
+        $"one step per {(settings.Step == FsaStepUnit.Epoch ? "epoch" : "iteration")}): trains while the budget anneals to its target by half way, removing channels for good; " +
+        "latency budgets anneal as B_e (our extension)";
 
     public GroupMasks Prune(PruningContext context)
     {
         if (context.Epochs < 1) throw new ArgumentException("fsa prunes while it trains: give it at least one pruning epoch (--epochs)");
-        var schedule = new AnnealingSchedule(context.Epochs, mu);
         var masks = new GroupMasks(context.Groups);
         using var trainer = context.CreateTrainer();
-        trainer.Hooks.Add(new AnnealStep(context, schedule, importance, masks));
+        var steps = settings.Step == FsaStepUnit.Epoch ? context.Epochs : context.Epochs * trainer.BatchesPerEpoch;
+        // Per layer, each group's target is what the allocator gives the real budgets from the trained weights.
+        var targets = settings.Selection == FsaSelection.PerLayer ? context.Allocate(importance).Widths : null;
+        var anneal = new AnnealStep(context, new AnnealingSchedule(steps, settings.Mu), importance, masks, targets, settings.Step);
+        trainer.Hooks.Add(anneal);
         foreach (var _ in trainer.Run(cancellation: context.Cancellation))
         {
         }
@@ -32,22 +78,66 @@ public sealed class FsaMethod(double mu, IChannelImportance importance) : IPruni
         return masks;
     }
 
-    /// <summary>After each epoch: allocate under B_e, keep only what was kept before too, mask, record.</summary>
-    private sealed class AnnealStep(PruningContext context, AnnealingSchedule schedule, IChannelImportance importance, GroupMasks masks) : ITrainingHook
+    /// <summary>After each step: select under the annealed budget (or per-layer counts), keep only what was kept before too, mask.</summary>
+    private sealed class AnnealStep(PruningContext context, AnnealingSchedule schedule, IChannelImportance importance, GroupMasks masks, int[]? targets, FsaStepUnit unit)
+        : ITrainingHook
     {
+        private const double MinimumStride = 0.01;
+        private double _applied = 1; // the remaining fraction the masks were last selected at
+
+        public void AfterStep(TrainingStep step)
+        {
+            if (unit == FsaStepUnit.Iteration) Select((int)step.Iteration);
+        }
+
         public void AfterEpoch(EpochReport report)
         {
-            var annealed = context.BudgetsWithLimits(b => schedule.At(report.Epoch, b.Dense, b.Limit));
-            var allocation = context.Allocate(importance, annealed);
+            if (unit == FsaStepUnit.Epoch) Select(report.Epoch);
+            context.Record("prune", report.Epoch, masks.Widths(), report);
+        }
+
+        private void Select(int step)
+        {
+            // Per iteration, a new selection (an allocation, or scores read from every layer) at most every 1 % of the
+            // excess still to remove, and always at the step that reaches the target: FSA's curve, at bounded cost.
+            var remaining = schedule.RemainingFraction(step);
+            if (remaining >= _applied || remaining > 0 && _applied - remaining < MinimumStride) return;
+            var kept = targets is null ? Global(step) : PerLayer(remaining);
+            var changed = false;
             foreach (var group in context.Groups.Prunable)
             {
                 var before = masks.Keep(group.Id);
-                var now = allocation.Masks.Keep(group.Id);
-                masks.Set(group.Id, before.Zip(now, (a, b) => a && b).ToArray()); // removal is permanent
+                var now = kept(group.Id);
+                var merged = before.Zip(now, (a, b) => a && b).ToArray(); // removal is permanent
+                if (merged.SequenceEqual(before)) continue;
+                masks.Set(group.Id, merged);
+                changed = true;
             }
 
-            Masking.Apply(context.Groups, masks);
-            context.Record("prune", report.Epoch, masks.Widths(), report);
+            _applied = remaining;
+            if (changed) Masking.Apply(context.Groups, masks);
+        }
+
+        private Func<int, bool[]> Global(int step)
+        {
+            var annealed = context.BudgetsWithLimits(b => schedule.At(step, b.Dense, b.Limit));
+            var allocation = context.Allocate(importance, annealed);
+            return allocation.Masks.Keep;
+        }
+
+        /// <summary>Each group keeps ⌈target + (channels − target)·remaining⌉ of its still-kept channels, by score.</summary>
+        private Func<int, bool[]> PerLayer(double remaining)
+        {
+            var scores = context.Scores(importance);
+            return id =>
+            {
+                var group = context.Groups[id];
+                var count = (int)Math.Ceiling(targets![id] + (group.Channels - targets[id]) * remaining - 1e-9);
+                var current = masks.Keep(id);
+                var keep = new bool[group.Channels];
+                foreach (var c in Enumerable.Range(0, group.Channels).Where(c => current[c]).OrderByDescending(c => scores[id][c]).ThenBy(c => c).Take(count)) keep[c] = true;
+                return keep;
+            };
         }
     }
 }

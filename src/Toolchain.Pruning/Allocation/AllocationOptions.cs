@@ -15,5 +15,8 @@ namespace Toolchain.Pruning;
 /// False weighs the scores as they are.</param>
 /// <param name="Refill">After greedy removal, give back the steps that still fit every budget (greedy stops at the
 /// first widths that meet them, which can be a whole costly step below a limit).</param>
+/// <param name="Guide">When set, the cost whose savings rank the steps (removal and refill) in place of the budgets'
+/// own: widths allocated by MACs, say, under a latency budget — the budgets still decide when to stop. For
+/// comparisons (what latency-aware allocation buys); null, the default, ranks by the budgets' costs.</param>
 public sealed record AllocationOptions(int RoundTo = 1, bool NormalizeScoresPerGroup = true, int StaircaseWindow = 8, bool CostAware = true,
-    bool ShareOfKept = true, bool Refill = true);
+    bool ShareOfKept = true, bool Refill = true, ICostModel? Guide = null);

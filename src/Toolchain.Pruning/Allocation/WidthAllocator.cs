@@ -16,7 +16,9 @@ namespace Toolchain.Pruning;
 /// difference of the two totals). Dividing by the limit makes the budgets' units comparable. Groups whose step saves
 /// nothing (sum ≤ 0) are skipped while any other step saves something; when none does, a step that leaves the
 /// totals unchanged is taken before one that raises them, each by the lowest <c>s</c> (ties: the lower group id).
-/// Scores are first divided by their group's mean magnitude (<see cref="AllocationOptions.NormalizeScoresPerGroup"/>).</para>
+/// Scores are first divided by their group's mean magnitude (<see cref="AllocationOptions.NormalizeScoresPerGroup"/>).
+/// With <see cref="AllocationOptions.Guide"/> the sum is replaced by the step's saving of the guide cost over its dense
+/// total (MACs, say, under a latency budget), among the steps that still lower a violated budget.</para>
 /// <para><b>b. Staircase pass.</b> Deployed latency is a staircase in the width: some widths run slower than wider
 /// ones (on ONNX Runtime CPU a randomly pruned ResNet-56 measured slower than the dense one). For each prunable
 /// group in id order, the widths w+1 … w+<see cref="AllocationOptions.StaircaseWindow"/> allowed by R (at most its
@@ -104,6 +106,8 @@ public static class WidthAllocator
         private readonly int _window;
         private readonly bool _costAware;
         private readonly bool _shareOfKept;
+        private readonly ICostModel? _guide;
+        private readonly double _guideDense;
         private readonly int[] _prunable;
         private readonly int[] _widths;
         private readonly int[] _minimum;
@@ -122,8 +126,10 @@ public static class WidthAllocator
             _window = options.StaircaseWindow;
             _costAware = options.CostAware;
             _shareOfKept = options.ShareOfKept;
+            _guide = options.Guide;
             _prunable = groups.Prunable.Select(g => g.Id).ToArray();
             _widths = groups.FullWidths();
+            _guideDense = _guide is null ? 1 : Math.Max(double.Epsilon, Math.Abs(_guide.Total(_widths)));
             _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
             _order = new int[groups.Count][];
             _ranked = new double[groups.Count][];
@@ -190,9 +196,10 @@ public static class WidthAllocator
                     var next = Next(g, w);
                     scratch[g] = next;
                     var t = Totals(scratch);
+                    var guided = _guide is null ? 0 : (_guide.Total(scratch) - _guide.Total(_widths)) / _guideDense;
                     scratch[g] = w;
                     if (!Enumerable.Range(0, _budgets.Count).All(b => _budgets[b].IsMet(t[b]))) continue;
-                    var cost = Enumerable.Range(0, _budgets.Count).Sum(b => (t[b] - totals[b]) / _budgets[b].Limit);
+                    var cost = _guide is null ? Enumerable.Range(0, _budgets.Count).Sum(b => (t[b] - totals[b]) / _budgets[b].Limit) : guided;
                     var gain = StepScore(g, w, next);
                     var key = cost > 0 && _costAware ? gain / cost : gain;
                     if (key > bestKey) (best, bestKey, bestTotals) = (g, key, t);
@@ -278,7 +285,9 @@ public static class WidthAllocator
                 var s = StepScore(g, lower, w);
                 var saving = 0.0;
                 foreach (var b in violated) saving += Drop(b, g, totals[b]) / _budgets[b].Limit;
-                var (tier, key) = saving > 0 ? (0, _costAware ? s / saving : s) : (saving == 0 ? 1 : 2, s);
+                // Guided, the step must still help a violated budget (the tier), but is ranked by what it saves of the guide.
+                var ranking = _guide is null ? saving : GuideDrop(g, lower) / _guideDense;
+                var (tier, key) = saving > 0 ? (0, _costAware && ranking > 0 ? s / ranking : s) : (saving == 0 ? 1 : 2, s);
                 if (tier < bestTier || tier == bestTier && key < bestKey) (best, bestTier, bestKey) = (g, tier, key);
             }
 
@@ -324,6 +333,15 @@ public static class WidthAllocator
             _drop[b][g] = drop;
             _known[b][g] = true;
             return drop;
+        }
+
+        /// <summary>How much the guide cost drops when group g steps down to <paramref name="lower"/> (not cached: a comparison aid).</summary>
+        private double GuideDrop(int g, int lower)
+        {
+            if (_widths[g] - lower == 1) return _guide!.Marginal(_widths, g);
+            var at = (int[])_widths.Clone();
+            at[g] = lower;
+            return _guide!.Total(_widths) - _guide.Total(at);
         }
 
         private void Invalidate(int changed)

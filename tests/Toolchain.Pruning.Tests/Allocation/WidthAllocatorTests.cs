@@ -210,6 +210,30 @@ public sealed class WidthAllocatorTests
     }
 
     [Fact]
+    public void Allocate_GuidedByAnotherCost_RanksStepsByItButStopsAtTheBudget()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var sixteen = groups.Prunable.Where(g => g.Channels == 16).Select(g => g.Id).ToArray();
+        var (slow, heavy) = (sixteen[0], sixteen[1]);
+        // "latency": slow costs 3 ms per channel, heavy 1; "macs": slow 1 per channel, heavy 10. Other groups cost nothing.
+        var latency = new FunctionCost("latency", "ms", w => 3 * w[slow] + w[heavy]);
+        var macs = new FunctionCost("macs", "MACs", w => w[slow] + 10 * w[heavy]);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("latency=52ms")], _ => latency);
+        var scores = groups.Prunable.ToDictionary(g => g.Id, g => Enumerable.Repeat(1.0, g.Channels).ToArray());
+        var options = new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false, Refill: false, StaircaseWindow: 0);
+
+        var aware = WidthAllocator.Allocate(groups, scores, budgets, options);
+        var byMacs = WidthAllocator.Allocate(groups, scores, budgets, options with { Guide = macs });
+
+        // 64 ms dense, 12 to save: by latency the slow group goes (4 channels of 3 ms); by MACs the heavy one (12 of 1 ms).
+        Assert.Equal((12, 16), (aware.Widths[slow], aware.Widths[heavy]));
+        Assert.Equal((16, 4), (byMacs.Widths[slow], byMacs.Widths[heavy]));
+        Assert.All(new[] { aware, byMacs }, r => Assert.Equal(52, r.Budgets[0].Value));
+    }
+
+    [Fact]
     public void Allocate_StaircaseCost_WidensOnlyWhereAWiderWidthIsNoCostlier()
     {
         using var scope = DisposeScope.Enter();
