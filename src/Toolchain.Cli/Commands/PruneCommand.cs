@@ -28,7 +28,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 
     private sealed record Request(string Model, string Method, IReadOnlyList<string> Budgets, double? Ratio, int RoundTo, string Output,
         string? Data, int? Epochs, int FineTuneEpochs, double LearningRate, double FineTuneLearningRate, int BatchSize, int Batch, string? Profile,
-        double MeasureSeconds, string AllocateBy, int Seed, double Mu, string FsaSelection, string FsaStep, double SlimStrength, double GregDelta, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape);
+        double MeasureSeconds, string AllocateBy, int Seed, double Mu, string FsaSelection, string FsaStep, double SlimStrength, double GregDelta, bool GregCoupled, bool FoldBatchNorm, bool Verify, long[]? InputShape, bool Resume);
 
     public Command Build()
     {
@@ -89,6 +89,10 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             DefaultValueFactory = _ => new GregSettings().Delta,
         };
         var gregCoupled = new Option<bool>("--greg-coupled") { Description = "greg1/greg2: also prune residual-coupled channels (the authors prune only a block's inner convs)" };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue an interrupted run of the same command from its checkpoint (NAME.checkpoint.safetensors beside --out, written after every epoch and removed when the run ends)",
+        };
         var foldBn = CommandOptions.FoldBatchNorm();
         var noVerify = CommandOptions.NoVerify();
         var inputShape = CommandOptions.InputShape();
@@ -96,13 +100,13 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, foldBn, noVerify, inputShape, json,
+            gregDelta, gregCoupled, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new Request(
             parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(budget) ?? [], parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(output)!,
             parse.GetValue(data) is { Length: > 0 } d ? d : null, parse.GetValue(epochs), parse.GetValue(fineTuneEpochs), parse.GetValue(lr), parse.GetValue(fineTuneLr),
             parse.GetValue(batchSize), parse.GetValue(batch), parse.GetValue(profile), parse.GetValue(measureSeconds), parse.GetValue(allocateBy)!, parse.GetValue(seed), parse.GetValue(mu), parse.GetValue(fsaSelection)!, parse.GetValue(fsaStep)!, parse.GetValue(slim),
-            parse.GetValue(gregDelta), parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape))), cancellation))));
+            parse.GetValue(gregDelta), parse.GetValue(gregCoupled), parse.GetValue(foldBn), !parse.GetValue(noVerify), CommandOptions.ParseShape(parse.GetValue(inputShape)), parse.GetValue(resume)), cancellation))));
         return command;
     }
 
@@ -126,9 +130,16 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
 
         var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);
         if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
-        using var graph = ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
-        graph.Training = false;
-        var groups = ChannelGroups.Discover(graph);
+        using var model = ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
+        model.Training = false;
+        var checkpointPath = CheckpointPath(r.Output);
+        var fingerprint = Fingerprint(r, method.Name, epochs);
+        if (!r.Resume && File.Exists(checkpointPath)) ui.Info($"note: starting anew; the interrupted run's checkpoint {checkpointPath} will be replaced (--resume continues it)");
+        using var checkpoint = r.Resume ? PruningCheckpoint.Load(checkpointPath, fingerprint) : new PruningCheckpoint(checkpointPath, fingerprint);
+        // The graph the run trains: the model, or the interrupted run's (full size while pruning, compacted while fine-tuning).
+        // Groups, budgets and costs count widths of the full-size structure.
+        var graph = checkpoint.Graph ?? model;
+        var groups = ChannelGroups.Discover(checkpoint.Resumed?.Phase == PruningPhase.Prune ? graph : model);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
         var latency = LatencyFor(ui, groups, r, needed: specs.Any(s => s.Cost == "latency"),
             open: () => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape));
@@ -137,8 +148,14 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         budgets.ThrowIfAlreadyMetByDense(); // before the dense evaluation and deployment: no work, nothing written
 
         var full = groups.FullWidths();
-        var dense = new Snapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(full));
-        using var denseEngine = r.MeasureSeconds > 0 ? new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph) : null;
+        var dense = new Snapshot(data is null ? null : Evaluator.Evaluate(model, data.Test, data.Normalization), model.ParameterCount, model.Macs, latency?.Total(full));
+        using var denseEngine = r.MeasureSeconds > 0 ? new OrtCpuEngine(Environment.ProcessorCount).Deploy(model) : null;
+        if (checkpoint.Resumed is { } resumed)
+        {
+            var last = resumed.Trail.LastOrDefault();
+            ui.Info($"Resuming from {checkpointPath}: {(resumed.Phase == PruningPhase.Prune ? "pruning" : "fine-tuning")} phase" +
+                    (last is null ? ", before its first epoch" : $", after {last.Phase} epoch {last.Epoch}"));
+        }
 
         var trailPath = TrailPath(r.Output);
         var trail = new Trail(graph.Name, method.Name, groups.Groups.Select(g => g.Name).ToList(), specs.Select(s => s.ToString()).ToList(), trailPath);
@@ -152,7 +169,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             var context = new PruningContext
             {
                 Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
-                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation,
+                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation, Checkpoint = checkpoint,
                 OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
                     $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
                 OnEntry = entry => ShowEntry(ui, entry, budgets),
@@ -164,6 +181,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         OnnxOutputResult? onnx = null;
         if (toOnnx) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }, r.Verify);
         else GraphFile.Save(graph, r.Output);
+        checkpoint.Delete(); // the output is written: nothing left to resume
 
         var pruned = new Snapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));
         LatencyStatistics[]? measured = null;
@@ -275,10 +293,25 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         }
     }
 
-    private static string TrailPath(string output)
+    /// <summary>The run's settings that shape its result, as text: a resume must be of the same run.</summary>
+    private static string Fingerprint(Request r, string method, int epochs) => string.Join(" ", new[]
+    {
+        $"model {r.Model}", $"data {r.Data ?? "-"}", $"method {method}", $"budgets [{string.Join(", ", r.Budgets)}]", $"ratio {r.Ratio?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+        $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
+        $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
+        FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}",
+    });
+
+    /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>
+    private static string CheckpointPath(string output) => SiblingPath(output, ".checkpoint.safetensors");
+
+    private static string TrailPath(string output) => SiblingPath(output, ".trail.json");
+
+    private static string SiblingPath(string output, string suffix)
     {
         var directory = Path.GetDirectoryName(output);
-        var name = Path.GetFileNameWithoutExtension(output) + ".trail.json";
+        var name = Path.GetFileNameWithoutExtension(output) + suffix;
         return string.IsNullOrEmpty(directory) ? name : Path.Combine(directory, name);
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Training;
@@ -45,6 +46,50 @@ public sealed class PruningContext
     public Action<Trainer>? OnTrainer { get; init; }
 
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Where the run checkpoints after every epoch, and what an interrupted run left there (null: no checkpoints).
+    /// When it resumes in fine-tuning, <see cref="Graph"/> is the compacted graph from the checkpoint while
+    /// <see cref="Groups"/> stay the full model's, whose widths the budgets and the trail count in.
+    /// </summary>
+    public PruningCheckpoint? Checkpoint { get; init; }
+
+    /// <summary>The method state the interrupted run saved in its pruning phase; null when not resuming one.</summary>
+    public JsonNode? ResumedMethodState => Checkpoint?.Resumed is { Phase: PruningPhase.Prune } resumed ? resumed.MethodState : null;
+
+    /// <summary>
+    /// The pruning phase's epochs on <paramref name="trainer"/> (created by <see cref="CreateTrainer"/>, the method's
+    /// hooks added): after each epoch, once the method's hooks ran, the trail records <paramref name="widths"/> and the
+    /// checkpoint is written with <paramref name="state"/>'s state. Resuming, the trainer and the state continue
+    /// from the checkpoint before this returns; a phase the interrupted run had finished runs no epoch.
+    /// </summary>
+    public IEnumerable<EpochReport> Train(Trainer trainer, Func<EpochReport, IReadOnlyList<int>> widths, IMethodState? state = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(widths);
+        var finished = Checkpoint?.Completed(PruningPhase.Prune, trainer.Options.Epochs) == true;
+        if (Checkpoint?.ResumeTrainer(trainer, PruningPhase.Prune) == true && state is not null)
+        {
+            state.Restore(ResumedMethodState ?? throw new InvalidDataException($"'{Checkpoint.Path}' has no state of the method to resume"));
+        }
+
+        if (finished) return [];
+        trainer.Hooks.Add(new RecordEpoch(this, "prune", widths));
+        trainer.CheckpointMetadata = () => CheckpointMetadata(new PruningCheckpointState
+        {
+            Phase = PruningPhase.Prune, Fingerprint = Checkpoint!.Fingerprint, MethodState = state?.Save(), Trail = Trail.Entries.ToList(),
+        });
+        return trainer.Run(Checkpoint?.Path, Cancellation);
+    }
+
+    internal static IReadOnlyDictionary<string, string> CheckpointMetadata(PruningCheckpointState state) =>
+        new Dictionary<string, string> { [PruningCheckpointState.MetadataKey] = state.ToJson() };
+
+    /// <summary>Records an epoch in the trail after the method's own hooks, so the checkpoint written next includes it.</summary>
+    internal sealed class RecordEpoch(PruningContext context, string phase, Func<EpochReport, IReadOnlyList<int>> widths) : ITrainingHook
+    {
+        public void AfterEpoch(EpochReport report) => context.Record(phase, report.Epoch, widths(report), report);
+    }
 
     /// <summary>A trainer for the pruning phase (or <paramref name="options"/>), handed to <see cref="OnTrainer"/>.</summary>
     public Trainer CreateTrainer(TrainingOptions? options = null,

@@ -52,6 +52,15 @@ public sealed class Trail
     }
 
     /// <summary>Continues a trail read back by <see cref="Load"/> (a resumed run).</summary>
+    /// <summary>Replaces the entries with an interrupted run's (from its checkpoint) and saves them.</summary>
+    public void Restore(IEnumerable<TrailEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        _entries.Clear();
+        _entries.AddRange(entries);
+        if (Path is not null) Save(Path);
+    }
+
     public void AddRange(IEnumerable<TrailEntry> entries)
     {
         foreach (var entry in entries) _entries.Add(entry);

@@ -39,6 +39,20 @@ public sealed class GregLayer
     /// <summary>Whether λ stopped growing here.</summary>
     public bool Done { get; internal set; }
 
+    /// <summary>Takes back a checkpointed state (<see cref="GrowingRegularization.Restore"/>).</summary>
+    internal void Restore(GregLayerSnapshot saved)
+    {
+        if (saved.Lambda.Length != Channels || saved.Pruned is { } p && p.Length != Channels)
+        {
+            throw new InvalidDataException($"the saved GReg state of layer '{Name}' is not of its {Channels} channels");
+        }
+
+        saved.Lambda.CopyTo(Lambda, 0);
+        Pruned = saved.Pruned?.ToArray();
+        MagnitudeRatio = saved.MagnitudeRatio;
+        Done = saved.Done;
+    }
+
     /// <summary>Marks the <see cref="PruneCount"/> channels of smallest magnitude as pruned (ties: the lower index is pruned first).</summary>
     public void Pick(IReadOnlyList<double> magnitudes)
     {

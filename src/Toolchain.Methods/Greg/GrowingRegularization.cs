@@ -57,6 +57,23 @@ public sealed class GrowingRegularization
     public int Updates { get; private set; }
 
     /// <summary>Advances the schedule after optimizer step <paramref name="iteration"/> (1-based).</summary>
+    /// <summary>Everything the schedule has changed so far (stage, counters, every layer's λ, picks and ratio), for a checkpoint.</summary>
+    public GregSnapshot Snapshot() => new(Stage, AllDoneAt, Updates,
+        Layers.Select(l => new GregLayerSnapshot(l.Name, l.Lambda.ToArray(), l.Pruned?.ToArray(), l.MagnitudeRatio, l.Done)).ToList());
+
+    /// <summary>Continues from <see cref="Snapshot"/> of the same layers.</summary>
+    public void Restore(GregSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!snapshot.Layers.Select(l => l.Name).SequenceEqual(Layers.Select(l => l.Name)))
+        {
+            throw new InvalidDataException($"the saved GReg state is of layers {string.Join(", ", snapshot.Layers.Select(l => l.Name))}, not of {string.Join(", ", Layers.Select(l => l.Name))}");
+        }
+
+        foreach (var (layer, saved) in Layers.Zip(snapshot.Layers)) layer.Restore(saved);
+        (Stage, AllDoneAt, Updates) = (snapshot.Stage, snapshot.AllDoneAt, snapshot.Updates);
+    }
+
     public void AfterStep(long iteration)
     {
         if (Stage == GregStage.Holding && iteration - AllDoneAt >= _settings.HoldIterations) Stage = GregStage.Finished;
@@ -115,3 +132,9 @@ public sealed class GrowingRegularization
         AllDoneAt = iteration;
     }
 }
+
+/// <summary>A checkpoint of <see cref="GrowingRegularization"/>.</summary>
+public sealed record GregSnapshot(GregStage Stage, long? AllDoneAt, int Updates, IReadOnlyList<GregLayerSnapshot> Layers);
+
+/// <summary>A checkpoint of one <see cref="GregLayer"/>.</summary>
+public sealed record GregLayerSnapshot(string Name, double[] Lambda, bool[]? Pruned, double? MagnitudeRatio, bool Done);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Toolchain.Pruning;
 using Toolchain.Training;
 
@@ -71,16 +72,19 @@ public sealed class FsaMethod(FsaSettings settings, IChannelImportance importanc
         var targets = settings.Selection == FsaSelection.PerLayer ? context.Allocate(importance).Widths : null;
         var anneal = new AnnealStep(context, new AnnealingSchedule(steps, settings.Mu), importance, masks, targets, settings.Step);
         trainer.Hooks.Add(anneal);
-        foreach (var _ in trainer.Run(cancellation: context.Cancellation))
+        foreach (var _ in context.Train(trainer, _ => masks.Widths(), anneal))
         {
         }
 
         return masks;
     }
 
-    /// <summary>After each step: select under the annealed budget (or per-layer counts), keep only what was kept before too, mask.</summary>
+    /// <summary>
+    /// After each step: select under the annealed budget (or per-layer counts), keep only what was kept before too,
+    /// mask. Its state (the masks, how far the schedule was applied, the per-layer targets) is checkpointed.
+    /// </summary>
     private sealed class AnnealStep(PruningContext context, AnnealingSchedule schedule, IChannelImportance importance, GroupMasks masks, int[]? targets, FsaStepUnit unit)
-        : ITrainingHook
+        : ITrainingHook, IMethodState
     {
         private const double MinimumStride = 0.01;
         private double _applied = 1; // the remaining fraction the masks were last selected at
@@ -93,7 +97,22 @@ public sealed class FsaMethod(FsaSettings settings, IChannelImportance importanc
         public void AfterEpoch(EpochReport report)
         {
             if (unit == FsaStepUnit.Epoch) Select(report.Epoch);
-            context.Record("prune", report.Epoch, masks.Widths(), report);
+        }
+
+        public JsonNode Save() => new JsonObject
+        {
+            ["applied"] = _applied,
+            ["targets"] = targets is null ? null : new JsonArray(targets.Select(t => (JsonNode?)t).ToArray()),
+            ["keep"] = new JsonArray(context.Groups.Groups.Select(g => (JsonNode?)new JsonArray(masks.Keep(g.Id).Select(k => (JsonNode?)k).ToArray())).ToArray()),
+        };
+
+        public void Restore(JsonNode state)
+        {
+            _applied = state["applied"]!.GetValue<double>();
+            if (targets is not null) state["targets"]!.AsArray().Select(t => t!.GetValue<int>()).ToArray().CopyTo(targets, 0);
+            var keep = state["keep"]!.AsArray();
+            foreach (var group in context.Groups.Groups) masks.Set(group.Id, keep[group.Id]!.AsArray().Select(k => k!.GetValue<bool>()).ToArray());
+            Masking.Apply(context.Groups, masks);
         }
 
         private void Select(int step)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch.Optim;
@@ -28,13 +30,14 @@ public sealed class GregMethod(GregVariant variant, MethodSettings settings) : I
         var groups = context.Groups;
         var norm = new FilterNorm(1);
         var eligible = groups.Prunable.Where(g => settings.GregCoupledGroups || !IsResidualCoupled(context.Graph, g)).Select(g => g.Id).ToHashSet();
-        var allocation = WidthAllocator.Allocate(groups, Scores(context, norm, eligible), context.Budgets,
-            context.Allocation with { NormalizeScoresPerGroup = false });
+        // The widths come from the weights GReg starts from; a resumed run keeps the interrupted run's.
+        var widths = context.ResumedMethodState?["widths"]?.AsArray().Select(w => w!.GetValue<int>()).ToArray()
+                     ?? WidthAllocator.Allocate(groups, Scores(context, norm, eligible), context.Budgets, context.Allocation with { NormalizeScoresPerGroup = false }).Widths;
 
         var layers = new List<(ChannelGroup Group, GregLayer Layer)>();
-        foreach (var group in groups.Prunable.Where(g => allocation.Widths[g.Id] < g.Channels))
+        foreach (var group in groups.Prunable.Where(g => widths[g.Id] < g.Channels))
         {
-            layers.Add((group, new GregLayer(group.Name, group.Channels, group.Channels - allocation.Widths[group.Id])));
+            layers.Add((group, new GregLayer(group.Name, group.Channels, group.Channels - widths[group.Id])));
         }
 
         var byLayer = layers.ToDictionary(l => l.Layer, l => l.Group);
@@ -47,11 +50,15 @@ public sealed class GregMethod(GregVariant variant, MethodSettings settings) : I
                     new Sgd(parameters, settings.GregLearningRate, options.Momentum, options.WeightDecay, options.Nesterov),
                 scheduleFactory: (_, _) => new ConstantSchedule());
             trainer.Optimizer.GradientTerms.Add(new GregTerm(layers.SelectMany(l => Targets(context.Graph, l.Group, l.Layer))));
-            trainer.Hooks.Add(new Schedule(greg));
-            foreach (var report in trainer.Run(cancellation: context.Cancellation))
+            var schedule = new Schedule(greg, widths);
+            trainer.Hooks.Add(schedule);
+            var epochs = context.Train(trainer, _ => widths, schedule);
+            if (greg.Stage != GregStage.Finished)
             {
-                context.Record("prune", report.Epoch, allocation.Widths, report);
-                if (greg.Stage == GregStage.Finished) break;
+                foreach (var _ in epochs)
+                {
+                    if (greg.Stage == GregStage.Finished) break;
+                }
             }
         }
 
@@ -97,8 +104,18 @@ public sealed class GregMethod(GregVariant variant, MethodSettings settings) : I
         }
     }
 
-    private sealed class Schedule(GrowingRegularization greg) : ITrainingHook
+    /// <summary>Advances the λ schedule after every step; its state (the widths, every layer's λ and picks, the stage) is checkpointed.</summary>
+    private sealed class Schedule(GrowingRegularization greg, int[] widths) : ITrainingHook, IMethodState
     {
         public void AfterStep(TrainingStep step) => greg.AfterStep(step.Iteration);
+
+        public JsonNode Save() => new JsonObject
+        {
+            ["widths"] = new JsonArray(widths.Select(w => (JsonNode?)w).ToArray()),
+            ["greg"] = JsonSerializer.SerializeToNode(greg.Snapshot()),
+        };
+
+        public void Restore(JsonNode state) =>
+            greg.Restore(state["greg"].Deserialize<GregSnapshot>() ?? throw new InvalidDataException("the checkpoint's GReg state is empty"));
     }
 }

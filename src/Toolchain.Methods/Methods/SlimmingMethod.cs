@@ -32,9 +32,9 @@ public sealed class SlimmingMethod(double strength) : IPruningMethod
         {
             using var trainer = context.CreateTrainer();
             trainer.Optimizer.GradientTerms.Add(slimming);
-            foreach (var report in trainer.Run(cancellation: context.Cancellation))
+            // The γ term keeps no state: weights, optimizer and trail are all a resume needs.
+            foreach (var _ in context.Train(trainer, _ => Cut().Widths))
             {
-                context.Record("prune", report.Epoch, Cut().Widths, report);
             }
         }
 

@@ -26,11 +26,12 @@ public static class Checkpoint
         Normalization Normalization,
         IReadOnlyList<EpochReport> History);
 
-    public static void Save(string path, ModelGraph graph, Optimizer? optimizer, State state)
+    /// <param name="metadata">More metadata to keep in the same file (a pruning run's state, say), written atomically with the weights.</param>
+    public static void Save(string path, ModelGraph graph, Optimizer? optimizer, State state, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var extras = optimizer?.ExportState().ToDictionary(e => OptimizerPrefix + e.Key, e => e.Value) ?? [];
-        var metadata = new Dictionary<string, string> { [StateKey] = JsonSerializer.Serialize(StateDto.From(state)) };
-        GraphFile.Save(graph, path, extras, metadata);
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [StateKey] = JsonSerializer.Serialize(StateDto.From(state)) };
+        GraphFile.Save(graph, path, extras, all);
     }
 
     /// <summary>Loads the graph, its training state (null for a plain graph file) and the optimizer buffers.</summary>

@@ -149,7 +149,10 @@ public sealed class Trainer : IDisposable
     }
 
     public void SaveCheckpoint(string path) => Checkpoint.Save(path, _graph, Optimizer,
-        new Checkpoint.State(ModelName, Data.Name, EpochsCompleted, Optimizer.StepCount, Options, Data.Normalization, _history));
+        new Checkpoint.State(ModelName, Data.Name, EpochsCompleted, Optimizer.StepCount, Options, Data.Normalization, _history), CheckpointMetadata?.Invoke());
+
+    /// <summary>More metadata for every checkpoint, asked for when one is written (after the epoch's hooks ran).</summary>
+    public Func<IReadOnlyDictionary<string, string>>? CheckpointMetadata { get; set; }
 
     /// <summary>Loss, top-1 and top-5 of the graph as it is now on the test set (eval mode, no gradients).</summary>
     public EvaluationResult Evaluate() => Evaluator.Evaluate(_graph, _test, Data.Normalization);
