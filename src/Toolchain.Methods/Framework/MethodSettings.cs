@@ -23,5 +23,8 @@ public sealed record MethodSettings
     /// <summary>Let GReg prune residual-coupled groups too (the authors prune only a block's inner convs).</summary>
     public bool GregCoupledGroups { get; init; }
 
+    /// <summary>Selective weight decay's a_min, a_max and how often its mask is recomputed.</summary>
+    public SwdSettings Swd { get; init; } = new();
+
     public int Seed { get; init; }
 }

@@ -132,6 +132,13 @@ public sealed class PruningContext
     /// <summary>Every reported cost at <paramref name="widths"/>, by name.</summary>
     public Dictionary<string, double> CostsAt(IReadOnlyList<int> widths) => Costs.ToDictionary(c => c.Key, c => c.Value.Total(widths));
 
+    /// <summary>Adds a trail entry for <paramref name="widths"/> measured by <paramref name="evaluation"/> outside an epoch (right after the cut, say).</summary>
+    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EvaluationResult evaluation) => Add(new TrailEntry
+    {
+        Phase = phase, Epoch = epoch, Widths = widths.ToArray(), Costs = CostsAt(widths), TestTop1 = evaluation.Top1, TestTop5 = evaluation.Top5,
+        BudgetsMet = Budgets.AllMetBy(widths),
+    });
+
     /// <summary>Adds a trail entry for <paramref name="widths"/> after an epoch (with its report, when it trained).</summary>
     public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EpochReport? report)
     {
@@ -146,6 +153,11 @@ public sealed class PruningContext
             TestTop5 = report?.TestTop5,
             BudgetsMet = Budgets.AllMetBy(widths),
         };
+        return Add(entry);
+    }
+
+    private TrailEntry Add(TrailEntry entry)
+    {
         Trail.Add(entry);
         OnEntry?.Invoke(entry);
         return entry;

@@ -15,6 +15,7 @@ public static class PruningMethods
         ("greg2", s => new GregMethod(GregVariant.Greg2, s)),
         ("l1", _ => new OneShotMethod("l1", new FilterNorm(1))),
         ("slim", s => new SlimmingMethod(s.SlimmingStrength)),
+        ("swd", s => new SwdMethod(s.Swd)),
         ("random", s => new OneShotMethod("random", new RandomImportance(s.Seed))),
     ];
 

@@ -46,6 +46,12 @@ public static class PruningRun
             }
 
             compaction = VerifiedCompaction.Compact(context.Groups, masks, seed: context.Seed);
+            // The accuracy right after the cut, before any fine-tuning (what SWD's authors report as --no_ft).
+            if (context.Data is { } data)
+            {
+                context.Graph.Training = false;
+                context.Record("cut", 0, found, Evaluator.Evaluate(context.Graph, data.Test, data.Normalization));
+            }
         }
 
         var widths = masks.Widths();

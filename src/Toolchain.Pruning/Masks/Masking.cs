@@ -19,14 +19,32 @@ public static class Masking
     /// </summary>
     public static void Apply(ChannelGroups groups, GroupMasks masks)
     {
+        using var scope = DisposeScope.Enter();
+        foreach (var (parameter, mask) in Build(groups, masks, includeFull: true, fullShape: false))
+        {
+            // The setter takes the mask out of the scope and zeroes the value.
+            parameter.Mask = mask;
+        }
+    }
+
+    /// <summary>
+    /// Per parameter a group binds, the 0/1 tensor of the entries <paramref name="masks"/> keep, in the parameter's shape
+    /// (entries of removed channels 0); parameters all of whose channels are kept are left out. The tensors belong to
+    /// the caller's dispose scope (or to the caller).
+    /// </summary>
+    public static IReadOnlyList<(Parameter Parameter, Tensor Mask)> KeepMasks(ChannelGroups groups, GroupMasks masks) =>
+        Build(groups, masks, includeFull: false, fullShape: true).Select(m => (m.Parameter, m.Mask!)).ToList();
+
+    private static List<(Parameter Parameter, Tensor? Mask)> Build(ChannelGroups groups, GroupMasks masks, bool includeFull, bool fullShape)
+    {
         ArgumentNullException.ThrowIfNull(groups);
         CheckMasks(groups, masks);
         groups.EnsureCurrent();
         var graph = groups.Graph;
+        var result = new List<(Parameter, Tensor?)>();
         foreach (var (tensor, bindings) in groups.TensorBindings.GroupBy(b => b.Tensor).Select(g => (g.Key, g.ToList())))
         {
             if (graph.FindParameter(tensor) is not { } parameter) continue;
-            using var scope = DisposeScope.Enter();
             var shape = parameter.Shape;
             Tensor? mask = null;
             foreach (var b in bindings)
@@ -39,9 +57,12 @@ public static class Masking
                 mask = mask is null ? axisMask : mask.Mul(axisMask);
             }
 
-            // The setter takes the mask out of the scope and zeroes the value.
-            parameter.Mask = mask;
+            // Parameter.Mask broadcasts a mask of the bound axes; a gradient term multiplies with the parameter's shape.
+            if (fullShape && mask is not null && !mask.Shape.SequenceEqual(shape)) mask = mask.Expand(shape).Contiguous();
+            if (mask is not null || includeFull) result.Add((parameter, mask));
         }
+
+        return result;
     }
 
     /// <summary>Removes every parameter's mask (values already zeroed stay zero until trained).</summary>

@@ -1,0 +1,70 @@
+using Toolchain.Pruning;
+using Toolchain.Training;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// Selective weight decay (SWD; Tessier et al., 2020), structured: while the pruning phase trains, the channels the
+/// current mask would remove get an extra decay <c>a(t) · wd · w</c> (<see cref="SelectiveDecayTerm"/>) with a(t)
+/// growing exponentially from a_min to a_max (<see cref="SwdSettings"/>), and the mask is recomputed every batch as
+/// one global threshold on the BatchNorm scales |γ| (summed over coupled BatchNorms) that meets the budgets; at the
+/// end the mask is cut. The authors find the threshold by bisection on the parameter count of the architecture it
+/// implies; here the allocator's global threshold meets every budget given — MACs and latency too (our extension; the
+/// same threshold for a count, which falls as channels go). Their ResNets add a BatchNorm after each residual add so
+/// residual channels can be pruned; coupled groups do that here. The accuracy right after the cut (no fine-tuning,
+/// as the authors' <c>--no_ft</c>) is the trail's "cut" entry; the run's fine-tuning follows.
+/// </summary>
+public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
+{
+    public string Name => "swd";
+
+    public string Description =>
+        $"selective weight decay (SWD, Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): extra decay on the channels the current " +
+        "|γ| threshold would remove, recomputed every batch, then cut; the threshold set by any budget — MACs, latency — is our extension (the authors use parameters)";
+
+    public GroupMasks Prune(PruningContext context)
+    {
+        settings.Validate();
+        if (context.Epochs < 1) throw new ArgumentException("swd decays while it trains: give it at least one pruning epoch (--epochs)");
+        var masks = Threshold(context);
+        using var trainer = context.CreateTrainer();
+        using var decay = new SelectiveDecayTerm(trainer.Options.WeightDecay);
+        trainer.Optimizer.GradientTerms.Add(decay);
+        var schedule = new Step(context, settings, decay, (long)context.Epochs * trainer.BatchesPerEpoch, m => masks = m);
+        trainer.Hooks.Add(schedule);
+        // The mask is recomputed from the weights each batch and a(t) from the step count: weights, optimizer and trail
+        // are all a resume needs.
+        foreach (var _ in context.Train(trainer, _ => masks.Widths()))
+        {
+        }
+
+        return Threshold(context);
+    }
+
+    /// <summary>The global |γ| threshold that meets the budgets: channels in ascending |γ| until every budget holds, ≥ 1 per group.</summary>
+    internal static GroupMasks Threshold(PruningContext context)
+    {
+        var scales = new BatchNormScale();
+        var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales.Score(context.Groups, g));
+        return WidthAllocator.Allocate(context.Groups, scores, context.Budgets,
+            context.Allocation with { NormalizeScoresPerGroup = false, CostAware = false, ShareOfKept = false }).Masks;
+    }
+
+    /// <summary>Before each optimizer update: the mask for this step (every MaskEvery steps) and a(t).</summary>
+    private sealed class Step(PruningContext context, SwdSettings settings, SelectiveDecayTerm decay, long totalSteps, Action<GroupMasks> set)
+        : ITrainingHook
+    {
+        public void AfterBackward(TrainingStep step)
+        {
+            var t = step.Iteration - 1;
+            if (t % settings.MaskEvery == 0 || decay.Removed.Count == 0)
+            {
+                var masks = Threshold(context);
+                set(masks);
+                decay.SetKeepMasks(Masking.KeepMasks(context.Groups, masks));
+            }
+
+            decay.Multiplier = settings.Multiplier(t, totalSteps);
+        }
+    }
+}

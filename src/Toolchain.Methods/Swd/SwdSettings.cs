@@ -1,0 +1,23 @@
+namespace Toolchain.Methods;
+
+/// <summary>
+/// Selective weight decay's constants (Tessier et al.; verified against the authors' code): the multiplier a(t) of
+/// the extra decay grows exponentially over the pruning phase's steps from <see cref="AMin"/> to <see cref="AMax"/>,
+/// and the mask is recomputed every <see cref="MaskEvery"/> steps (the authors: every batch).
+/// </summary>
+public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskEvery = 1)
+{
+    /// <summary>a(t) = a_min · (a_max / a_min)^(t / T) for step t of T (t = 0 before the first).</summary>
+    public double Multiplier(long step, long totalSteps)
+    {
+        if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "the schedule needs at least one step");
+        var progress = Math.Clamp((double)step / totalSteps, 0, 1);
+        return AMin * Math.Pow(AMax / AMin, progress);
+    }
+
+    public void Validate()
+    {
+        if (!(AMin > 0 && AMax >= AMin)) throw new ArgumentException($"SWD needs 0 < a_min ≤ a_max (got {AMin}, {AMax})");
+        if (MaskEvery < 1) throw new ArgumentException($"SWD recomputes its mask every n ≥ 1 steps (got {MaskEvery})");
+    }
+}

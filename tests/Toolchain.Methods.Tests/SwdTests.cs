@@ -1,0 +1,53 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Torch;
+
+namespace Toolchain.Methods.Tests;
+
+public sealed class SwdTests
+{
+    [Fact]
+    public void Multiplier_GrowsExponentiallyFromAMinToAMax()
+    {
+        var settings = new SwdSettings(AMin: 0.1, AMax: 1e5);
+        Assert.Equal(0.1, settings.Multiplier(0, 1000), 12);
+        Assert.Equal(100, settings.Multiplier(500, 1000), 9);       // 0.1 · (1e6)^(1/2)
+        Assert.Equal(0.1 * Math.Pow(1e6, 0.25), settings.Multiplier(250, 1000), 9);
+        Assert.Equal(1e5, settings.Multiplier(1000, 1000), 6);
+        Assert.Equal(1e5, settings.Multiplier(1500, 1000), 6);     // held past the end
+        Assert.Throws<ArgumentException>(() => new SwdSettings(AMin: 0).Validate());
+    }
+
+    [Fact]
+    public void Term_DecaysOnlyTheEntriesTheMaskRemoves_ByATimesWd()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 1);
+        var groups = ChannelGroups.Discover(graph);
+        var group = groups.Prunable.First(g => g.Channels == 16 && g.Producers.Count == 1);
+        var masks = new GroupMasks(groups);
+        masks.KeepOnly(group.Id, Enumerable.Range(0, 12)); // channels 12..15 removed
+        using var term = new SelectiveDecayTerm(weightDecay: 5e-4) { Multiplier = 100 };
+        term.SetKeepMasks(Masking.KeepMasks(groups, masks));
+        var producer = graph.FindParameter(graph.GetNode(group.Producers[0]).TensorName(TensorRole.Weight)!)!;
+        var untouched = graph.Parameters.First(p => !term.Removed.ContainsKey(p) && p.Shape.Length == 4);
+
+        var grad = Tensor.Zeros(producer.Shape);
+        term.Apply(producer, grad);
+        var other = Tensor.Zeros(untouched.Shape);
+        term.Apply(untouched, other);
+
+        var expected = producer.Value.Detach().Clone();
+        var rows = expected.Shape[0];
+        var w = expected.ToArray<float>();
+        var g = grad.ToArray<float>();
+        var perRow = w.Length / rows;
+        for (var i = 0; i < w.Length; i++)
+        {
+            var removed = i / perRow >= 12;
+            Assert.Equal(removed ? 100 * 5e-4 * w[i] : 0, g[i], 1e-9);
+        }
+
+        Assert.Equal(0, other.Abs().Sum().Item());
+    }
+}
