@@ -50,7 +50,7 @@ public sealed class ProfileCliTests
             var m = root.GetProperty("models")[0];
             Assert.Equal("tiny", m.GetProperty("model").GetString());
             Assert.True(m.GetProperty("measured").GetInt32() > 0);
-            Assert.Equal(1 + 3 + 2, m.GetProperty("calibration").GetProperty("points").GetArrayLength());
+            Assert.Equal(1 + 4 + 1 + 2, m.GetProperty("calibration").GetProperty("points").GetArrayLength()); // dense, 4 uniform, narrowest, 2 random
         }
 
         Assert.True(File.Exists(dir.File("p.json")));

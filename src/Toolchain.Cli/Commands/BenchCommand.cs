@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Toolchain.Cli.Ui;
+using Toolchain.Pipeline;
 using Toolchain.Runtime;
 
 namespace Toolchain.Cli.Commands;

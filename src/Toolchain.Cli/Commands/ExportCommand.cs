@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Toolchain.Cli.Ui;
 using Toolchain.Onnx;
+using Toolchain.Pipeline;
 
 namespace Toolchain.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Toolchain.Cli.Ui;
+using Toolchain.Pipeline;
 using Toolchain.Runtime;
 
 namespace Toolchain.Cli.Commands;

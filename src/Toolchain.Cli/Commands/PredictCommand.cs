@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Toolchain.Cli.Ui;
+using Toolchain.Pipeline;
 using Toolchain.Profiling;
 using Toolchain.Pruning;
 

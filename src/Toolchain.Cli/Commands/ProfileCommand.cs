@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Toolchain.Cli.Ui;
+using Toolchain.Pipeline;
 using Toolchain.Profiling;
 
 namespace Toolchain.Cli.Commands;

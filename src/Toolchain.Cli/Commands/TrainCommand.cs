@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Toolchain.Cli.Ui;
 using Toolchain.Graph;
+using Toolchain.Pipeline;
 using Toolchain.Training;
 
 namespace Toolchain.Cli.Commands;

@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Toolchain.Pipeline;
 
 namespace Toolchain.Cli.Ui;
 

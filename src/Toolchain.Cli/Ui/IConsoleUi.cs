@@ -1,3 +1,5 @@
+using Toolchain.Pipeline;
+
 namespace Toolchain.Cli.Ui;
 
 /// <summary>
@@ -21,10 +23,4 @@ public interface IConsoleUi
 
     /// <summary>Runs <paramref name="work"/> with a live progress bar of <paramref name="total"/> steps (people only).</summary>
     T WithProgress<T>(string title, Func<IProgressBar, T> work);
-}
-
-/// <summary>One live progress bar.</summary>
-public interface IProgressBar
-{
-    void Update(string description, double completed, double total);
 }

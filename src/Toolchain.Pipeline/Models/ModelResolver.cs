@@ -1,7 +1,7 @@
 using Toolchain.Graph;
 using Toolchain.Onnx;
 
-namespace Toolchain.Cli;
+namespace Toolchain.Pipeline;
 
 /// <summary>MODEL on the command line: a zoo name, an ONNX file, or the path of a graph file / checkpoint.</summary>
 public static class ModelResolver

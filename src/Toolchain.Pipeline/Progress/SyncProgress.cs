@@ -1,4 +1,4 @@
-namespace Toolchain.Cli.Ui;
+namespace Toolchain.Pipeline;
 
 /// <summary>
 /// Reports on the calling thread. <see cref="Progress{T}"/> posts to the thread pool, so its last updates could

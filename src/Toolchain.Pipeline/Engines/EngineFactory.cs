@@ -2,7 +2,7 @@ using Toolchain.Graph;
 using Toolchain.Onnx;
 using Toolchain.Runtime;
 
-namespace Toolchain.Cli;
+namespace Toolchain.Pipeline;
 
 /// <summary>
 /// --engine on the command line: which deployed engine runs MODEL. ONNX Runtime engines load an .onnx file as

@@ -2,10 +2,7 @@ using Toolchain.Graph;
 using Toolchain.Onnx;
 using Toolchain.Runtime;
 
-namespace Toolchain.Cli;
-
-/// <summary>What <see cref="OnnxOutput.Write"/> wrote: the size and, when checked, ONNX Runtime's agreement with us.</summary>
-public sealed record OnnxOutputResult(long Bytes, double? ParityMaxAbsDiff, double? LogitScale);
+namespace Toolchain.Pipeline;
 
 /// <summary>
 /// Writes a graph as ONNX the way every command that produces a deployable file does: export, prove the file

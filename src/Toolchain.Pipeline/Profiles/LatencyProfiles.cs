@@ -1,0 +1,105 @@
+using Toolchain.Graph;
+using Toolchain.Profiling;
+using Toolchain.Pruning;
+using Toolchain.Runtime;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// Which latency profile predicts a model's latency on a deployed engine at a batch size: a profile file the user
+/// names, the one in profiles/ for the engine and batch, or (<c>auto</c>) this machine's, measured for the model
+/// when it does not cover it yet. Every job that predicts latency (prune, the pipeline) selects it here.
+/// </summary>
+public static class LatencyProfiles
+{
+    /// <summary>The profile option's value that asks for this machine's profile, measured for the model when needed.</summary>
+    public const string Auto = "auto";
+
+    /// <summary>Where <c>--profile auto</c> keeps this machine's profile of <paramref name="engine"/> for a deployment batch size.</summary>
+    public static string AutoProfilePath(string engine, int batch) => Path.Combine("runs", "profiles", $"{engine}-b{batch}-auto.json");
+
+    /// <summary>
+    /// The latency cost model from the profile, or null when there is none for this model. A latency budget needs it
+    /// (<paramref name="needed"/>): then a missing profile, or one that lacks the model's layers, is an error naming
+    /// the command that measures one. With <paramref name="profile"/> = <see cref="Auto"/> this machine's tables for
+    /// the model are measured first (<paramref name="open"/> opens a fresh copy of the model for the profiler);
+    /// null looks in profiles/ for <paramref name="engine"/> at <paramref name="batch"/>; anything else is a path.
+    /// </summary>
+    public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer)
+    {
+        if (profile == Auto) return new LatencyCost(new LatencyPredictor(ProfileHere(engine, batch, groups, open, observer), groups));
+        var searched = profile ?? "";
+        var path = profile ?? ProfileLocator.FindDefault(engine, batch, out searched);
+        var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {engine} --batch {batch}' and pass it with --profile";
+        if (path is null)
+        {
+            if (needed) throw new FileNotFoundException($"a latency budget needs a latency profile for {engine} at batch {batch} and none was found (looked for {searched}); {measure}");
+            return null;
+        }
+
+        try
+        {
+            var loaded = LatencyProfile.Load(path);
+            var differences = loaded.Device.Differences(DeviceFingerprint.Current(engine, OrtEngine.Version, Environment.ProcessorCount, batch));
+            if (differences.Count > 0)
+            {
+                observer.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — " +
+                              "--profile auto measures this machine");
+            }
+
+            return new LatencyCost(new LatencyPredictor(loaded, groups));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        {
+            if (needed) throw new ArgumentException($"'{path}' cannot predict this model's latency ({e.Message}); {measure}", e);
+            observer.Info($"note: no latency prediction for this model from '{path}' ({e.Message})");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// This machine's profile for the model: <see cref="AutoProfilePath"/> as it is when it already covers and
+    /// calibrates the model (so runs compared with each other predict alike), else extended with the model's missing
+    /// layer configurations and its calibration (measured anew when it was made on another machine or setting),
+    /// saved before it is used.
+    /// </summary>
+    public static LatencyProfile ProfileHere(string engine, int batch, ChannelGroups groups, Func<ModelGraph> open, IJobObserver observer)
+    {
+        var autoProfile = AutoProfilePath(engine, batch);
+        var profileEngine = ProfileEngines.Create(engine, 0);
+        var profiler = new Profiler(profileEngine, batch, new ProfilerOptions());
+        var profile = profiler.NewProfile();
+        if (File.Exists(autoProfile))
+        {
+            var existing = LatencyProfile.Load(autoProfile);
+            if (existing.Device.Differences(profileEngine.Fingerprint(batch)).Count == 0 && existing.Deployment == profileEngine.Deployment) profile = existing;
+            else observer.Info($"{autoProfile} was measured on another machine or setting; measuring anew");
+        }
+
+        if (Covers(profile, groups))
+        {
+            observer.Info($"latency profile of this machine: {autoProfile} (covers and calibrates this model; delete it to measure anew)");
+            return profile;
+        }
+
+        var result = observer.WithProgress("profiling this machine", bar => profiler.Profile(profile, open,
+            new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total))));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(autoProfile))!);
+        profile.Save(autoProfile);
+        observer.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {autoProfile}");
+        return profile;
+    }
+
+    /// <summary>Whether <paramref name="profile"/> has every layer of the model and a calibration measured on it.</summary>
+    public static bool Covers(LatencyProfile profile, ChannelGroups groups)
+    {
+        try
+        {
+            return new LatencyPredictor(profile, groups).CalibrationSource == CalibrationSource.Measured;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        {
+            return false;
+        }
+    }
+}

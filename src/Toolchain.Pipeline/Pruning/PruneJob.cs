@@ -1,0 +1,161 @@
+using System.Globalization;
+using Toolchain.Graph;
+using Toolchain.Methods;
+using Toolchain.Onnx;
+using Toolchain.Profiling;
+using Toolchain.Pruning;
+using Toolchain.Runtime;
+using Toolchain.Training;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// Prunes a model under budgets with a method (or <see cref="PruneRequest.Ratio"/>, the uniform one-shot baseline)
+/// through the one prune path of <see cref="PruningRun"/> (budgets met, compaction verified, fine-tuning), writes it
+/// as ONNX (checked in ONNX Runtime) or a graph file with the trail beside it, checkpoints every epoch so an
+/// interrupted run resumes, and compares dense and pruned: accuracy, params, MACs, predicted latency and latency
+/// measured on ONNX Runtime at the deployment batch (the two taking turns).
+/// </summary>
+public static class PruneJob
+{
+    /// <summary>The deployed engine: the one the latency profile describes and dense and pruned are measured on.</summary>
+    public const string Engine = "ort-cpu";
+
+    /// <summary>
+    /// Runs the job. It owns every native object it makes (models, engines, the checkpoint) and disposes them before
+    /// it returns, so the result is plain data (see <see cref="PruneResult"/>). Bad requests throw before any work
+    /// starts and write nothing; errors name the command-line options the request's properties stand for.
+    /// </summary>
+    public static PruneResult Run(PruneRequest request, IPruneObserver observer, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        var r = request;
+        Validate(r);
+        var specs = r.Budgets.Select(BudgetSpec.Parse).ToList();
+        var method = CreateMethod(r);
+        var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
+
+        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);
+        if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
+        ModelGraph Open() => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
+        using var model = Open();
+        model.Training = false;
+        var checkpointPath = CheckpointPath(r.Output);
+        var fingerprint = Fingerprint(r, method.Name, epochs);
+        if (!r.Resume && File.Exists(checkpointPath)) observer.Info($"note: starting anew; the interrupted run's checkpoint {checkpointPath} will be replaced (--resume continues it)");
+        using var checkpoint = r.Resume ? PruningCheckpoint.Load(checkpointPath, fingerprint) : new PruningCheckpoint(checkpointPath, fingerprint);
+        // The graph the run trains: the model, or the interrupted run's (full size while pruning, compacted while fine-tuning).
+        // Groups, budgets and costs count widths of the full-size structure.
+        var graph = checkpoint.Graph ?? model;
+        var groups = ChannelGroups.Discover(checkpoint.Resumed?.Phase == PruningPhase.Prune ? graph : model);
+        var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
+        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: specs.Any(s => s.Cost == "latency"), Open, observer);
+        if (latency is not null) costs["latency"] = latency;
+        var budgets = specs.Count > 0 ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
+        budgets.ThrowIfAlreadyMetByDense(); // before the dense evaluation and deployment: no work, nothing written
+
+        var full = groups.FullWidths();
+        var dense = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(model, data.Test, data.Normalization), model.ParameterCount, model.Macs, latency?.Total(full));
+        using var denseEngine = r.MeasureSeconds > 0 ? new OrtCpuEngine(Environment.ProcessorCount).Deploy(model) : null;
+        if (checkpoint.Resumed is { } resumed)
+        {
+            var last = resumed.Trail.LastOrDefault();
+            observer.Info($"Resuming from {checkpointPath}: {(resumed.Phase == PruningPhase.Prune ? "pruning" : "fine-tuning")} phase" +
+                          (last is null ? ", before its first epoch" : $", after {last.Phase} epoch {last.Epoch}"));
+        }
+
+        var trailPath = TrailPath(r.Output);
+        var trail = new Trail(graph.Name, method.Name, groups.Groups.Select(g => g.Name).ToList(), specs.Select(s => s.ToString()).ToList(), trailPath);
+        var training = new TrainingOptions { Epochs = Math.Max(1, epochs), BatchSize = r.BatchSize, LearningRate = r.LearningRate, WarmupEpochs = 0, Seed = r.Seed };
+        observer.Info($"Pruning {graph.Name} with {method.Name}: {method.Description}");
+        observer.Info($"Budgets: {(budgets.Budgets.Count == 0 ? "none (uniform ratio)" : string.Join("; ", budgets.Budgets.Select(b => $"{b.Spec} = {Budget.Format(b.Limit, b.Cost.Unit)} (dense {Budget.Format(b.Dense, b.Cost.Unit)})")))}; " +
+                      $"{epochs} pruning epochs, {r.FineTuneEpochs} fine-tuning epochs; trail: {trailPath}");
+
+        var outcome = observer.WithProgress($"{method.Name}", bar =>
+        {
+            var context = new PruningContext
+            {
+                Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
+                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation, Checkpoint = checkpoint,
+                OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
+                    $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
+                OnEntry = entry => observer.Entry(entry, budgets),
+            };
+            return PruningRun.Run(context, method, training with { Epochs = r.FineTuneEpochs, LearningRate = r.FineTuneLearningRate, WarmupEpochs = 0 });
+        });
+
+        graph.Training = false;
+        OnnxOutputResult? onnx = null;
+        if (EngineFactory.IsOnnxFile(r.Output)) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }, r.Verify);
+        else GraphFile.Save(graph, r.Output);
+        checkpoint.Delete(); // the output is written: nothing left to resume
+
+        var pruned = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));
+        if (denseEngine is not null)
+        {
+            using var prunedEngine = new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph);
+            long[] shape = [r.Batch, .. graph.InputShape.Skip(1)];
+            var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
+            var measured = observer.WithProgress("measuring dense and pruned on ONNX Runtime", bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
+                new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1))));
+            dense = dense with { Measured = measured[0] };
+            pruned = pruned with { Measured = measured[1] };
+        }
+
+        // Budgets are judged here, while their cost models' graph is alive; the result keeps only the numbers.
+        var checks = budgets.Budgets.Select(b => new BudgetCheck(b.Spec, b.Cost.Unit, b.Limit, b.Cost.Total(outcome.Widths), b.IsMet(outcome.Widths))).ToList();
+        return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch);
+    }
+
+    /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>
+    public static string CheckpointPath(string output) => SiblingPath(output, ".checkpoint.safetensors");
+
+    /// <summary>Where a run with <paramref name="output"/> writes its trail: NAME.trail.json beside it.</summary>
+    public static string TrailPath(string output) => SiblingPath(output, ".trail.json");
+
+    private static string SiblingPath(string output, string suffix)
+    {
+        var directory = Path.GetDirectoryName(output);
+        var name = Path.GetFileNameWithoutExtension(output) + suffix;
+        return string.IsNullOrEmpty(directory) ? name : Path.Combine(directory, name);
+    }
+
+    /// <summary>Refuses settings that cannot make a run, before anything is opened or written.</summary>
+    private static void Validate(PruneRequest r)
+    {
+        if (!EngineFactory.IsOnnxFile(r.Output) && !r.Output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--out '{r.Output}' must end in .onnx or .safetensors");
+        if (r.Ratio is not null && r.Budgets.Count > 0) throw new ArgumentException("give either --budget (a method under budgets) or --ratio (the uniform baseline), not both");
+        if (r.Ratio is null && r.Budgets.Count == 0) throw new ArgumentException("say how small: --budget latency=50% (or macs=…, params=…; repeatable), or --ratio 0.5 for the uniform baseline");
+        if (r.FineTuneEpochs < 0 || r.Epochs < 0) throw new ArgumentException("--epochs and --finetune-epochs cannot be negative");
+        if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch})");
+        if (!(r.MeasureSeconds >= 0)) throw new ArgumentException($"--measure-seconds cannot be negative (got {r.MeasureSeconds})");
+    }
+
+    /// <summary>With a ratio the uniform baseline scored by the criterion <see cref="PruneRequest.Method"/>; else the method under budgets.</summary>
+    private static IPruningMethod CreateMethod(PruneRequest r) => r.Ratio is { } ratio
+        ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
+        : PruningMethods.Create(r.Method, new MethodSettings
+        {
+            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Seed = r.Seed,
+        });
+
+    /// <summary>
+    /// The allocator's settings: by default steps are ranked by the budgets' own costs (with a latency budget, by the
+    /// profile's latency, the staircase pass included); <c>--allocate-by macs|params</c> ranks them by that count and
+    /// skips the staircase pass, as a width allocation that knows nothing of the device would.
+    /// </summary>
+    private static AllocationOptions AllocationFor(PruneRequest r, IReadOnlyDictionary<string, ICostModel> costs) => r.AllocateBy == "budget"
+        ? new AllocationOptions(r.RoundTo)
+        : new AllocationOptions(r.RoundTo, StaircaseWindow: 0, Guide: costs[r.AllocateBy]);
+
+    /// <summary>The run's settings that shape its result, as text: a resume must be of the same run.</summary>
+    private static string Fingerprint(PruneRequest r, string method, int epochs) => string.Join(" ", new[]
+    {
+        $"model {r.Model}", $"data {r.Data ?? "-"}", $"method {method}", $"budgets [{string.Join(", ", r.Budgets)}]", $"ratio {r.Ratio?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+        $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
+        $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
+        FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}",
+    });
+}

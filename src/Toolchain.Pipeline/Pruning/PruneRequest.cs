@@ -1,0 +1,88 @@
+using Toolchain.Methods;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// Every setting of a <see cref="PruneJob"/>: what <c>toolchain prune</c> takes on its command line, one property
+/// per option. The defaults are the command's defaults (its options read them from here).
+/// </summary>
+public sealed record PruneRequest
+{
+    /// <summary>Zoo name, graph file, checkpoint or .onnx file (see <see cref="ModelResolver"/>).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Where to write: .onnx (deployable, checked in ONNX Runtime) or .safetensors (graph file); the trail goes beside it.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>With <see cref="Budgets"/> the pruning method (<see cref="PruningMethods.Names"/>); with <see cref="Ratio"/> the channel criterion.</summary>
+    public string Method { get; init; } = "l1";
+
+    /// <summary>Budget specs all of which must hold (latency=50%, macs=20M, …); empty with <see cref="Ratio"/>.</summary>
+    public IReadOnlyList<string> Budgets { get; init; } = [];
+
+    /// <summary>The uniform baseline instead of budgets: remove this fraction of every prunable group.</summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>Keep widths that are multiples of this.</summary>
+    public int RoundTo { get; init; } = 1;
+
+    /// <summary>Data to train, fine-tune and evaluate on (<see cref="Training.DataSource.Open"/>); null for none.</summary>
+    public string? Data { get; init; }
+
+    /// <summary>Epochs of the pruning phase; null: 0 for one-shot methods, 5 for the training methods.</summary>
+    public int? Epochs { get; init; }
+
+    public int FineTuneEpochs { get; init; }
+
+    public double LearningRate { get; init; } = 0.01;
+
+    public double FineTuneLearningRate { get; init; } = 0.01;
+
+    /// <summary>Training batch size.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Deployment batch size: the batch the latency profile describes and the deployed engine is measured at.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Latency profile: a path, <see cref="LatencyProfiles.Auto"/>, or null for the one in profiles/ (see <see cref="LatencyProfiles.CostModel"/>).</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip).</summary>
+    public double MeasureSeconds { get; init; } = 6;
+
+    /// <summary>Rank width reductions by 'budget' (the budgets' own costs), 'macs' or 'params'.</summary>
+    public string AllocateBy { get; init; } = "budget";
+
+    /// <summary>Seed of batch order, augmentation and the random method.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>fsa: μ of the annealing schedule.</summary>
+    public double Mu { get; init; } = 5;
+
+    /// <summary>fsa: 'global' or 'per-layer'.</summary>
+    public string FsaSelection { get; init; } = "global";
+
+    /// <summary>fsa: one annealing step per 'epoch' or per 'iteration'.</summary>
+    public string FsaStep { get; init; } = "epoch";
+
+    /// <summary>slim: L1 strength on BatchNorm γ.</summary>
+    public double SlimStrength { get; init; } = 1e-5;
+
+    /// <summary>greg1/greg2: growth δλ of the penalty every 10 iterations.</summary>
+    public double GregDelta { get; init; } = new GregSettings().Delta;
+
+    /// <summary>greg1/greg2: also prune residual-coupled channels.</summary>
+    public bool GregCoupled { get; init; }
+
+    /// <summary>Fold BatchNorm into the preceding convolution in the written .onnx.</summary>
+    public bool FoldBatchNorm { get; init; }
+
+    /// <summary>Check the written .onnx in ONNX Runtime against our executor.</summary>
+    public bool Verify { get; init; } = true;
+
+    /// <summary>Input shape N×C×H×W for ONNX files whose sizes are dynamic; null otherwise.</summary>
+    public long[]? InputShape { get; init; }
+
+    /// <summary>Continue an interrupted run of the same request from its checkpoint (<see cref="PruneJob.CheckpointPath"/>).</summary>
+    public bool Resume { get; init; }
+}

@@ -1,0 +1,51 @@
+using Toolchain.Graph;
+using Toolchain.TestSupport;
+
+namespace Toolchain.Pipeline.Tests;
+
+/// <summary>The prune workflow without the command line: what it writes, what it returns, what it refuses.</summary>
+public sealed class PruneJobTests
+{
+    [Fact]
+    public void Run_RatioToGraphFile_WritesTheSmallerModelAndReportsHalvedWidths()
+    {
+        using var dir = new TempDirectory();
+        var observer = new RecordingObserver();
+        var request = new PruneRequest { Model = "resnet20", Output = dir.File("small.safetensors"), Ratio = 0.5, MeasureSeconds = 0 };
+
+        var result = PruneJob.Run(request, observer);
+
+        Assert.Equal(("resnet20", "uniform-l1", 1), (result.Model, result.Method, result.Batch)); // the uniform baseline scored by l1, the default criterion
+        Assert.Empty(result.Budgets); // a ratio, not budgets
+        var prunable = result.Groups.Where(g => g.Prunable).ToList();
+        Assert.NotEmpty(prunable);
+        Assert.All(prunable, g => Assert.Equal(g.Channels / 2, result.Widths[g.Id]));
+        Assert.True(result.Compaction.MaxAbsDifference <= result.Compaction.Tolerance);
+        Assert.Null(result.Onnx);
+        Assert.Null(result.Dense.Measured); // MeasureSeconds = 0 measures nothing
+        Assert.True(result.Pruned.Parameters < result.Dense.Parameters / 2);
+
+        // The written file is the pruned model; the trail is beside it and the checkpoint is gone.
+        using (var written = GraphFile.Load(request.Output).Graph) Assert.Equal(result.Pruned.Parameters, written.ParameterCount);
+        Assert.Equal(dir.File("small.trail.json"), result.TrailPath);
+        Assert.True(File.Exists(result.TrailPath));
+        Assert.False(File.Exists(PruneJob.CheckpointPath(request.Output)));
+        Assert.Equal(["uniform-l1"], observer.Stages);
+        Assert.NotEmpty(observer.Entries);
+        Assert.Contains(observer.Lines, l => l.StartsWith("Pruning resnet20 with uniform-l1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_LatencyBudgetWithoutAProfile_ThrowsFileNotFoundNamingTheProfileCommandAndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+        // profiles/ holds no ort-cpu profile at batch 7.
+        var request = new PruneRequest { Model = "resnet20", Output = dir.File("small.onnx"), Budgets = ["latency=50%"], Batch = 7, MeasureSeconds = 0 };
+
+        var e = Assert.Throws<FileNotFoundException>(() => PruneJob.Run(request, new RecordingObserver()));
+
+        Assert.Contains("latency profile for ort-cpu at batch 7", e.Message);
+        Assert.Contains("'toolchain profile MODEL --engine ort-cpu --batch 7'", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+}

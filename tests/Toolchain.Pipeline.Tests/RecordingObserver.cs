@@ -1,0 +1,31 @@
+using Toolchain.Methods;
+using Toolchain.Pruning;
+
+namespace Toolchain.Pipeline.Tests;
+
+/// <summary>Keeps what a job tells its observer, so tests can read it back.</summary>
+internal sealed class RecordingObserver : IPruneObserver
+{
+    public List<string> Lines { get; } = [];
+
+    public List<string> Stages { get; } = [];
+
+    public List<TrailEntry> Entries { get; } = [];
+
+    public void Info(string message) => Lines.Add(message);
+
+    public T WithProgress<T>(string title, Func<IProgressBar, T> work)
+    {
+        Stages.Add(title);
+        return work(new IgnoredBar());
+    }
+
+    public void Entry(TrailEntry entry, BudgetSet budgets) => Entries.Add(entry);
+
+    private sealed class IgnoredBar : IProgressBar
+    {
+        public void Update(string description, double completed, double total)
+        {
+        }
+    }
+}
