@@ -26,5 +26,8 @@ public sealed record MethodSettings
     /// <summary>Selective weight decay's a_min, a_max and how often its mask is recomputed.</summary>
     public SwdSettings Swd { get; init; } = new();
 
+    /// <summary>Holistic filter pruning's penalty weight, threshold and temperatures (our reconstruction).</summary>
+    public HfpSettings Hfp { get; init; } = new();
+
     public int Seed { get; init; }
 }

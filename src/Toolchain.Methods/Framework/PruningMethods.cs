@@ -16,6 +16,7 @@ public static class PruningMethods
         ("l1", _ => new OneShotMethod("l1", new FilterNorm(1))),
         ("slim", s => new SlimmingMethod(s.SlimmingStrength)),
         ("swd", s => new SwdMethod(s.Swd)),
+        ("hfp", s => new HfpMethod(s.Hfp)),
         ("random", s => new OneShotMethod("random", new RandomImportance(s.Seed))),
     ];
 

@@ -1,0 +1,22 @@
+namespace Toolchain.Methods;
+
+/// <summary>
+/// Holistic filter pruning's constants. HFP's authors published no code and its method section could not be checked
+/// (METHODS.md): these are the knobs of OUR reconstruction. A channel's activity is a = σ((s − t)/T) with s its
+/// BatchNorm scale |γ| (summed over coupled BatchNorms) relative to the mean scale of all prunable channels when the
+/// phase starts, t = <see cref="Threshold"/>; the temperature T falls geometrically from
+/// <see cref="TemperatureStart"/> to <see cref="TemperatureEnd"/> over the phase, so soft widths approach the hard
+/// count the cut (a &lt; 0.5, i.e. s &lt; t) will keep; each budget's penalty weight is <see cref="Lambda"/>.
+/// </summary>
+public sealed record HfpSettings(double Lambda = 2, double Threshold = 0.1, double TemperatureStart = 0.5, double TemperatureEnd = 0.05)
+{
+    /// <summary>T after <paramref name="progress"/> ∈ [0, 1] of the phase: T_start · (T_end / T_start)^progress.</summary>
+    public double Temperature(double progress) => TemperatureStart * Math.Pow(TemperatureEnd / TemperatureStart, Math.Clamp(progress, 0, 1));
+
+    public void Validate()
+    {
+        if (!(Lambda > 0)) throw new ArgumentException($"HFP's penalty weight λ must be positive (got {Lambda})");
+        if (!(Threshold > 0)) throw new ArgumentException($"HFP's threshold t must be positive (got {Threshold})");
+        if (!(TemperatureStart > 0 && TemperatureEnd > 0)) throw new ArgumentException($"HFP's temperatures must be positive (got {TemperatureStart}, {TemperatureEnd})");
+    }
+}

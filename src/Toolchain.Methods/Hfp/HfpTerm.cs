@@ -1,0 +1,105 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Torch;
+using Toolchain.Torch.Optim;
+using Toolchain.Training;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// HFP's budget penalty as a gradient on the BatchNorm scales (our reconstruction): before each update, the soft widths
+/// are computed from the current γ, and <c>∂P/∂γ = ∂P/∂n_g · ∂a/∂s · sign(γ) / s_ref</c> is added to every γ of a
+/// prunable group's BatchNorms — the push is strongest on channels of the groups whose last channel costs the most
+/// against the budgets still exceeded, and zero once every budget holds.
+/// </summary>
+public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
+{
+    private readonly ChannelGroups _groups;
+    private readonly BudgetPenalty _penalty;
+    private readonly HfpSettings _settings;
+    private readonly long _totalSteps;
+    private readonly List<(ChannelGroup Group, Parameter Gamma, GroupMember Member)> _scales = [];
+    private readonly Dictionary<Parameter, float[]> _gradients = [];
+
+    public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
+    {
+        _groups = groups;
+        _penalty = new BudgetPenalty(budgets, settings.Lambda);
+        _settings = settings;
+        _totalSteps = Math.Max(1, totalSteps);
+        foreach (var group in groups.Prunable)
+        {
+            foreach (var member in group.Members.Where(m => m is { Kind: MemberKind.Tensor, Role: TensorRole.Weight, Axis: 0 } && groups.Graph.GetNode(m.Node).Op == OpKind.BatchNorm))
+            {
+                if (groups.Graph.FindParameter(member.Name) is { } gamma) _scales.Add((group, gamma, member));
+            }
+        }
+
+        var unscaled = groups.Prunable.Where(g => _scales.All(s => s.Group.Id != g.Id)).Select(g => g.Name).ToList();
+        if (unscaled.Count > 0) throw new ArgumentException($"HFP reads channel activity from BatchNorm scales; these groups have none: {string.Join(", ", unscaled)}");
+        ScaleReference = Scales().SelectMany(s => s.Value).Average();
+        if (!(ScaleReference > 0)) throw new ArgumentException("HFP: every BatchNorm scale of the prunable groups is zero");
+    }
+
+    /// <summary>s_ref: the mean scale of the prunable channels when the phase started (scales are relative to it).</summary>
+    public double ScaleReference { get; private set; }
+
+    /// <summary>The penalty at the last step (0 once every budget holds at the soft widths).</summary>
+    public double LastPenalty { get; private set; }
+
+    /// <summary>The temperature at <paramref name="step"/> of the phase.</summary>
+    public double Temperature(long step) => _settings.Temperature((double)step / _totalSteps);
+
+    /// <summary>Each prunable group's channel scales s = Σ|γ| over its BatchNorms, relative to <see cref="ScaleReference"/> once it is set.</summary>
+    public Dictionary<int, double[]> Scales()
+    {
+        var scales = _groups.Prunable.ToDictionary(g => g.Id, g => new double[g.Channels]);
+        var reference = ScaleReference > 0 ? ScaleReference : 1;
+        foreach (var (group, gamma, member) in _scales)
+        {
+            using var value = gamma.Value.Detach();
+            var values = value.ToArray<float>();
+            for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
+        }
+
+        return scales;
+    }
+
+    /// <summary>The widths the cut would keep now: channels with s ≥ t (a ≥ 0.5), at least one per group.</summary>
+    public int[] CutWidths()
+    {
+        var scales = Scales();
+        return _groups.Groups.Select(g => g.Prunable ? Math.Max(1, scales[g.Id].Count(s => s >= _settings.Threshold)) : g.Channels).ToArray();
+    }
+
+    public void AfterBackward(TrainingStep step)
+    {
+        var temperature = Temperature(step.Iteration - 1);
+        var scales = Scales();
+        var soft = _groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(scales[g.Id], _settings.Threshold, temperature) : g.Channels).ToArray();
+        var (value, dn) = _penalty.Evaluate(soft);
+        LastPenalty = value;
+        _gradients.Clear();
+        if (value == 0) return;
+        foreach (var (group, gamma, member) in _scales)
+        {
+            if (!_gradients.TryGetValue(gamma, out var rows)) _gradients[gamma] = rows = new float[gamma.Shape[0]];
+            using var current = gamma.Value.Detach();
+            var values = current.ToArray<float>();
+            for (var c = 0; c < group.Channels; c++)
+            {
+                var push = dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference;
+                foreach (var p in member.Positions[c]) rows[p] += (float)(push * Math.Sign(values[p]));
+            }
+        }
+    }
+
+    public void Apply(Parameter parameter, Tensor grad)
+    {
+        if (_gradients.TryGetValue(parameter, out var rows)) grad.Add_(Tensor.FromArray(rows, parameter.Shape));
+    }
+
+    public System.Text.Json.Nodes.JsonNode Save() => new System.Text.Json.Nodes.JsonObject { ["scaleReference"] = ScaleReference };
+
+    public void Restore(System.Text.Json.Nodes.JsonNode state) => ScaleReference = state["scaleReference"]!.GetValue<double>();
+}

@@ -1,0 +1,20 @@
+namespace Toolchain.Methods;
+
+/// <summary>
+/// HFP's soft widths (our reconstruction): each channel's activity a = σ((s − t)/T) from its relative BatchNorm scale
+/// s, and a group's soft width n = Σ a — the differentiable stand-in for how many channels it keeps.
+/// </summary>
+public static class SoftWidths
+{
+    public static double Activity(double scale, double threshold, double temperature) => 1 / (1 + Math.Exp(-(scale - threshold) / temperature));
+
+    /// <summary>∂a/∂s = a(1 − a)/T.</summary>
+    public static double ActivitySlope(double scale, double threshold, double temperature)
+    {
+        var a = Activity(scale, threshold, temperature);
+        return a * (1 - a) / temperature;
+    }
+
+    /// <summary>n = Σ_c σ((s_c − t)/T).</summary>
+    public static double Width(IEnumerable<double> scales, double threshold, double temperature) => scales.Sum(s => Activity(s, threshold, temperature));
+}

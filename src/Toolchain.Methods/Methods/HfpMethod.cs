@@ -1,0 +1,52 @@
+using Toolchain.Pruning;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// Holistic filter pruning (Enderich et al., WACV 2021), as OUR reconstruction — the authors published no code and
+/// the method section could not be checked (METHODS.md): while the pruning phase trains, a penalty
+/// <c>λ · max(0, C(n)/C₀ − q)</c> for every budget given (params, MACs, and latency through the profile) at the soft
+/// widths n drives the BatchNorm scales of the channels that cost the most down (<see cref="HfpTerm"/>); then the
+/// channels with activity below ½ are cut, and when that does not meet every budget the allocator removes more,
+/// the cut ones first, then by |γ| per unit of cost.
+/// </summary>
+public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
+{
+    public string Name => "hfp";
+
+    public string Description =>
+        $"holistic filter pruning (Enderich et al. 2021) — OUR reconstruction, the authors' method section could not be checked: soft widths from BatchNorm γ, " +
+        $"penalty λ·max(0, C(n)/C₀ − q) per budget (λ = {settings.Lambda:G3}; latency through the profile), then cut at activity ½ and the allocator's check";
+
+    public GroupMasks Prune(PruningContext context)
+    {
+        settings.Validate();
+        if (context.Epochs < 1) throw new ArgumentException("hfp learns its widths while it trains: give it at least one pruning epoch (--epochs)");
+        using var trainer = context.CreateTrainer();
+        var term = new HfpTerm(context.Groups, context.Budgets, settings, (long)context.Epochs * trainer.BatchesPerEpoch);
+        trainer.Hooks.Add(term);
+        trainer.Optimizer.GradientTerms.Add(term);
+        foreach (var _ in context.Train(trainer, _ => term.CutWidths(), term))
+        {
+        }
+
+        return Cut(context, term);
+    }
+
+    /// <summary>The channels with s ≥ t (≥ 1 per group); when that misses a budget, the allocator's widths with the cut channels scored 0.</summary>
+    private GroupMasks Cut(PruningContext context, HfpTerm term)
+    {
+        var scales = term.Scales();
+        var masks = new GroupMasks(context.Groups);
+        foreach (var group in context.Groups.Prunable)
+        {
+            var keep = scales[group.Id].Select(s => s >= settings.Threshold).ToArray();
+            if (!keep.Any(k => k)) keep[Array.IndexOf(scales[group.Id], scales[group.Id].Max())] = true;
+            masks.Set(group.Id, keep);
+        }
+
+        if (context.Budgets.AllMetBy(masks.Widths())) return masks;
+        var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales[g.Id].Select(s => s >= settings.Threshold ? s : 0).ToArray());
+        return WidthAllocator.Allocate(context.Groups, scores, context.Budgets, context.Allocation with { NormalizeScoresPerGroup = false }).Masks;
+    }
+}

@@ -1,0 +1,97 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Torch;
+using Toolchain.Training;
+
+namespace Toolchain.Methods.Tests;
+
+public sealed class HfpTests
+{
+    [Fact]
+    public void SoftWidths_AreSigmoidsOfTheScaleAgainstTheThreshold()
+    {
+        // σ(2) = 0.8807971, its slope a(1 − a)/T = 0.8807971 · 0.1192029 / 0.1.
+        Assert.Equal(0.8807971, SoftWidths.Activity(0.3, threshold: 0.1, temperature: 0.1), 6);
+        Assert.Equal(0.5, SoftWidths.Activity(0.1, 0.1, 0.1), 12);
+        Assert.Equal(1.0499359, SoftWidths.ActivitySlope(0.3, 0.1, 0.1), 6);
+        Assert.Equal(0.8807971 + 0.5 + (1 - 0.8807971), SoftWidths.Width([0.3, 0.1, -0.1], 0.1, 0.1), 6);
+        Assert.Equal(0.5, new HfpSettings(TemperatureStart: 0.5, TemperatureEnd: 0.05).Temperature(0), 12);
+        Assert.Equal(Math.Sqrt(0.5 * 0.05), new HfpSettings(TemperatureStart: 0.5, TemperatureEnd: 0.05).Temperature(0.5), 12);
+    }
+
+    [Fact]
+    public void Penalty_IsLambdaTimesTheExcessShare_AndItsGradientTheMarginalCostOverTheDenseCost()
+    {
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var macs = new MacCost(groups);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("macs=50%")], name => name == "macs" ? macs : null);
+        var penalty = new BudgetPenalty(budgets, lambda: 2);
+        var dense = budgets.Budgets[0].Dense;
+
+        var full = groups.Groups.Select(g => (double)g.Channels).ToArray();
+        var (value, gradient) = penalty.Evaluate(full);
+        Assert.Equal(2 * (1 - 0.5), value, 9);
+        foreach (var g in groups.Prunable) Assert.Equal(2 / dense * macs.Marginal(groups.FullWidths(), g.Id), gradient[g.Id], 12);
+
+        // Finite differences at whole widths: one channel less in a group lowers P by its gradient (MACs are linear in
+        // one group's width), and fractional widths round to the nearest.
+        var g0 = groups.Prunable.First();
+        var less = (double[])full.Clone();
+        less[g0.Id] -= 1;
+        Assert.Equal(value - gradient[g0.Id], penalty.Evaluate(less).Value, 9);
+        less[g0.Id] = full[g0.Id] - 0.6;
+        Assert.Equal(value - gradient[g0.Id], penalty.Evaluate(less).Value, 9);
+
+        // Within the budget, nothing.
+        var small = groups.Groups.Select(g => g.Prunable ? 1.0 : g.Channels).ToArray();
+        Assert.Equal((0.0, 0.0), (penalty.Evaluate(small).Value, penalty.Evaluate(small).Gradient.Sum()));
+    }
+
+    [Fact]
+    public void Term_GradientOnGamma_MatchesFiniteDifferencesOfTheSoftWidths()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 3);
+        var groups = ChannelGroups.Discover(graph);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
+        var settings = new HfpSettings(Lambda: 2, Threshold: 0.5, TemperatureStart: 0.3, TemperatureEnd: 0.3);
+        var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
+        // Spread the scales so the sigmoids are not saturated.
+        foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
+        {
+            var gamma = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
+            var count = (int)gamma.Shape[0];
+            gamma.Replace(Tensor.FromArray(Enumerable.Range(0, count).Select(i => (float)(0.2 + 1.6 * i / count)).ToArray(), gamma.Shape));
+        }
+
+        term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
+        Assert.True(term.LastPenalty > 0);
+        var group = groups.Prunable.First(g => g.Members.Count(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm) == 1);
+        var member = group.Members.First(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
+        var gammaOf = graph.FindParameter(member.Name)!;
+        var grad = Tensor.Zeros(gammaOf.Shape);
+        term.Apply(gammaOf, grad);
+        var analytic = grad.ToArray<float>();
+
+        var (_, dn) = new BudgetPenalty(budgets, settings.Lambda).Evaluate(groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(term.Scales()[g.Id], 0.5, 0.3) : g.Channels).ToArray());
+        const double eps = 1e-3;
+        foreach (var c in new[] { 0, group.Channels / 2, group.Channels - 1 })
+        {
+            var row = member.Positions[c][0];
+            double WidthWith(double delta)
+            {
+                var values = gammaOf.Value.Detach().ToArray<float>();
+                values[row] += (float)delta;
+                gammaOf.Replace(Tensor.FromArray(values, gammaOf.Shape));
+                var width = SoftWidths.Width(term.Scales()[group.Id], 0.5, 0.3);
+                values[row] -= (float)delta;
+                gammaOf.Replace(Tensor.FromArray(values, gammaOf.Shape));
+                return width;
+            }
+
+            var numeric = dn[group.Id] * (WidthWith(eps) - WidthWith(-eps)) / (2 * eps);
+            Assert.Equal(numeric, analytic[row], Math.Max(1e-6, Math.Abs(numeric) * 1e-2));
+        }
+    }
+}
