@@ -74,6 +74,12 @@ public sealed record PruneRequest
     /// <summary>greg1/greg2: also prune residual-coupled channels.</summary>
     public bool GregCoupled { get; init; }
 
+    /// <summary>swd: a_max, where the extra decay's multiplier ends (the authors' 1e5).</summary>
+    public double SwdAMax { get; init; } = new SwdSettings().AMax;
+
+    /// <summary>hfp: the penalty weight λ of every budget (our reconstruction's knob).</summary>
+    public double HfpLambda { get; init; } = new HfpSettings().Lambda;
+
     /// <summary>Fold BatchNorm into the preceding convolution in the written .onnx.</summary>
     public bool FoldBatchNorm { get; init; }
 
