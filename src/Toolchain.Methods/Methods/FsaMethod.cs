@@ -128,7 +128,9 @@ public sealed class FsaMethod(FsaSettings settings, IChannelImportance importanc
                 var before = masks.Keep(group.Id);
                 var now = kept(group.Id);
                 var merged = before.Zip(now, (a, b) => a && b).ToArray(); // removal is permanent
-                if (merged.SequenceEqual(before)) continue;
+                // Removed channels score 0, so a selection keeps kept ones first; should the two sets still not meet,
+                // the group keeps what it had rather than vanish.
+                if (!merged.Contains(true) || merged.SequenceEqual(before)) continue;
                 masks.Set(group.Id, merged);
                 changed = true;
             }
