@@ -36,6 +36,37 @@ public sealed class PruneJobTests
     }
 
     [Fact]
+    public void Run_InterruptedAfterAnEpoch_ResumesFromItsCheckpoint_AndRefusesOtherSettings()
+    {
+        using var dir = new TempDirectory();
+        var request = new PruneRequest
+        {
+            Model = "resnet20", Output = dir.File("small.safetensors"), Method = "fsa", Budgets = ["macs=50%"], Data = "shapes10", TrainImages = 64,
+            Epochs = 2, FineTuneEpochs = 1, BatchSize = 32, MeasureSeconds = 0,
+        };
+        using var cancel = new CancellationTokenSource();
+        var stopping = new RecordingObserver { OnEntry = entry => cancel.Cancel() }; // after the first epoch's checkpoint is written
+
+        Assert.ThrowsAny<OperationCanceledException>(() => PruneJob.Run(request, stopping, cancel.Token));
+        var checkpoint = PruneJob.CheckpointPath(request.Output);
+        Assert.True(File.Exists(checkpoint));
+        Assert.False(File.Exists(request.Output)); // no half-written output
+
+        var other = Assert.Throws<ArgumentException>(() => PruneJob.Run(request with { Budgets = ["macs=40%"], Resume = true }, new RecordingObserver()));
+        Assert.Contains("macs=50%", other.Message);
+
+        var observer = new RecordingObserver();
+        var result = PruneJob.Run(request with { Resume = true }, observer);
+
+        Assert.Contains(observer.Lines, l => l.StartsWith($"Resuming from {checkpoint}: pruning phase, after prune epoch 1", StringComparison.Ordinal));
+        Assert.Equal(["prune 2", "cut 0", "finetune 1"], observer.Entries.Select(e => $"{e.Phase} {e.Epoch}"));
+        Assert.All(result.Budgets, b => Assert.True(b.Met));
+        Assert.True(File.Exists(request.Output));
+        Assert.False(File.Exists(checkpoint)); // the run ended: nothing left to resume
+        Assert.Equal(["prune 1", "prune 2", "cut 0", "finetune 1"], Toolchain.Methods.Trail.Load(result.TrailPath).Entries.Select(e => $"{e.Phase} {e.Epoch}"));
+    }
+
+    [Fact]
     public void Run_LatencyBudgetWithoutAProfile_ThrowsFileNotFoundNamingTheProfileCommandAndWritesNothing()
     {
         using var dir = new TempDirectory();

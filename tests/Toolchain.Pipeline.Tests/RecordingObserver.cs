@@ -12,6 +12,9 @@ internal sealed class RecordingObserver : IPruneObserver
 
     public List<TrailEntry> Entries { get; } = [];
 
+    /// <summary>Called after each entry is kept (a test can interrupt the job here).</summary>
+    public Action<TrailEntry>? OnEntry { get; init; }
+
     public void Info(string message) => Lines.Add(message);
 
     public T WithProgress<T>(string title, Func<IProgressBar, T> work)
@@ -20,7 +23,11 @@ internal sealed class RecordingObserver : IPruneObserver
         return work(new IgnoredBar());
     }
 
-    public void Entry(TrailEntry entry, BudgetSet budgets) => Entries.Add(entry);
+    public void Entry(TrailEntry entry, BudgetSet budgets)
+    {
+        Entries.Add(entry);
+        OnEntry?.Invoke(entry);
+    }
 
     private sealed class IgnoredBar : IProgressBar
     {

@@ -36,7 +36,7 @@ public static class PruneJob
         var method = CreateMethod(r);
         var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
 
-        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed);
+        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed, r.TrainImages);
         if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
         ModelGraph Open() => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
         using var model = Open();
@@ -156,6 +156,6 @@ public static class PruneJob
         $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
         $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
         FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
-        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}",
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     });
 }

@@ -74,6 +74,9 @@ public sealed record PruneRequest
     /// <summary>greg1/greg2: also prune residual-coupled channels.</summary>
     public bool GregCoupled { get; init; }
 
+    /// <summary>shapes10 only: how many training images to generate (null: its default).</summary>
+    public int? TrainImages { get; init; }
+
     /// <summary>swd: a_max, where the extra decay's multiplier ends (the authors' 1e5).</summary>
     public double SwdAMax { get; init; } = new SwdSettings().AMax;
 
