@@ -152,6 +152,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         {
             new[] { "top-1", Pct(dense.Accuracy?.Top1), Pct(pruned.Accuracy?.Top1), dense.Accuracy is null ? "–" : $"{(pruned.Accuracy!.Top1 - dense.Accuracy.Top1) * 100:+0.00;-0.00} pt" },
             new[] { "top-5", Pct(dense.Accuracy?.Top5), Pct(pruned.Accuracy?.Top5), dense.Accuracy is null ? "–" : $"{(pruned.Accuracy!.Top5 - dense.Accuracy.Top5) * 100:+0.00;-0.00} pt" },
+            new[] { "top-1 after the cut, before fine-tuning", "–", Pct(result.CutTop1), dense.Accuracy is null || result.CutTop1 is null ? "–" : $"{(result.CutTop1.Value - dense.Accuracy.Top1) * 100:+0.00;-0.00} pt" },
             new[] { "parameters", dense.Parameters.ToString("N0"), pruned.Parameters.ToString("N0"), Ratio(dense.Parameters, pruned.Parameters) + " fewer" },
             new[] { "MACs", dense.Macs.ToString("N0"), pruned.Macs.ToString("N0"), Ratio(dense.Macs, pruned.Macs) + " fewer" },
             new[] { "latency, predicted", Ms(dense.PredictedMs), Ms(pruned.PredictedMs), Ratio(dense.PredictedMs, pruned.PredictedMs) + " faster" },
@@ -200,7 +201,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             trail = result.TrailPath,
             dense = new { top1 = dense.Accuracy?.Top1, top5 = dense.Accuracy?.Top5, parameters = dense.Parameters, macs = dense.Macs, predictedMs = dense.PredictedMs,
                 measuredP50Ms = dense.Measured?.Percentile(50), measuredP90Ms = dense.Measured?.Percentile(90) },
-            pruned = new { top1 = pruned.Accuracy?.Top1, top5 = pruned.Accuracy?.Top5, parameters = pruned.Parameters, macs = pruned.Macs, predictedMs = pruned.PredictedMs,
+            pruned = new { top1 = pruned.Accuracy?.Top1, top5 = pruned.Accuracy?.Top5, cutTop1 = result.CutTop1, parameters = pruned.Parameters, macs = pruned.Macs, predictedMs = pruned.PredictedMs,
                 measuredP50Ms = pruned.Measured?.Percentile(50), measuredP90Ms = pruned.Measured?.Percentile(90) },
             budgets = result.Budgets.Select(b => new { budget = b.Spec.ToString(), limit = b.Limit, unit = b.Unit, value = b.Value, met = b.Met }),
             compactedVsMaskedMaxAbsDiff = result.Compaction.MaxAbsDifference,

@@ -105,7 +105,8 @@ public static class PruneJob
 
         // Budgets are judged here, while their cost models' graph is alive; the result keeps only the numbers.
         var checks = budgets.Budgets.Select(b => new BudgetCheck(b.Spec, b.Cost.Unit, b.Limit, b.Cost.Total(outcome.Widths), b.IsMet(outcome.Widths))).ToList();
-        return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch);
+        return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch,
+            outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1);
     }
 
     /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>

@@ -20,6 +20,7 @@ namespace Toolchain.Pipeline;
 /// <param name="Onnx">What the .onnx output wrote and its parity with our executor; null for a graph file.</param>
 /// <param name="Output">Where the pruned model was written.</param>
 /// <param name="Batch">The deployment batch size the latencies are for.</param>
+/// <param name="CutTop1">Top-1 of the compacted model before fine-tuning (the trail's cut entry); null without data.</param>
 public sealed record PruneResult(
     string Model,
     string Method,
@@ -32,4 +33,5 @@ public sealed record PruneResult(
     ModelSnapshot Pruned,
     OnnxOutputResult? Onnx,
     string Output,
-    int Batch);
+    int Batch,
+    double? CutTop1);
