@@ -27,4 +27,19 @@ public sealed class LatencyProfilesTests
         Assert.Contains("--profile auto", e.Message);
         Assert.Contains("'toolchain profile MODEL --engine ort-cpu --batch 1'", e.Message);
     }
+
+    [Fact]
+    public void Covers_ACalibrationWithoutTheNarrowestWidths_IsMeasuredAgain()
+    {
+        var profile = LatencyProfile.Load(Path.Combine(ProfileLocator.FindFolder()!, "ort-cpu-2core-b1.json"));
+        using var model = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(model);
+        var calibration = profile.FindCalibration(model.Name, Profiler.Topology(model))!;
+
+        Assert.False(LatencyProfiles.Covers(profile, groups)); // calibrated in 2026-11 at dense, uniform and random widths only
+
+        var narrowest = groups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray();
+        profile.SetCalibration(calibration with { Points = [.. calibration.Points, new CalibrationPoint("narrowest", 0.05, 0.16, 42, narrowest)] });
+        Assert.True(LatencyProfiles.Covers(profile, groups));
+    }
 }
