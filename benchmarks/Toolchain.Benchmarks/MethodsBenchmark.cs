@@ -127,6 +127,9 @@ public static class MethodsBenchmark
             "prune", dense, "--method", method, "--budget", $"latency={budget}%", "--data", "fashion-mnist", "--epochs", oneShot ? "0" : $"{PruneEpochs}",
             "--finetune-epochs", $"{(oneShot ? PruneEpochs + FineTuneEpochs : FineTuneEpochs)}", "--profile", "auto", "--batch", $"{DeployBatch}",
             "--allocate-by", allocateBy, "--greg-delta", GregDelta, "--seed", "0", "--out", onnx, "--json",
+            // With N = 2 epochs as steps FSA reaches its target after the first epoch in one go: a one-shot cut after
+            // an epoch of dense training. Per iteration it anneals as the method means to.
+            .. (method == "fsa" ? new[] { "--fsa-step", "iteration" } : []),
         ];
         var cache = Path.Combine(Folder, name + ".result.json");
         if (File.Exists(cache) && File.Exists(onnx))
