@@ -142,7 +142,10 @@ public sealed class FsaMethod(FsaSettings settings, IChannelImportance importanc
         private Func<int, bool[]> Global(int step)
         {
             var annealed = context.BudgetsWithLimits(b => schedule.At(step, b.Dense, b.Limit));
-            var allocation = context.Allocate(importance, annealed);
+            // Removal is permanent: the allocation starts from the widths kept so far and never widens past them, so
+            // refill and the staircase pass cannot pick removed channels that the intersection below would drop again
+            // (ResNet-20 at latency=30 %, batch 8: without the ceiling FSA ended at 0.31 ms under a 0.49 ms limit).
+            var allocation = context.Allocate(importance, annealed, context.Allocation with { Ceiling = masks.Widths() });
             return allocation.Masks.Keep;
         }
 

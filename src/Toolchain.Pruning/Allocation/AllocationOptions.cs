@@ -18,5 +18,8 @@ namespace Toolchain.Pruning;
 /// <param name="Guide">When set, the cost whose savings rank the steps (removal and refill) in place of the budgets'
 /// own: widths allocated by MACs, say, under a latency budget — the budgets still decide when to stop. For
 /// comparisons (what latency-aware allocation buys); null, the default, ranks by the budgets' costs.</param>
+/// <param name="Ceiling">When set, the widest each group may stay, one width per group (unprunable groups at their
+/// full width): removal starts there and neither refill nor the staircase pass goes above it — for methods whose
+/// removals are permanent (FSA). Null: every group may stay whole.</param>
 public sealed record AllocationOptions(int RoundTo = 1, bool NormalizeScoresPerGroup = true, int StaircaseWindow = 8, bool CostAware = true,
-    bool ShareOfKept = true, bool Refill = true, ICostModel? Guide = null);
+    bool ShareOfKept = true, bool Refill = true, ICostModel? Guide = null, IReadOnlyList<int>? Ceiling = null);

@@ -110,6 +110,7 @@ public static class WidthAllocator
         private readonly double _guideDense;
         private readonly int[] _prunable;
         private readonly int[] _widths;
+        private readonly int[] _ceiling;          // the widest each group may be (full widths unless a ceiling is given)
         private readonly int[] _minimum;
         private readonly int[][] _order;          // channel indices by score, best first (ties: lower index)
         private readonly double[][] _ranked;      // normalised score of the i-th best channel
@@ -128,9 +129,10 @@ public static class WidthAllocator
             _shareOfKept = options.ShareOfKept;
             _guide = options.Guide;
             _prunable = groups.Prunable.Select(g => g.Id).ToArray();
-            _widths = groups.FullWidths();
-            _guideDense = _guide is null ? 1 : Math.Max(double.Epsilon, Math.Abs(_guide.Total(_widths)));
+            _guideDense = _guide is null ? 1 : Math.Max(double.Epsilon, Math.Abs(_guide.Total(groups.FullWidths())));
             _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
+            _ceiling = CheckCeiling(groups, options.Ceiling, _minimum);
+            _widths = (int[])_ceiling.Clone();
             _order = new int[groups.Count][];
             _ranked = new double[groups.Count][];
             foreach (var g in _prunable)
@@ -192,8 +194,8 @@ public static class WidthAllocator
                 foreach (var g in _prunable)
                 {
                     var w = _widths[g];
-                    if (w >= _groups[g].Channels) continue;
-                    var next = Next(g, w);
+                    if (w >= _ceiling[g]) continue;
+                    var next = Math.Min(Next(g, w), _ceiling[g]);
                     scratch[g] = next;
                     var t = Totals(scratch);
                     var guided = _guide is null ? 0 : (_guide.Total(scratch) - _guide.Total(_widths)) / _guideDense;
@@ -373,11 +375,27 @@ public static class WidthAllocator
         private IEnumerable<int> Higher(int g, int w)
         {
             var channels = _groups[g].Channels;
-            var top = Math.Min(channels, w + _window);
+            var top = Math.Min(_ceiling[g], w + _window);
             for (var x = w + 1; x <= top; x++)
             {
-                if (_roundTo == 1 || channels < _roundTo || x % _roundTo == 0 || x == channels) yield return x;
+                if (_roundTo == 1 || channels < _roundTo || x % _roundTo == 0 || x == channels || x == _ceiling[g]) yield return x;
             }
+        }
+
+        private static int[] CheckCeiling(ChannelGroups groups, IReadOnlyList<int>? ceiling, int[] minimum)
+        {
+            if (ceiling is null) return groups.FullWidths();
+            if (ceiling.Count != groups.Count) throw new ArgumentException($"the ceiling has {ceiling.Count} widths for {groups.Count} channel groups", nameof(ceiling));
+            foreach (var g in groups.Groups)
+            {
+                var low = g.Prunable ? Math.Min(minimum[g.Id], g.Channels) : g.Channels;
+                if (ceiling[g.Id] < low || ceiling[g.Id] > g.Channels)
+                {
+                    throw new ArgumentException($"the ceiling of group {g.Id} '{g.Name}' is {ceiling[g.Id]}; it lies in {low}..{g.Channels}", nameof(ceiling));
+                }
+            }
+
+            return ceiling.ToArray();
         }
 
         /// <summary>For each prunable group, the prunable groups (itself included) with an affected node in common.</summary>

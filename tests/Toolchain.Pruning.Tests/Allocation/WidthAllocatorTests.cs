@@ -234,6 +234,30 @@ public sealed class WidthAllocatorTests
     }
 
     [Fact]
+    public void Allocate_WithACeiling_StartsThereAndNeverWidensPastIt()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var ceiling = groups.Groups.Select(g => g.Prunable ? g.Channels - 3 : g.Channels).ToArray();
+        var options = new AllocationOptions(Ceiling: ceiling);
+
+        // A budget the ceiling already meets: nothing is removed, and refill and the staircase stay at the ceiling.
+        var loose = WidthAllocator.Allocate(groups, L1Scores(groups), Resolve(groups, 1, "params=95%"), options);
+        Assert.Equal(ceiling, loose.Widths);
+        Assert.Equal(0, loose.Removals);
+
+        // A tight one: met, and no group above its ceiling.
+        var tight = WidthAllocator.Allocate(groups, L1Scores(groups), Resolve(groups, 1, "params=50%"), options);
+        Assert.True(tight.Budgets.All(b => b.Met));
+        Assert.All(groups.Groups, g => Assert.True(tight.Widths[g.Id] <= ceiling[g.Id]));
+
+        var bad = ceiling.ToArray();
+        bad[groups.Prunable.First().Id] = 0;
+        Assert.Throws<ArgumentException>(() => WidthAllocator.Allocate(groups, L1Scores(groups), Resolve(groups, 1, "params=50%"), new AllocationOptions(Ceiling: bad)));
+    }
+
+    [Fact]
     public void Allocate_StaircaseCost_WidensOnlyWhereAWiderWidthIsNoCostlier()
     {
         using var scope = DisposeScope.Enter();
