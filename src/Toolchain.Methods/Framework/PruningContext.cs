@@ -129,6 +129,17 @@ public sealed class PruningContext
         Budgets.Budgets.Select(b => new BudgetSpec(b.Spec.Cost, Math.Max(limitOf(b), b.Minimum), IsFraction: false)).ToList(),
         name => Budgets.Budgets.FirstOrDefault(b => b.Spec.Cost == name)?.Cost, Budgets.RoundTo);
 
+    /// <summary>
+    /// One global threshold on the BatchNorm scales |γ| (raw, summed over coupled BatchNorms): channels in ascending
+    /// |γ| go until every budget holds, at least one per group — network slimming's cut and SWD's mask.
+    /// </summary>
+    public GroupMasks GammaThreshold()
+    {
+        var scales = new BatchNormScale();
+        var scores = Groups.Prunable.ToDictionary(g => g.Id, g => scales.Score(Groups, g));
+        return WidthAllocator.Allocate(Groups, scores, Budgets, Allocation with { NormalizeScoresPerGroup = false, CostAware = false, ShareOfKept = false }).Masks;
+    }
+
     /// <summary>Every reported cost at <paramref name="widths"/>, by name.</summary>
     public Dictionary<string, double> CostsAt(IReadOnlyList<int> widths) => Costs.ToDictionary(c => c.Key, c => c.Value.Total(widths));
 

@@ -24,22 +24,19 @@ public sealed class SlimmingMethod(double strength) : IPruningMethod
         if (scales.Count == 0) throw new ArgumentException($"network slimming needs BatchNorm layers; '{graph.Name}' has none");
 
         var slimming = new SlimmingTerm(scales, strength);
-        // One global threshold on raw |γ| (summed over coupled BatchNorms), as the authors cut.
-        var options = context.Allocation with { NormalizeScoresPerGroup = false, CostAware = false, ShareOfKept = false };
-        AllocationResult Cut() => WidthAllocator.Allocate(context.Groups, context.Groups.Prunable.ToDictionary(g => g.Id, g => new BatchNormScale().Score(context.Groups, g)),
-            context.Budgets, options);
         if (context.Epochs > 0)
         {
             using var trainer = context.CreateTrainer();
             trainer.Optimizer.GradientTerms.Add(slimming);
             // The γ term keeps no state: weights, optimizer and trail are all a resume needs.
-            foreach (var _ in context.Train(trainer, _ => Cut().Widths))
+            foreach (var _ in context.Train(trainer, _ => context.GammaThreshold().Widths()))
             {
             }
         }
 
-        var final = Cut();
-        if (context.Epochs == 0) context.Record("prune", 0, final.Widths, report: null);
-        return final.Masks;
+        // One global threshold on raw |γ|, as the authors cut.
+        var final = context.GammaThreshold();
+        if (context.Epochs == 0) context.Record("prune", 0, final.Widths(), report: null);
+        return final;
     }
 }

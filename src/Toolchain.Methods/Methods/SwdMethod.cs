@@ -26,7 +26,7 @@ public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
     {
         settings.Validate();
         if (context.Epochs < 1) throw new ArgumentException("swd decays while it trains: give it at least one pruning epoch (--epochs)");
-        var masks = Threshold(context);
+        var masks = context.GammaThreshold();
         using var trainer = context.CreateTrainer();
         using var decay = new SelectiveDecayTerm(trainer.Options.WeightDecay);
         trainer.Optimizer.GradientTerms.Add(decay);
@@ -38,16 +38,7 @@ public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
         {
         }
 
-        return Threshold(context);
-    }
-
-    /// <summary>The global |γ| threshold that meets the budgets: channels in ascending |γ| until every budget holds, ≥ 1 per group.</summary>
-    internal static GroupMasks Threshold(PruningContext context)
-    {
-        var scales = new BatchNormScale();
-        var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales.Score(context.Groups, g));
-        return WidthAllocator.Allocate(context.Groups, scores, context.Budgets,
-            context.Allocation with { NormalizeScoresPerGroup = false, CostAware = false, ShareOfKept = false }).Masks;
+        return context.GammaThreshold();
     }
 
     /// <summary>Before each optimizer update: the mask for this step (every MaskEvery steps) and a(t).</summary>
@@ -59,7 +50,7 @@ public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
             var t = step.Iteration - 1;
             if (t % settings.MaskEvery == 0 || decay.Removed.Count == 0)
             {
-                var masks = Threshold(context);
+                var masks = context.GammaThreshold();
                 set(masks);
                 decay.SetKeepMasks(Masking.KeepMasks(context.Groups, masks));
             }
