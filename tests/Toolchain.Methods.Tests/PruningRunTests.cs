@@ -47,7 +47,7 @@ public sealed class PruningRunTests
     {
         using var graph = ModelZoo.Create("resnet20", seed: 2);
         var context = Context(graph, epochs: 4, "macs=40%");
-        var method = PruningMethods.Create("fsa", new MethodSettings { Fsa = new FsaSettings(Mu: 5) });
+        var method = PruningMethods.Create("fsa", new MethodSettings { Fsa = new FsaSettings(Mu: 5, FsaSelection.Global, FsaStepUnit.Epoch) });
         var checks = 0;
         var observing = new PruningContext
         {
@@ -72,7 +72,7 @@ public sealed class PruningRunTests
         var context = Context(graph, epochs: 4, "macs=40%");
         var targets = context.Allocate(new FilterNorm(2)).Widths; // from the same initial weights, before any training
 
-        var masks = new FsaMethod(new FsaSettings(Mu: 5, Selection: FsaSelection.PerLayer), new FilterNorm(2)).Prune(context);
+        var masks = new FsaMethod(new FsaSettings(Mu: 5, Selection: FsaSelection.PerLayer, Step: FsaStepUnit.Epoch), new FilterNorm(2)).Prune(context);
 
         Assert.Equal(targets, masks.Widths());
         var entries = context.Trail.Entries;
@@ -96,7 +96,7 @@ public sealed class PruningRunTests
             OnTrainer = trainer => trainer.Hooks.Add(new KeptEntries(trainer, kept)),
         };
 
-        var masks = new FsaMethod(new FsaSettings(Mu: 5, Step: FsaStepUnit.Iteration), new FilterNorm(2)).Prune(observing);
+        var masks = new FsaMethod(new FsaSettings(Mu: 5, Selection: FsaSelection.Global, Step: FsaStepUnit.Iteration), new FilterNorm(2)).Prune(observing);
 
         // 2 epochs of 4 batches (128 images of 32): N = 8 steps, the budget reached at step 4 (the end of epoch 1).
         // The watch runs before FSA's hook, so entry i shows the masks selected after step i (entry 0: none yet).

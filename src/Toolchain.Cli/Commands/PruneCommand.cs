@@ -65,11 +65,11 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var mu = new Option<double>("--mu") { Description = "fsa: μ of the annealing schedule (larger removes earlier)", DefaultValueFactory = _ => Defaults.Mu };
         var fsaSelection = new Option<string>("--fsa-selection")
         {
-            Description = "fsa: 'global' (the annealed budget met across all groups by importance per unit of cost) or 'per-layer' (each group anneals to its own target width)",
+            Description = "fsa: 'per-layer' (each group anneals to the width the allocator gives it for the budget: the paper's M_e per layer) or 'global' (the annealed budget re-allocated across all groups at every step, our extension)",
             DefaultValueFactory = _ => Defaults.FsaSelection,
         };
         fsaSelection.AcceptOnlyFromAmong("global", "per-layer");
-        var fsaStep = new Option<string>("--fsa-step") { Description = "fsa: one annealing step per 'epoch' or per 'iteration'", DefaultValueFactory = _ => Defaults.FsaStep };
+        var fsaStep = new Option<string>("--fsa-step") { Description = "fsa: one annealing step per 'iteration' (smooth) or per 'epoch'", DefaultValueFactory = _ => Defaults.FsaStep };
         fsaStep.AcceptOnlyFromAmong("epoch", "iteration");
         var slim = new Option<double>("--slim-strength") { Description = "slim: L1 strength on BatchNorm γ (1e-5 ResNets, 1e-4 VGG)", DefaultValueFactory = _ => Defaults.SlimStrength };
         var gregDelta = new Option<double>("--greg-delta")

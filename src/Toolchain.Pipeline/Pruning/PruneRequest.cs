@@ -60,10 +60,10 @@ public sealed record PruneRequest
     public double Mu { get; init; } = 5;
 
     /// <summary>fsa: 'global' or 'per-layer'.</summary>
-    public string FsaSelection { get; init; } = "global";
+    public string FsaSelection { get; init; } = "per-layer";
 
     /// <summary>fsa: one annealing step per 'epoch' or per 'iteration'.</summary>
-    public string FsaStep { get; init; } = "epoch";
+    public string FsaStep { get; init; } = "iteration";
 
     /// <summary>slim: L1 strength on BatchNorm γ.</summary>
     public double SlimStrength { get; init; } = 1e-5;
