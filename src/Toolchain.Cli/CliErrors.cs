@@ -36,5 +36,5 @@ public static class CliErrors
 
     private static bool IsBadInput(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException
         or ArgumentException or TorchException or TorchNativeLibraryException or UnauthorizedAccessException or IOException
-        or OnnxImportException or OnnxExportException or OnnxRuntimeException or NotSupportedException;
+        or OnnxImportException or OnnxExportException or OnnxRuntimeException or NotSupportedException or Pipeline.PipelineConfigException;
 }

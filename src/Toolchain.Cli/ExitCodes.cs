@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary>The input is bad: missing or corrupt file, unknown model, impossible settings.</summary>
     public const int BadInput = 3;
 
+    /// <summary>toolchain run: the pipeline finished and at least one gate failed (junit.xml names it).</summary>
+    public const int GateFailed = 4;
+
     /// <summary>Interrupted (Ctrl-C); the last finished epoch's checkpoint is intact.</summary>
     public const int Cancelled = 130;
 }

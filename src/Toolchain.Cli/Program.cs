@@ -19,12 +19,13 @@ builder.Services.AddSingleton<ICliCommand, BenchCommand>();
 builder.Services.AddSingleton<ICliCommand, PruneCommand>();
 builder.Services.AddSingleton<ICliCommand, ProfileCommand>();
 builder.Services.AddSingleton<ICliCommand, PredictCommand>();
+builder.Services.AddSingleton<ICliCommand, RunCommand>();
 using var host = builder.Build();
 
 var root = new RootCommand(
     "toolchain — hardware-aware pruning and deployment of convolutional networks.\n" +
     $"Exit codes: {ExitCodes.Success} success, {ExitCodes.InternalError} internal error, {ExitCodes.Usage} usage error, " +
-    $"{ExitCodes.BadInput} bad input, {ExitCodes.Cancelled} interrupted.");
+    $"{ExitCodes.BadInput} bad input, {ExitCodes.GateFailed} a gate of 'toolchain run' failed, {ExitCodes.Cancelled} interrupted.");
 foreach (var command in host.Services.GetServices<ICliCommand>()) root.Subcommands.Add(command.Build());
 
 var parse = root.Parse(args);

@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// The gates a build pipeline fails on, judged from measurements: every budget as measured on the deployed engine
+/// (latency at the target batch within the configured tolerance; parameters and MACs exactly), the accuracy floor and
+/// the largest drop against dense, output parity between ONNX Runtime and our executor, and the minimum speed-up.
+/// Gates the configuration leaves null are not judged.
+/// </summary>
+public static class Gates
+{
+    public static IReadOnlyList<GateResult> Judge(PipelineConfig c, PruneSummary prune, IReadOnlyList<BatchLatency> latency)
+    {
+        var gates = new List<GateResult>();
+        var target = latency.Single(l => l.Batch == c.Target.Batch);
+        foreach (var budget in prune.Budgets) gates.Add(Budget(budget, c.Gates.LatencyTolerance ?? 0, prune, target));
+
+        if (c.Gates.AccuracyFloor is { } floor)
+        {
+            var top1 = prune.PrunedTop1;
+            gates.Add(top1 is { } a
+                ? new GateResult("accuracy floor", a, floor, a >= floor, $"pruned top-1 {a:P2} against the floor {floor:P2}")
+                : new GateResult("accuracy floor", null, floor, false, "no accuracy was measured (the run has no test data)"));
+        }
+
+        if (c.Gates.MaxAccuracyDrop is { } drop)
+        {
+            gates.Add(prune is { DenseTop1: { } d, PrunedTop1: { } p }
+                ? new GateResult("accuracy drop", d - p, drop, d - p <= drop, $"top-1 fell {(d - p) * 100:F2} points ({d:P2} → {p:P2}); at most {drop * 100:F2} allowed")
+                : new GateResult("accuracy drop", null, drop, false, "no accuracy was measured (the run has no test data)"));
+        }
+
+        if (c.Gates.Parity is { } parity)
+        {
+            gates.Add(prune.ParityMaxAbsDiff is { } diff
+                ? new GateResult("parity", diff, parity, diff <= parity, $"max |Δ| between ONNX Runtime and our executor {Number(diff)}; at most {Number(parity)} allowed")
+                : new GateResult("parity", null, parity, false, "the exported model's parity was not checked"));
+        }
+
+        if (c.Gates.MinSpeedup is { } speedup)
+        {
+            gates.Add(new GateResult("speed-up", target.Speedup, speedup, target.Speedup >= speedup,
+                $"measured {target.Speedup:F2}× at batch {target.Batch} (p50 {target.Dense.P50Ms:F3} → {target.Pruned.P50Ms:F3} ms); at least {speedup:F2}× required"));
+        }
+
+        return gates;
+    }
+
+    /// <summary>
+    /// A budget as measured. Latency: the pruned model's p50 at the target batch, for a share against the dense model's
+    /// p50 measured in the same run (machines drift; the two took turns), for milliseconds against the limit, each within
+    /// the tolerance. Parameters and MACs are counts: exact.
+    /// </summary>
+    private static GateResult Budget(BudgetSummary b, double tolerance, PruneSummary prune, BatchLatency target)
+    {
+        var name = $"budget {b.Spec}";
+        if (b.Cost != "latency")
+        {
+            var value = b.Cost == "params" ? prune.PrunedParameters : prune.PrunedMacs;
+            return new GateResult(name, value, b.Limit, value <= b.Limit,
+                $"{b.Cost} {value.ToString("N0", CultureInfo.InvariantCulture)} against the limit {Math.Floor(b.Limit).ToString("N0", CultureInfo.InvariantCulture)}");
+        }
+
+        if (b.Fraction is { } fraction)
+        {
+            var share = target.Pruned.P50Ms / target.Dense.P50Ms;
+            var allowed = fraction * (1 + tolerance);
+            return new GateResult(name, share, allowed, share <= allowed,
+                $"measured {share:P1} of dense at batch {target.Batch} (p50 {target.Pruned.P50Ms:F3} of {target.Dense.P50Ms:F3} ms); at most {allowed:P1} " +
+                $"({fraction:P0} + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
+        }
+
+        var limit = b.Limit * (1 + tolerance);
+        return new GateResult(name, target.Pruned.P50Ms, limit, target.Pruned.P50Ms <= limit,
+            $"measured p50 {target.Pruned.P50Ms:F3} ms at batch {target.Batch}; at most {limit:F3} ms ({b.Limit:F3} ms + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
+    }
+
+    private static string Number(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+}

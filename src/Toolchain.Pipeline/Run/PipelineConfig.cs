@@ -1,0 +1,106 @@
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// What <c>toolchain run</c> does, as read from YAML (<see cref="PipelineConfigLoader"/>). The keys are the properties'
+/// names in camelCase; every default is the embedded <c>default.yaml</c>'s value, and that file documents each key.
+/// </summary>
+public sealed class PipelineConfig
+{
+    /// <summary>Zoo name, graph file or .onnx file.</summary>
+    public string Model { get; set; } = "resnet20";
+
+    /// <summary>fashion-mnist, fashion-mnist:DIR or shapes10.</summary>
+    public string Data { get; set; } = "fashion-mnist";
+
+    public TrainSection Train { get; set; } = new();
+
+    public TargetSection Target { get; set; } = new();
+
+    public PruneSection Prune { get; set; } = new();
+
+    public BenchmarkSection Benchmark { get; set; } = new();
+
+    public GateSection Gates { get; set; } = new();
+
+    /// <summary>The run folder.</summary>
+    public string Output { get; set; } = "runs/pipeline";
+
+    public sealed class TrainSection
+    {
+        public int Epochs { get; set; } = 4;
+        public int BatchSize { get; set; } = 128;
+        public double Lr { get; set; } = 0.1;
+        public int Seed { get; set; }
+    }
+
+    public sealed class TargetSection
+    {
+        public string Engine { get; set; } = "ort-cpu";
+        public int Batch { get; set; } = 1;
+        public string Profile { get; set; } = "auto";
+        public bool AllowForeignProfile { get; set; }
+    }
+
+    public sealed class PruneSection
+    {
+        public string Method { get; set; } = "fsa";
+        public List<string> Budgets { get; set; } = ["latency=50%"];
+        public int Epochs { get; set; } = 2;
+        public int FinetuneEpochs { get; set; } = 1;
+        public double Lr { get; set; } = 0.01;
+        public double FinetuneLr { get; set; } = 0.01;
+        public int BatchSize { get; set; } = 128;
+        public int RoundTo { get; set; } = 1;
+        public int Seed { get; set; }
+    }
+
+    public sealed class BenchmarkSection
+    {
+        public List<int> Batches { get; set; } = [1];
+        public double Seconds { get; set; } = 10;
+    }
+
+    public sealed class GateSection
+    {
+        public double? LatencyTolerance { get; set; } = 0.05;
+        public double? AccuracyFloor { get; set; }
+        public double? MaxAccuracyDrop { get; set; } = 0.05;
+        public double? Parity { get; set; } = 1e-4;
+        public double? MinSpeedup { get; set; }
+    }
+
+    /// <summary>Refuses values no run can use, naming the key (the loader has already checked types and names).</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string key, string what)
+        {
+            if (!ok) throw new PipelineConfigException($"'{key}' {what}");
+        }
+
+        Require(!string.IsNullOrWhiteSpace(Model), "model", "is empty: give a zoo name, a .safetensors graph file or an .onnx file");
+        Require(!string.IsNullOrWhiteSpace(Data), "data", "is empty: give fashion-mnist, fashion-mnist:DIR or shapes10");
+        Require(Train.Epochs >= 0, "train.epochs", $"cannot be negative (got {Train.Epochs})");
+        Require(Train.BatchSize >= 1, "train.batchSize", $"must be at least 1 (got {Train.BatchSize})");
+        Require(Train.Lr > 0, "train.lr", $"must be positive (got {Train.Lr})");
+        Require(Target.Engine == "ort-cpu", "target.engine", $"is '{Target.Engine}'; the pipeline deploys on ort-cpu (TensorRT engines are built beside it where the host has TensorRT)");
+        Require(Target.Batch >= 1, "target.batch", $"must be at least 1 (got {Target.Batch})");
+        Require(!string.IsNullOrWhiteSpace(Target.Profile), "target.profile", "is empty: give auto or a profile file");
+        Require(Prune.Budgets.Count > 0, "prune.budgets", "is empty: give at least one budget, e.g. [latency=50%]");
+        Require(Prune.Epochs >= 0 && Prune.FinetuneEpochs >= 0, "prune.epochs", "and prune.finetuneEpochs cannot be negative");
+        Require(Prune.RoundTo >= 1, "prune.roundTo", $"must be at least 1 (got {Prune.RoundTo})");
+        Require(Benchmark.Batches.Count > 0 && Benchmark.Batches.All(b => b >= 1), "benchmark.batches", "must list batch sizes of at least 1");
+        Require(Benchmark.Seconds > 0, "benchmark.seconds", $"must be positive (got {Benchmark.Seconds})");
+        Require(Gates.LatencyTolerance is null or >= 0, "gates.latencyTolerance", "cannot be negative");
+        Require(Gates.AccuracyFloor is null or >= 0 and <= 1, "gates.accuracyFloor", "is a fraction in [0, 1] (0.9 = 90 %)");
+        Require(Gates.MaxAccuracyDrop is null or >= 0 and <= 1, "gates.maxAccuracyDrop", "is a fraction in [0, 1] (0.05 = 5 points)");
+        Require(Gates.Parity is null or >= 0, "gates.parity", "cannot be negative");
+        Require(Gates.MinSpeedup is null or > 0, "gates.minSpeedup", "must be positive");
+        Require(!string.IsNullOrWhiteSpace(Output), "output", "is empty: give the run folder");
+    }
+
+    /// <summary>The batch sizes the benchmark measures: the configured ones and the target batch, ascending.</summary>
+    public IReadOnlyList<int> BenchmarkBatches => Benchmark.Batches.Append(Target.Batch).Distinct().Order().ToList();
+}
+
+/// <summary>A configuration that cannot be read or used; the message names the file, line, key and what is allowed.</summary>
+public sealed class PipelineConfigException(string message) : Exception(message);

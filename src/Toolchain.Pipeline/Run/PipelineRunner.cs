@@ -1,0 +1,241 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Toolchain.Graph;
+using Toolchain.Onnx;
+using Toolchain.Profiling;
+using Toolchain.Runtime;
+using Toolchain.Training;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// The whole job of <c>toolchain run</c>: dense model (trained first for a zoo name) → budgeted pruning on this device's
+/// latency profile, fine-tuning, compaction and verified ONNX export (<see cref="PruneJob"/>) → dense and pruned
+/// measured on the deployed engine at every configured batch, taking turns → gates. Each stage leaves a record of its
+/// inputs in the run folder (<see cref="StageRecord"/>): a rerun reuses what is still valid, and an interrupted training
+/// or pruning stage resumes from its last epoch checkpoint. The CI files and the report are written from the result
+/// (<see cref="PipelineOutputs"/>).
+/// </summary>
+public static class PipelineRunner
+{
+    public static PipelineResult Run(PipelineConfig config, IPruneObserver observer, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(observer);
+        config.Validate();
+        var folder = config.Output;
+        Directory.CreateDirectory(folder);
+        var stages = new List<StageStatus>();
+        var tensorRt = TensorRt.Detect();
+        observer.Info(tensorRt.Present
+            ? $"TensorRT: {tensorRt.Detail}"
+            : $"TensorRT is not on this host ({tensorRt.Detail}); the pipeline deploys on ONNX Runtime CPU only");
+
+        var dense = Timed(stages, "train", () => DenseModel(config, folder, observer, cancellation));
+        var prune = Timed(stages, "prune", () => Prune(config, folder, dense, observer, cancellation));
+        var latency = Timed(stages, "benchmark", () => Benchmark(config, folder, dense, prune, observer));
+        var gates = Gates.Judge(config, prune, latency);
+        var environment = Environment(config);
+        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment);
+    }
+
+    private static T Timed<T>(List<StageStatus> stages, string name, Func<(T Value, string Status)> stage)
+    {
+        var clock = Stopwatch.StartNew();
+        var (value, status) = stage();
+        stages.Add(new StageStatus(name, status, clock.Elapsed.TotalSeconds));
+        return value;
+    }
+
+    /// <summary>
+    /// The dense model's file: the configured file as it is, or for a zoo name the model trained in the run folder
+    /// (reused while model, data and training settings stay the same; resumed when a previous run was interrupted).
+    /// </summary>
+    private static (string Path, string Status) DenseModel(PipelineConfig c, string folder, IPruneObserver observer, CancellationToken cancellation)
+    {
+        if (!ModelZoo.Names.Contains(c.Model))
+        {
+            if (!File.Exists(c.Model)) throw new FileNotFoundException($"model '{c.Model}' is neither a zoo name ({string.Join(", ", ModelZoo.Names)}) nor an existing file", c.Model);
+            return (c.Model, "given");
+        }
+
+        var path = Path.Combine(folder, "dense.safetensors");
+        var t = c.Train;
+        var settings = Invariant($"train {c.Model} on {c.Data}: epochs {t.Epochs}, batch size {t.BatchSize}, lr {t.Lr}, seed {t.Seed}");
+        var inputs = StageRecord.Hash(settings);
+        if (StageRecord.Reuse<string>(folder, "train", inputs, path) is not null)
+        {
+            observer.Info($"train: reusing {path} (same model, data and settings)");
+            return (path, "reused");
+        }
+
+        var options = new TrainingOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.Lr, Seed = t.Seed, WarmupEpochs = Math.Min(1, t.Epochs) };
+        options.Validate();
+        var data = DataSource.Open(c.Data, t.Seed, null);
+        var status = "ran";
+        ModelGraph? graph = null;
+        Checkpoint.State? state = null;
+        IReadOnlyDictionary<string, Torch.Tensor> optimizerState = new Dictionary<string, Torch.Tensor>();
+        if (File.Exists(path) && t.Epochs > 0)
+        {
+            // An interrupted training of the same settings: its checkpoint continues; anything else starts anew.
+            var loaded = Checkpoint.Load(path);
+            if (loaded.State is { } s && s.Model == c.Model && s.Data == c.Data && s.Options == options && s.EpochsCompleted < t.Epochs)
+            {
+                (graph, state, optimizerState, status) = (loaded.File.Graph, s, loaded.OptimizerState, "resumed");
+                observer.Info($"train: resuming {path} after epoch {s.EpochsCompleted} of {t.Epochs}");
+            }
+            else
+            {
+                loaded.File.Graph.Dispose();
+                foreach (var tensor in loaded.OptimizerState.Values) tensor.Dispose();
+            }
+        }
+
+        graph ??= ModelResolver.Open(c.Model, data.NumClasses, (ulong)t.Seed, zooInput: data.InputShape);
+        using var _ = graph;
+        if (t.Epochs == 0)
+        {
+            GraphFile.Save(graph, path);
+        }
+        else
+        {
+            using var trainer = new Trainer(graph, c.Model, data, options);
+            if (state is not null) trainer.Resume(state, optimizerState);
+            observer.Info($"train: {c.Model} on {data.Name}, {t.Epochs} epochs (checkpoint {path})");
+            using var epochs = trainer.Run(path, cancellation).GetEnumerator();
+            while (observer.WithProgress("train", bar =>
+                   {
+                       trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update($"train epoch {p.Epoch}/{t.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch));
+                       return epochs.MoveNext();
+                   }))
+            {
+                var r = epochs.Current;
+                observer.Info($"train epoch {r.Epoch}/{r.Epochs}: loss {r.TrainLoss:F3}, test top-1 {r.TestTop1:P2}");
+            }
+        }
+
+        StageRecord.Write(folder, "train", inputs, path);
+        return (path, status);
+    }
+
+    /// <summary>Budgeted pruning, fine-tuning, compaction and the verified ONNX export; measurement is the benchmark stage's.</summary>
+    private static (PruneSummary Value, string Status) Prune(PipelineConfig c, string folder, string dense, IPruneObserver observer, CancellationToken cancellation)
+    {
+        var p = c.Prune;
+        var output = Path.Combine(folder, "pruned.onnx");
+        var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
+        if (profile != LatencyProfiles.Auto) CheckProfile(profile, c);
+        var settings = Invariant($"prune on {c.Data}: method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
+                       Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}");
+        var files = new List<string> { dense };
+        if (profile != LatencyProfiles.Auto) files.Add(profile);
+        var inputs = StageRecord.Hash(settings, files.ToArray());
+        if (StageRecord.Reuse<PruneSummary>(folder, "prune", inputs, output) is { } kept)
+        {
+            observer.Info($"prune: reusing {output} (same dense model, data, profile and settings)");
+            return (kept, "reused");
+        }
+
+        var resume = File.Exists(PruneJob.CheckpointPath(output));
+        var request = new PruneRequest
+        {
+            Model = dense, Output = output, Method = p.Method, Budgets = p.Budgets, Data = c.Data, Epochs = p.Epochs, FineTuneEpochs = p.FinetuneEpochs,
+            LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
+            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0,
+        };
+        var result = PruneSummary.From(PruneJob.Run(request, observer, cancellation));
+        StageRecord.Write(folder, "prune", inputs, result);
+        return (result, resume ? "resumed" : "ran");
+    }
+
+    /// <summary>A profile file from another device is used only when the configuration allows it.</summary>
+    private static void CheckProfile(string path, PipelineConfig c)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"target.profile '{path}' does not exist; 'auto' measures this machine's", path);
+        var differences = LatencyProfile.Load(path).Device.Differences(DeviceFingerprint.Current(c.Target.Engine, OrtEngine.Version, System.Environment.ProcessorCount, c.Target.Batch));
+        if (differences.Count > 0 && !c.Target.AllowForeignProfile)
+        {
+            throw new PipelineConfigException($"target.profile '{path}' was measured on another device or setting ({string.Join("; ", differences)}); " +
+                                              "use target.profile: auto to measure this machine, or set target.allowForeignProfile: true to use it anyway");
+        }
+    }
+
+    /// <summary>Dense and pruned on ONNX Runtime CPU at every batch size, taking turns round by round for the configured time.</summary>
+    private static (IReadOnlyList<BatchLatency> Value, string Status) Benchmark(PipelineConfig c, string folder, string dense, PruneSummary prune, IPruneObserver observer)
+    {
+        var denseOnnx = Path.Combine(folder, "dense.onnx");
+        if (EngineFactory.IsOnnxFile(dense))
+        {
+            denseOnnx = dense;
+        }
+        else
+        {
+            using var file = GraphFile.Load(dense);
+            OnnxOutput.WriteAtomically(denseOnnx, OnnxExporter.Export(file.Graph, new OnnxExportOptions()));
+        }
+
+        var threads = System.Environment.ProcessorCount;
+        var results = new List<BatchLatency>();
+        foreach (var batch in c.BenchmarkBatches)
+        {
+            using var denseEngine = EngineFactory.Creator(c.Target.Engine, denseOnnx, threads)();
+            using var prunedEngine = EngineFactory.Creator(c.Target.Engine, prune.OnnxPath, threads)();
+            var shape = EngineFactory.InputShape(denseEngine, batch);
+            var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
+            var title = $"benchmark batch {batch}: dense and pruned taking turns";
+            var runs = observer.WithProgress(title, bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
+                new ModelMeasurement { MinSeconds = c.Benchmark.Seconds }, new SyncProgress<double>(f => bar.Update(title, f, 1))));
+            var measured = new BatchLatency(batch, c.Target.Engine, Summary(runs[0], batch), Summary(runs[1], batch));
+            observer.Info($"benchmark batch {batch}: dense p50 {measured.Dense.P50Ms:F3} ms, pruned p50 {measured.Pruned.P50Ms:F3} ms, speed-up {measured.Speedup:F2}×");
+            results.Add(measured);
+        }
+
+        return (results, "ran");
+    }
+
+    private static LatencySummary Summary(LatencyStatistics s, int batch)
+    {
+        // The distribution as at most 500 evenly spaced quantiles: enough for a histogram, small enough for results.json.
+        var points = Math.Min(s.Count, 500);
+        var samples = Enumerable.Range(0, points).Select(i => s.Percentile(100.0 * i / Math.Max(1, points - 1))).ToList();
+        return new LatencySummary(s.Count, s.Mean, s.Percentile(50), s.Percentile(90), s.Percentile(99), s.Min, s.Max, batch * 1000 / s.Percentile(50), samples);
+    }
+
+    private static Dictionary<string, string> Environment(PipelineConfig c)
+    {
+        var device = DeviceFingerprint.Current(c.Target.Engine, OrtEngine.Version, System.Environment.ProcessorCount, c.Target.Batch);
+        return new Dictionary<string, string>
+        {
+            ["device"] = device.ToString(),
+            ["cpu"] = device.CpuModel,
+            ["cores"] = System.Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+            ["os"] = RuntimeInformation.OSDescription,
+            ["onnxRuntime"] = OrtEngine.Version,
+            ["libtorch"] = Torch.Libtorch.Version,
+            ["threads"] = System.Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+            ["profile"] = c.Target.Profile == "auto" ? LatencyProfiles.AutoProfilePath(c.Target.Engine, c.Target.Batch) + " (measured on this machine)" : c.Target.Profile,
+            ["tool"] = ToolRevision(),
+        };
+    }
+
+    /// <summary>The git revision of the tool's source tree when it runs from one, else its assembly version.</summary>
+    private static string ToolRevision()
+    {
+        try
+        {
+            var start = new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+            using var git = Process.Start(start);
+            if (git is not null && git.WaitForExit(5000) && git.ExitCode == 0) return git.StandardOutput.ReadToEnd().Trim();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // no git on this host
+        }
+
+        return typeof(PipelineRunner).Assembly.GetName().Version?.ToString() ?? "unknown";
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+}

@@ -1,0 +1,34 @@
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// Whether this host has TensorRT: <c>trtexec</c> on the PATH or <c>libnvinfer.so*</c> in the library folders. Nothing
+/// is faked: where neither is found the pipeline says so, and which places it looked in.
+/// </summary>
+public static class TensorRt
+{
+    private static readonly string[] LibraryFolders =
+        ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/cuda/lib64", "/usr/local/tensorrt/lib", "/usr/lib"];
+
+    public static TensorRtStatus Detect()
+    {
+        var lookedFor = new List<string>();
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
+        lookedFor.Add("trtexec on PATH");
+        foreach (var folder in path)
+        {
+            var candidate = Path.Combine(folder, "trtexec");
+            if (File.Exists(candidate)) return new TensorRtStatus(true, $"trtexec at {candidate}", lookedFor);
+        }
+
+        var folders = LibraryFolders.Concat((Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)).Distinct();
+        foreach (var folder in folders)
+        {
+            lookedFor.Add(Path.Combine(folder, "libnvinfer.so*"));
+            if (!Directory.Exists(folder)) continue;
+            var library = Directory.EnumerateFiles(folder, "libnvinfer.so*").FirstOrDefault();
+            if (library is not null) return new TensorRtStatus(true, $"libnvinfer at {library} (no trtexec on PATH to build and time engines)", lookedFor);
+        }
+
+        return new TensorRtStatus(false, $"looked for {string.Join(", ", lookedFor)}", lookedFor);
+    }
+}
