@@ -68,7 +68,7 @@ public static class ReportHtml
         if (report.Accuracy is { } accuracy)
         {
             var drop = (accuracy.Pruned.Top1 - accuracy.Dense.Top1) * 100;
-            var details = new List<string> { $"{Text.Number(drop, "+0.00;−0.00")} points · top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
+            var details = new List<string> { $"{Text.Number(drop, "+0.00;−0.00")} points", $"top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
             if (accuracy.PrunedBeforeFineTuneTop1 is { } cut) details.Add($"before fine-tuning {Text.Percent(cut)}");
             Card(html, "test top-1", Text.Percent(accuracy.Dense.Top1), Text.Percent(accuracy.Pruned.Top1), [.. details]);
         }
@@ -149,7 +149,7 @@ public static class ReportHtml
             w.Prunable ? $"{w.Pruned} of {w.Dense} kept ({Text.Percent((double)w.Pruned / w.Dense, 0)})" : $"{w.Pruned} of {w.Dense}, not prunable", Muted: !w.Prunable)).ToList();
         Chart(html, "widths", "Channels of every channel group (coupled layers share one group), dense vs pruned.",
             PairedBarChart.Render("channel widths per group, dense vs pruned", rows, new BarSeries("dense", "bar-dense", "pruned", "bar-pruned"), "output channels",
-                v => Text.Number(v, "0")));
+                Text.Tick));
         html.Append("</section>\n");
     }
 
@@ -196,10 +196,19 @@ public static class ReportHtml
             Chart(html, $"histogram-{engine.Engine}-b{engine.Batch}", $"Latency distribution on {engine.Engine}, batch {engine.Batch}: dense and pruned overlaid.", HistogramChart.Render(engine));
         }
 
-        var wholeRows = report.Latency.SelectMany(e => Sides(e).Select(s => new BarRow($"{e.Engine} batch {e.Batch} · {s.Name}", s.Measurement.PredictedMs, s.Measurement.P50Ms,
-            s.Measurement.PredictedMs is { } p ? $"predicted {Text.Number((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100, "+0;−0")} % vs p50" : "no prediction"))).ToList();
-        Chart(html, "latency-model", "Whole model: the profile's prediction against the measured p50.",
-            PairedBarChart.Render("whole-model latency, predicted vs measured", wholeRows, PredictedMeasured, "latency (ms)", Text.Ms));
+        // Only engines a profile predicted for: the others have nothing to compare, and their bars would squeeze these.
+        var predicted = report.Latency.Where(e => Sides(e).Any(s => s.Measurement.PredictedMs is not null)).ToList();
+        var wholeRows = predicted.SelectMany(e => Sides(e).Select(s => new BarRow($"{e.Engine} batch {e.Batch} · {s.Name}", s.Measurement.PredictedMs, s.Measurement.P50Ms,
+            s.Measurement.PredictedMs is { } p ? $"p50 {Text.Ms(s.Measurement.P50Ms)} ms, predicted {Text.Number((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100, "+0;−0")} %" : "no prediction"))).ToList();
+        if (wholeRows.Count > 0)
+        {
+            Chart(html, "latency-model", "Whole model: the profile's prediction against the measured p50.",
+                PairedBarChart.Render("whole-model latency, predicted vs measured", wholeRows, PredictedMeasured, "latency (ms)", Text.Tick));
+        }
+        else
+        {
+            html.Append("<p class=\"note\">no latency profile was used, so there are no predictions to compare with the measurements</p>");
+        }
 
         foreach (var engine in report.Latency)
         {
@@ -220,7 +229,7 @@ public static class ReportHtml
 
             var rows = layers.Select(l => new BarRow(l.Layer, l.PredictedMs, l.MeasuredMs, LayerNote(l))).ToList();
             Chart(html, $"latency-layers-{engine.Engine}-b{engine.Batch}", caption,
-                PairedBarChart.Render($"per-layer latency on {engine.Engine}, predicted vs measured", rows, PredictedMeasured, "latency per layer (ms)", Text.Ms));
+                PairedBarChart.Render($"per-layer latency on {engine.Engine}, predicted vs measured", rows, PredictedMeasured, "latency per layer (ms)", Text.Tick));
         }
 
         html.Append("</section>\n");
@@ -232,7 +241,7 @@ public static class ReportHtml
     {
         ({ } p, { } m) when m > 0 => $"{Text.Ms(m)} ms, predicted {Text.Number((p - m) / m * 100, "+0;−0")} %",
         (_, { } m) => $"{Text.Ms(m)} ms, no prediction",
-        ({ } p, null) => $"predicted {Text.Ms(p)} ms, not in the engine's profile",
+        ({ } p, null) => $"predicted {Text.Ms(p)} ms, not measured",
         _ => "",
     };
 
@@ -276,15 +285,23 @@ public static class ReportHtml
         };
         rows.AddRange(e.Engines.Select(engine => (engine.Name, engine.Version)));
         rows.Add(("TensorRT", e.TensorRt.Describe() + (e.TensorRt.LookedFor.Count > 0 ? $" (looked for {string.Join(", ", e.TensorRt.LookedFor)})" : "")));
-        rows.Add(("latency profile", e.Profile is { } profile
-            ? $"{profile.Path}: {profile.Fingerprint}; {(profile.FingerprintMatches ? "matches this machine" : "measured elsewhere: " + string.Join("; ", profile.Differences))}"
-            : "none (no latency predictions)"));
+        if (e.Profile is { } profile)
+        {
+            rows.Add(("latency profile", profile.Path));
+            rows.Add(("profile measured on", profile.Fingerprint));
+            rows.Add(("profile fingerprint", profile.FingerprintMatches ? "matches this machine" : "differs from this machine: " + string.Join("; ", profile.Differences)));
+        }
+        else
+        {
+            rows.Add(("latency profile", "none (no latency predictions)"));
+        }
+
         rows.Add(("toolchain revision", report.Run.ToolRevision));
 
         html.Append("<section><h2>Environment</h2><table class=\"keyvalue\"><tbody>");
         foreach (var (key, value) in rows)
         {
-            var warn = key == "latency profile" && e.Profile is { FingerprintMatches: false } ? " class=\"warn\"" : "";
+            var warn = key == "profile fingerprint" && e.Profile is { FingerprintMatches: false } ? " class=\"warn\"" : "";
             html.Append($"<tr{warn}><th>{Text.Escape(key)}</th><td>{Text.Escape(value)}</td></tr>");
         }
 

@@ -15,7 +15,7 @@ internal static class PairedBarChart
 {
     private const double Width = 1100;
     private const double LabelWidth = 250;
-    private const double NoteWidth = 230;
+    private const double NoteWidth = 250;
     private const double Top = 44;
     private const double Bottom = 56;
     private const double RowHeight = 24;

@@ -25,6 +25,7 @@ internal static class ReportStyle
         .card .detail { margin: 4px 0 0; color: var(--muted); font-size: 13px; }
         .dense-text { color: #57606a; }
         .pruned-text { color: var(--pruned); font-weight: 700; }
+        .dense-text, .pruned-text { white-space: nowrap; }
         table { border-collapse: collapse; width: 100%; margin: 6px 0; font-size: 13px; }
         th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
         thead th { background: #f6f8fa; }

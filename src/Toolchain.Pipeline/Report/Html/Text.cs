@@ -25,7 +25,8 @@ internal static class Text
     public static string Ms(double? ms) => ms is { } value ? Ms(value) + " ms" : "—";
 
     /// <summary>A fraction as a percentage: 0.9123 → "91.23 %".</summary>
-    public static string Percent(double fraction, int decimals = 2) => (fraction * 100).ToString("F" + decimals, CultureInfo.InvariantCulture) + " %";
+    // A no-break space keeps "99.79 %" on one line where a table cell or card wraps.
+    public static string Percent(double fraction, int decimals = 2) => (fraction * 100).ToString("F" + decimals, CultureInfo.InvariantCulture) + "\u00a0%";
 
     public static string Percent(double? fraction) => fraction is { } value ? Percent(value) : "—";
 
@@ -40,6 +41,9 @@ internal static class Text
 
     public static string Number(double value, string format = "0.###") => value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>An axis tick: as few decimals as the value needs (0, 0.005, 0.01), never a row of trailing zeros.</summary>
+    public static string Tick(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+
     /// <summary>A value in a budget's or gate's unit.</summary>
     public static string InUnit(double? value, string unit) => value switch
     {
@@ -47,6 +51,8 @@ internal static class Text
         { } v when unit == "ms" => Ms(v) + " ms",
         { } v when unit is "MACs" or "parameters" => Count(v) + " " + unit,
         { } v when unit == "%" => Number(v, "0.##") + " %",
+        // Parity differences and tolerances are 1e-6-sized: fixed decimals would print them as 0.
+        { } v when v != 0 && Math.Abs(v) < 1e-3 => (v.ToString("0.##e+0", CultureInfo.InvariantCulture) + " " + unit).TrimEnd(),
         { } v => (Number(v, "0.####") + " " + unit).TrimEnd(),
     };
 

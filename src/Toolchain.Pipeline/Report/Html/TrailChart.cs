@@ -32,12 +32,16 @@ internal static class TrailChart
         if (budgetCost is { } b) xs = xs.Append(b);
         var ys = points.Select(p => p.Point.Top1!.Value * 100);
         if (report.Accuracy is { } accuracy) ys = ys.Append(accuracy.Dense.Top1 * 100);
-        var x = new Scale(0, xs.Max() * 1.04, Left, Right);
+        // The axis spans the plotted costs, not 0 upward: a scatter has no bar whose length must start at zero, and the
+        // trail's points would otherwise crowd into the right half.
+        var xList = xs.ToList();
+        var span = xList.Max() - xList.Min();
+        var x = new Scale(Math.Max(0, xList.Min() - 0.08 * span), xList.Max() + 0.04 * span, Left, Right);
         var yValues = ys.ToList();
         var y = new Scale(Math.Max(0, yValues.Min() - 2), Math.Min(100, yValues.Max() + 2), Bottom, Top);
 
         var svg = new Svg(Width, Height, "trail: test top-1 against " + (byLatency ? "predicted latency" : "MACs"));
-        Axes.Bottom(svg, x, Bottom, Top, byLatency ? $"predicted latency (ms, batch {BatchOf(report)})" : "MACs per sample (millions)", v => Text.Number(v));
+        Axes.Bottom(svg, x, Bottom, Top, byLatency ? $"predicted latency (ms, batch {BatchOf(report)})" : "MACs per sample (millions)", Text.Tick);
         Axes.Left(svg, y, Left, Right, "test top-1 (%)", v => Text.Number(v, "0.#"));
 
         if (budgetCost is { } limit)
@@ -57,7 +61,8 @@ internal static class TrailChart
         if (report.Accuracy is { } dense)
         {
             svg.Diamond(x.Map(denseCost), y.Map(dense.Dense.Top1 * 100), 8, "dense-point", $"dense: {Text.Number(denseCost, "0.###")} {unit}, top-1 {Text.Percent(dense.Dense.Top1)}");
-            svg.Label(x.Map(denseCost) - 12, y.Map(dense.Dense.Top1 * 100) + 4, "dense", "point-label", "end");
+            // Below the marker: the first pruning epochs sit just left of the dense point, where a label would cover them.
+            svg.Label(x.Map(denseCost), y.Map(dense.Dense.Top1 * 100) + 24, "dense", "point-label", "middle");
         }
 
         if (trail.ChosenIndex is { } chosen && chosen < trail.Points.Count && trail.Points[chosen].Top1 is { } chosenTop1)
