@@ -16,9 +16,9 @@ DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD
 
 # ONNX Runtime's CPU library comes from the npm registry (scripts/fetch-onnxruntime.sh, sha256-pinned).
 # Debian packages: libtorch (tensors, autograd, conv kernels), Fashion-MNIST (the real data set), OpenBLAS (fast BLAS for Linear/matmul:
-# Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, and the Python oracle for tests.
+# Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, the Python oracle for tests, and Chromium (the report test renders report.html headless).
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
-APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy
+APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chromium
 
 .PHONY: deps deps-test native build test run bench clean
 

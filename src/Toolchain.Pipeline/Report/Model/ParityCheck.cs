@@ -1,0 +1,8 @@
+namespace Toolchain.Pipeline.Report;
+
+/// <summary>How closely a deployed model's outputs agree with our executor's on the same inputs.</summary>
+/// <param name="Deployed">What ran deployed, e.g. "pruned.onnx on ort-cpu".</param>
+/// <param name="Reference">What it was compared with, e.g. "executor (libtorch)".</param>
+/// <param name="MaxAbsDiff">The largest absolute difference over every output element.</param>
+/// <param name="Tolerance">The largest difference accepted; null when the run only records it.</param>
+public sealed record ParityCheck(string Deployed, string Reference, double MaxAbsDiff, double? Tolerance);
