@@ -6,7 +6,7 @@ namespace Toolchain.Pipeline.Tests;
 public sealed class GatesTests
 {
     private static PruneSummary Prune(double denseTop1 = 0.93, double prunedTop1 = 0.91, double? parity = 2e-6) => new(
-        "resnet20", "fsa", denseTop1, 0.99, prunedTop1, 0.99, 0.80, 272_186, 120_000, 31_000_000, 14_000_000, 0.36, 0.18,
+        "resnet20", "fsa", 10_000, denseTop1, 0.99, prunedTop1, 0.99, 0.80, 272_186, 120_000, 31_000_000, 14_000_000, 0.36, 0.18,
         [new BudgetSummary("latency=50%", "latency", "ms", 0.18, 0.179, true, 0.5), new BudgetSummary("params=50%", "params", "", 136_093, 120_000, true, 0.5)],
         [new WidthSummary("conv1", 16, 8)], parity, "pruned.onnx", 1000, "pruned.trail.json");
 
@@ -23,7 +23,8 @@ public sealed class GatesTests
         Assert.Equal(["budget latency=50%", "budget params=50%", "accuracy floor", "accuracy drop", "parity", "speed-up"], gates.Select(g => g.Name));
         Assert.All(gates, g => Assert.True(g.Passed, g.Message));
         Assert.Equal(0.52, gates[0].Measured!.Value, 9);
-        Assert.Equal(0.525, gates[0].Limit!.Value, 9);
+        Assert.Equal(0.5, gates[0].Limit!.Value, 9);
+        Assert.Equal(0.025, gates[0].Tolerance!.Value, 9);
     }
 
     [Fact]
@@ -55,7 +56,7 @@ public sealed class GatesTests
         var config = Config(tolerance: 0);
         var latency = new[] { new BatchLatency(1, "ort-cpu", Latency(1.0), Latency(0.52)) };
         var result = new PipelineResult(config, "/tmp/run", Prune(), latency, Gates.Judge(config, Prune(), latency),
-            new TensorRtStatus(false, "looked for trtexec on PATH", ["trtexec on PATH"]), [new StageStatus("prune", "ran", 12)], new Dictionary<string, string>());
+            new Report.TensorRtStatus(false, null, ["trtexec on PATH"]), [new StageStatus("prune", "ran", 12)], new Dictionary<string, string>(), DateTimeOffset.UtcNow, null);
 
         var xml = XDocument.Parse(PipelineOutputs.JUnit(result));
         var suite = xml.Root!.Element("testsuite")!;

@@ -36,16 +36,16 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
             }
 
             return Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui =>
-                Run(ui, PipelineConfigLoader.Load(parse.GetValue(config), parse.GetValue(set) ?? []), cancellation)));
+                Run(ui, parse.GetValue(config), PipelineConfigLoader.Load(parse.GetValue(config), parse.GetValue(set) ?? []), cancellation)));
         });
         return command;
     }
 
-    private static int Run(IConsoleUi ui, PipelineConfig config, CancellationToken cancellation)
+    private static int Run(IConsoleUi ui, string? configFile, PipelineConfig config, CancellationToken cancellation)
     {
         ui.Info($"Pipeline: {config.Model} on {config.Data} → {config.Prune.Method} under {string.Join(", ", config.Prune.Budgets)} on {config.Target.Engine} " +
                 $"batch {config.Target.Batch}; run folder {config.Output}");
-        var result = PipelineRunner.Run(config, new ConsolePruneObserver(ui), cancellation);
+        var result = PipelineRunner.Run(config, configFile, new ConsolePruneObserver(ui), cancellation);
         var files = PipelineOutputs.Write(result);
         Show(ui, result);
         ui.Info($"Written: {string.Join(", ", files)}");
@@ -79,6 +79,6 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
 
         ui.Table($"{p.Model}: dense vs pruned by {p.Method}", ["", "dense", "pruned"], rows);
         ui.Table("gates", ["gate", "result", "detail"], r.Gates.Select(g => (IReadOnlyList<string>)[g.Name, g.Passed ? "pass" : "FAIL", g.Message]));
-        if (!r.TensorRt.Present) ui.Info($"TensorRT is not on this host ({r.TensorRt.Detail}): no TensorRT engine was built");
+        if (!r.TensorRt.Present) ui.Info(TensorRt.Describe(r.TensorRt) + ": no TensorRT engine was built");
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Toolchain.Pipeline.Report;
 
 namespace Toolchain.Pipeline;
 
@@ -20,27 +21,27 @@ public static class Gates
         {
             var top1 = prune.PrunedTop1;
             gates.Add(top1 is { } a
-                ? new GateResult("accuracy floor", a, floor, a >= floor, $"pruned top-1 {a:P2} against the floor {floor:P2}")
-                : new GateResult("accuracy floor", null, floor, false, "no accuracy was measured (the run has no test data)"));
+                ? new GateResult("accuracy floor", a, floor, null, "top-1", a >= floor, $"pruned top-1 {a:P2} against the floor {floor:P2}")
+                : new GateResult("accuracy floor", null, floor, null, "top-1", false, "no accuracy was measured (the run has no test data)"));
         }
 
         if (c.Gates.MaxAccuracyDrop is { } drop)
         {
             gates.Add(prune is { DenseTop1: { } d, PrunedTop1: { } p }
-                ? new GateResult("accuracy drop", d - p, drop, d - p <= drop, $"top-1 fell {(d - p) * 100:F2} points ({d:P2} → {p:P2}); at most {drop * 100:F2} allowed")
-                : new GateResult("accuracy drop", null, drop, false, "no accuracy was measured (the run has no test data)"));
+                ? new GateResult("accuracy drop", d - p, drop, null, "top-1", d - p <= drop, $"top-1 fell {(d - p) * 100:F2} points ({d:P2} → {p:P2}); at most {drop * 100:F2} allowed")
+                : new GateResult("accuracy drop", null, drop, null, "top-1", false, "no accuracy was measured (the run has no test data)"));
         }
 
         if (c.Gates.Parity is { } parity)
         {
             gates.Add(prune.ParityMaxAbsDiff is { } diff
-                ? new GateResult("parity", diff, parity, diff <= parity, $"max |Δ| between ONNX Runtime and our executor {Number(diff)}; at most {Number(parity)} allowed")
-                : new GateResult("parity", null, parity, false, "the exported model's parity was not checked"));
+                ? new GateResult("parity", diff, parity, null, "", diff <= parity, $"max |Δ| between ONNX Runtime and our executor {Number(diff)}; at most {Number(parity)} allowed")
+                : new GateResult("parity", null, parity, null, "", false, "the exported model's parity was not checked"));
         }
 
         if (c.Gates.MinSpeedup is { } speedup)
         {
-            gates.Add(new GateResult("speed-up", target.Speedup, speedup, target.Speedup >= speedup,
+            gates.Add(new GateResult("speed-up", target.Speedup, speedup, null, "×", target.Speedup >= speedup,
                 $"measured {target.Speedup:F2}× at batch {target.Batch} (p50 {target.Dense.P50Ms:F3} → {target.Pruned.P50Ms:F3} ms); at least {speedup:F2}× required"));
         }
 
@@ -58,7 +59,7 @@ public static class Gates
         if (b.Cost != "latency")
         {
             var value = b.Cost == "params" ? prune.PrunedParameters : prune.PrunedMacs;
-            return new GateResult(name, value, b.Limit, value <= b.Limit,
+            return new GateResult(name, value, Math.Floor(b.Limit), null, b.Cost == "params" ? "parameters" : "MACs", value <= b.Limit,
                 $"{b.Cost} {value.ToString("N0", CultureInfo.InvariantCulture)} against the limit {Math.Floor(b.Limit).ToString("N0", CultureInfo.InvariantCulture)}");
         }
 
@@ -66,13 +67,13 @@ public static class Gates
         {
             var share = target.Pruned.P50Ms / target.Dense.P50Ms;
             var allowed = fraction * (1 + tolerance);
-            return new GateResult(name, share, allowed, share <= allowed,
+            return new GateResult(name, share, fraction, fraction * tolerance, "of dense", share <= allowed,
                 $"measured {share:P1} of dense at batch {target.Batch} (p50 {target.Pruned.P50Ms:F3} of {target.Dense.P50Ms:F3} ms); at most {allowed:P1} " +
                 $"({fraction:P0} + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
         }
 
         var limit = b.Limit * (1 + tolerance);
-        return new GateResult(name, target.Pruned.P50Ms, limit, target.Pruned.P50Ms <= limit,
+        return new GateResult(name, target.Pruned.P50Ms, b.Limit, b.Limit * tolerance, "ms", target.Pruned.P50Ms <= limit,
             $"measured p50 {target.Pruned.P50Ms:F3} ms at batch {target.Batch}; at most {limit:F3} ms ({b.Limit:F3} ms + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
     }
 

@@ -13,9 +13,23 @@ public static class PipelineOutputs
 {
     public const string JUnitFile = "junit.xml";
     public const string SummaryFile = "summary.md";
+    public const string ResultsFile = "results.json";
+    public const string ReportFile = "report.html";
 
-    /// <summary>Writes the CI files into the run folder; returns their paths.</summary>
+    /// <summary>Writes junit.xml, summary.md, results.json and report.html into the run folder; returns their paths.</summary>
     public static IReadOnlyList<string> Write(PipelineResult result)
+    {
+        var written = WriteCiFiles(result);
+        var results = Path.Combine(result.Folder, ResultsFile);
+        var html = Path.Combine(result.Folder, ReportFile);
+        string[] models = ["dense.safetensors", "dense.onnx", "pruned.onnx", "pruned.trail.json"];
+        var report = ReportBuilder.From(result, [.. models.Select(m => Path.Combine(result.Folder, m)), .. written, results]);
+        Report.ResultsJson.Write(report, results);
+        Report.ReportHtml.Write(report, html);
+        return [.. written, results, html];
+    }
+
+    private static IReadOnlyList<string> WriteCiFiles(PipelineResult result)
     {
         var junit = Path.Combine(result.Folder, JUnitFile);
         OnnxOutput.WriteAtomically(junit, Encoding.UTF8.GetBytes(JUnit(result)));
@@ -69,7 +83,7 @@ public static class PipelineOutputs
         }
 
         md.AppendLine();
-        md.AppendLine(r.TensorRt.Present ? $"TensorRT: {Escape(r.TensorRt.Detail)}." : $"TensorRT is not on this host ({Escape(r.TensorRt.Detail)}).");
+        md.AppendLine(Escape(TensorRt.Describe(r.TensorRt)) + $". Full report: {ReportFile} in {r.Folder}.");
         return md.ToString();
     }
 

@@ -1,3 +1,5 @@
+using Toolchain.Pipeline.Report;
+
 namespace Toolchain.Pipeline;
 
 /// <summary>What one pipeline run produced: plain data, for the console, results.json, the report and the CI files.</summary>
@@ -17,7 +19,9 @@ public sealed record PipelineResult(
     IReadOnlyList<GateResult> Gates,
     TensorRtStatus TensorRt,
     IReadOnlyList<StageStatus> Stages,
-    IReadOnlyDictionary<string, string> Environment)
+    IReadOnlyDictionary<string, string> Environment,
+    DateTimeOffset Started,
+    string? ConfigFile)
 {
     public bool Passed => Gates.All(g => g.Passed);
 }
@@ -29,6 +33,7 @@ public sealed record StageStatus(string Name, string Status, double Seconds);
 public sealed record PruneSummary(
     string Model,
     string Method,
+    int TestSamples,
     double? DenseTop1,
     double? DenseTop5,
     double? PrunedTop1,
@@ -48,7 +53,7 @@ public sealed record PruneSummary(
     string TrailPath)
 {
     public static PruneSummary From(PruneResult r) => new(
-        r.Model, r.Method, r.Dense.Accuracy?.Top1, r.Dense.Accuracy?.Top5, r.Pruned.Accuracy?.Top1, r.Pruned.Accuracy?.Top5, r.CutTop1,
+        r.Model, r.Method, r.Dense.Accuracy?.Samples ?? 0, r.Dense.Accuracy?.Top1, r.Dense.Accuracy?.Top5, r.Pruned.Accuracy?.Top1, r.Pruned.Accuracy?.Top5, r.CutTop1,
         r.Dense.Parameters, r.Pruned.Parameters, r.Dense.Macs, r.Pruned.Macs, r.Dense.PredictedMs, r.Pruned.PredictedMs,
         r.Budgets.Select(b => new BudgetSummary(b.Spec.ToString(), b.Spec.Cost, b.Unit, b.Limit, b.Value, b.Met, b.Spec.IsFraction ? b.Spec.Value : null)).ToList(),
         r.Groups.Where(g => g.Prunable).Select(g => new WidthSummary(g.Name, g.Channels, r.Widths[g.Id])).ToList(),
@@ -70,8 +75,3 @@ public sealed record BatchLatency(int Batch, string Engine, LatencySummary Dense
     public double Speedup => Dense.P50Ms / Pruned.P50Ms;
 }
 
-/// <summary>One gate: what was measured against what limit, and whether it passed; the message says it in words.</summary>
-public sealed record GateResult(string Name, double? Measured, double? Limit, bool Passed, string Message);
-
-/// <summary>TensorRT on this host: present (and where) or not, with what was looked for.</summary>
-public sealed record TensorRtStatus(bool Present, string Detail, IReadOnlyList<string> LookedFor);

@@ -19,8 +19,10 @@ namespace Toolchain.Pipeline;
 /// </summary>
 public static class PipelineRunner
 {
-    public static PipelineResult Run(PipelineConfig config, IPruneObserver observer, CancellationToken cancellation = default)
+    /// <param name="configFile">Where the configuration came from (null: the embedded default), for the report.</param>
+    public static PipelineResult Run(PipelineConfig config, string? configFile, IPruneObserver observer, CancellationToken cancellation = default)
     {
+        var started = DateTimeOffset.UtcNow;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(observer);
         config.Validate();
@@ -28,16 +30,14 @@ public static class PipelineRunner
         Directory.CreateDirectory(folder);
         var stages = new List<StageStatus>();
         var tensorRt = TensorRt.Detect();
-        observer.Info(tensorRt.Present
-            ? $"TensorRT: {tensorRt.Detail}"
-            : $"TensorRT is not on this host ({tensorRt.Detail}); the pipeline deploys on ONNX Runtime CPU only");
+        observer.Info(TensorRt.Describe(tensorRt) + (tensorRt.Present ? "" : "; the pipeline deploys on ONNX Runtime CPU only"));
 
         var dense = Timed(stages, "train", () => DenseModel(config, folder, observer, cancellation));
         var prune = Timed(stages, "prune", () => Prune(config, folder, dense, observer, cancellation));
         var latency = Timed(stages, "benchmark", () => Benchmark(config, folder, dense, prune, observer));
         var gates = Gates.Judge(config, prune, latency);
         var environment = Environment(config);
-        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment);
+        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile);
     }
 
     private static T Timed<T>(List<StageStatus> stages, string name, Func<(T Value, string Status)> stage)

@@ -1,3 +1,5 @@
+using Toolchain.Pipeline.Report;
+
 namespace Toolchain.Pipeline;
 
 /// <summary>
@@ -9,6 +11,12 @@ public static class TensorRt
     private static readonly string[] LibraryFolders =
         ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/cuda/lib64", "/usr/local/tensorrt/lib", "/usr/lib"];
 
+    /// <summary>What was found, or where it was looked for: a line for the console and the summary.</summary>
+    public static string Describe(TensorRtStatus status) => status.Present
+        ? $"TensorRT: {status.Version}"
+        : $"TensorRT is not on this host (looked for {string.Join(", ", status.LookedFor)})";
+
+    /// <summary>Searches the PATH and the library folders; Version holds where it was found (TensorRT's own version is not read).</summary>
     public static TensorRtStatus Detect()
     {
         var lookedFor = new List<string>();
@@ -29,6 +37,6 @@ public static class TensorRt
             if (library is not null) return new TensorRtStatus(true, $"libnvinfer at {library} (no trtexec on PATH to build and time engines)", lookedFor);
         }
 
-        return new TensorRtStatus(false, $"looked for {string.Join(", ", lookedFor)}", lookedFor);
+        return new TensorRtStatus(false, null, lookedFor);
     }
 }

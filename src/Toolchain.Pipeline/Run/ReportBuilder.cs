@@ -1,0 +1,79 @@
+using System.Globalization;
+using Toolchain.Methods;
+using Toolchain.Pipeline.Report;
+using Toolchain.Profiling;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>Turns a pipeline run into the report model that results.json and report.html are written from.</summary>
+public static class ReportBuilder
+{
+    public static RunReport From(PipelineResult r, IReadOnlyList<string> artifacts)
+    {
+        var p = r.Prune;
+        var target = r.Latency.Single(l => l.Batch == r.Config.Target.Batch);
+        var env = r.Environment;
+        var environment = new EnvironmentInfo(env["device"], env["cpu"], int.Parse(env["cores"], CultureInfo.InvariantCulture), int.Parse(env["threads"], CultureInfo.InvariantCulture),
+            env["os"], DeviceFingerprint.NvidiaGpu().Gpu, [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, Profile(r));
+        var accuracy = p is { DenseTop1: { } d1, DenseTop5: { } d5, PrunedTop1: { } p1, PrunedTop5: { } p5 }
+            ? new AccuracyComparison(new ModelAccuracy(d1, d5, p.TestSamples), new ModelAccuracy(p1, p5, p.TestSamples), p.CutTop1)
+            : null;
+        var trail = File.Exists(p.TrailPath) ? Trail.Load(p.TrailPath).Entries.Select(TrailPoint.From).ToList() : [];
+        return new RunReport(
+            RunReport.CurrentSchemaVersion,
+            new RunInfo(env["tool"], r.Started, DateTimeOffset.UtcNow, r.ConfigFile, Path.GetFullPath(r.Folder)),
+            environment,
+            new ModelInfo(p.Model, r.Config.Model),
+            p.Method,
+            p.Budgets.Select(b => Budget(b, p, target)).ToList(),
+            accuracy,
+            new CostComparison(new ModelCost(p.DenseParameters, p.DenseMacs, p.DensePredictedMs), new ModelCost(p.PrunedParameters, p.PrunedMacs, p.PrunedPredictedMs)),
+            r.Latency.Select(l => new EngineLatency(l.Engine, l.Batch, Measurement(l.Dense, l.Batch == target.Batch ? p.DensePredictedMs : null),
+                Measurement(l.Pruned, l.Batch == target.Batch ? p.PrunedPredictedMs : null), [])).ToList(),
+            p.Widths.Select(w => new GroupWidth(w.Group, w.Dense, w.Pruned, Prunable: true)).ToList(),
+            // The written model is the trail's last point: fine-tuning's last epoch.
+            new TrailSummary(trail, trail.Count > 0 ? trail.Count - 1 : null),
+            r.Gates,
+            p.ParityMaxAbsDiff is { } parity ? [new ParityCheck("ONNX Runtime CPU (pruned.onnx)", "our executor (libtorch)", parity, r.Config.Gates.Parity)] : [],
+            artifacts.Where(File.Exists).Select(a => new Artifact(Path.GetRelativePath(r.Folder, a), new FileInfo(a).Length, Describe(a))).ToList());
+    }
+
+    /// <summary>A budget judged as measured where it can be (latency at the target batch, scaled to the limit's unit), else by its count.</summary>
+    private static BudgetResult Budget(BudgetSummary b, PruneSummary p, BatchLatency target)
+    {
+        if (b.Cost != "latency")
+        {
+            var count = b.Cost == "params" ? p.PrunedParameters : p.PrunedMacs;
+            return new BudgetResult(b.Spec, b.Cost == "params" ? "parameters" : "MACs", b.Limit, null, count, count <= b.Limit, b.Limit - count);
+        }
+
+        // A share of dense is measured as the share of the dense model's measured p50, expressed in the limit's milliseconds.
+        var measured = b.Fraction is { } ? target.Pruned.P50Ms / target.Dense.P50Ms * (p.DensePredictedMs ?? target.Dense.P50Ms) : target.Pruned.P50Ms;
+        return new BudgetResult(b.Spec, "ms", b.Limit, b.Value, measured, measured <= b.Limit, b.Limit - measured);
+    }
+
+    private static LatencyMeasurement Measurement(LatencySummary s, double? predicted) =>
+        new(s.P50Ms, s.P90Ms, s.P99Ms, s.MeanMs, s.ThroughputPerSecond, s.SamplesMs, predicted);
+
+    private static ProfileUse? Profile(PipelineResult r)
+    {
+        var t = r.Config.Target;
+        var path = t.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(t.Engine, t.Batch) : t.Profile;
+        if (!File.Exists(path)) return null;
+        var device = LatencyProfile.Load(path).Device;
+        var differences = device.Differences(DeviceFingerprint.Current(t.Engine, Runtime.OrtEngine.Version, Environment.ProcessorCount, t.Batch));
+        return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
+    }
+
+    private static string Describe(string path) => Path.GetFileName(path) switch
+    {
+        "pruned.onnx" => "the pruned, fine-tuned, compacted model (ONNX)",
+        "dense.onnx" => "the dense model (ONNX), measured beside the pruned one",
+        "dense.safetensors" => "the trained dense model",
+        PipelineOutputs.JUnitFile => "one test case per gate, for the CI's test tab",
+        PipelineOutputs.SummaryFile => "the run in Markdown (also in $GITHUB_STEP_SUMMARY on GitHub Actions)",
+        PipelineOutputs.ResultsFile => "everything in this report as JSON (schema v" + RunReport.CurrentSchemaVersion + ")",
+        var name when name.EndsWith(".trail.json", StringComparison.Ordinal) => "every epoch's widths, costs and accuracy",
+        _ => "",
+    };
+}
