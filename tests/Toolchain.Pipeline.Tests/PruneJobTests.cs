@@ -20,6 +20,7 @@ public sealed class PruneJobTests
         var prunable = result.Groups.Where(g => g.Prunable).ToList();
         Assert.NotEmpty(prunable);
         Assert.All(prunable, g => Assert.Equal(g.Channels / 2, result.Widths[g.Id]));
+        Assert.NotNull(result.Compaction); // structured: compacted
         Assert.True(result.Compaction.MaxAbsDifference <= result.Compaction.Tolerance);
         Assert.Null(result.Onnx);
         Assert.Null(result.Dense.Measured); // MeasureSeconds = 0 measures nothing
