@@ -21,6 +21,7 @@ public sealed class ModelGraph : IDisposable
     private Dictionary<string, long[]> _shapes;
     private Dictionary<string, Node> _producers = new(StringComparer.Ordinal);
     private Dictionary<string, List<Node>> _consumers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ParameterTransform> _transforms = new(StringComparer.Ordinal);
     private ExecutionPlan? _plan;
     private bool _disposed;
 
@@ -173,9 +174,29 @@ public sealed class ModelGraph : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the forward use <paramref name="transform"/>(value, training) instead of the parameter's value (a soft mask
+    /// v = w·gate, say), or the value itself again when <paramref name="transform"/> is null. The parameter keeps its
+    /// value: the optimizer, exports and counts see w, only the forward sees the transform. Each forward calls the
+    /// transform once per use inside the forward's dispose scope, which owns and frees what it returns; autograd keeps
+    /// what backward needs. Exported ONNX holds the values, not the transforms: a method removes its transforms and
+    /// sets hard masks before the graph leaves it.
+    /// </summary>
+    public void SetParameterTransform(string name, ParameterTransform? transform)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_parameterByName.ContainsKey(name)) throw new KeyNotFoundException($"graph '{Name}' has no parameter '{name}' to transform");
+        if (transform is null) _transforms.Remove(name);
+        else _transforms[name] = transform;
+    }
+
+    /// <summary>The parameters whose forward value is transformed (<see cref="SetParameterTransform"/>).</summary>
+    public IReadOnlyCollection<string> TransformedParameters => _transforms.Keys;
+
     private Func<Tensor> TensorAccessor(string name)
     {
-        if (_parameterByName.TryGetValue(name, out var p)) return () => p.Value;
+        // The transform is looked up at every call, so setting or clearing one needs no new plan.
+        if (_parameterByName.TryGetValue(name, out var p)) return () => _transforms.TryGetValue(name, out var f) ? f(p.Value, Training) : p.Value;
         var buffer = _buffers[name];
         return () => buffer;
     }

@@ -168,6 +168,17 @@ public sealed class PruneCliTests
     }
 
     [Fact]
+    public void Prune_UnstructuredWithALatencyBudget_ExitsBadInputWithTheReasonAndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+        var r = CliRunner.Run(dir.Path, "prune", "resnet20", "--method", "ltp", "--sparsity", "unstructured", "--budget", "latency=50%", "--out", "sparse.onnx");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains("dense kernels", r.Stderr);
+        Assert.Contains("--sparsity structured", r.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void Prune_ToOnnx_HalvesWidthsAndWritesAVerifiedSmallerModel()
     {
         using var dir = new TempDirectory();

@@ -23,6 +23,7 @@ public sealed class PruningRunTests
         // Hard counts on the compacted graph, not predictions.
         Assert.True(graph.ParameterCount <= paramsLimit, $"{name}: {graph.ParameterCount} parameters > {paramsLimit}");
         Assert.True(graph.Macs <= macsLimit, $"{name}: {graph.Macs} MACs > {macsLimit}");
+        Assert.NotNull(outcome.Compaction); // structured: compacted
         Assert.True(outcome.Compaction.MaxAbsDifference <= outcome.Compaction.Tolerance);
         Assert.Equal(outcome.Widths, outcome.Compaction.Report.WidthsAfter);
         Assert.All(outcome.Widths, w => Assert.True(w >= 1));

@@ -20,6 +20,7 @@ public sealed class PruneJobTests
         var prunable = result.Groups.Where(g => g.Prunable).ToList();
         Assert.NotEmpty(prunable);
         Assert.All(prunable, g => Assert.Equal(g.Channels / 2, result.Widths[g.Id]));
+        Assert.NotNull(result.Compaction); // structured: compacted
         Assert.True(result.Compaction.MaxAbsDifference <= result.Compaction.Tolerance);
         Assert.Null(result.Onnx);
         Assert.Null(result.Dense.Measured); // MeasureSeconds = 0 measures nothing
@@ -77,6 +78,45 @@ public sealed class PruneJobTests
 
         Assert.Contains("latency profile for ort-cpu at batch 7", e.Message);
         Assert.Contains("'toolchain profile MODEL --engine ort-cpu --batch 7'", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void Run_UnstructuredMagnitudeToOnnx_KeepsExactlyTheShare_WritesSparseInitializersThatPassParity()
+    {
+        using var dir = new TempDirectory();
+        var request = new PruneRequest
+        {
+            Model = "resnet20", Output = dir.File("sparse.onnx"), Method = "l1", Sparsity = "unstructured", Budgets = ["params=10%"], MeasureSeconds = 0,
+        };
+
+        var result = PruneJob.Run(request, new RecordingObserver());
+
+        var summary = Assert.IsType<UnstructuredSummary>(result.Unstructured);
+        Assert.Equal((long)Math.Round(0.1 * summary.WeightsTotal), summary.WeightsKept);
+        Assert.Null(result.Compaction);
+        Assert.Equal(result.Dense.Parameters, result.Pruned.Parameters); // same shape: nothing removed from the graph
+        Assert.InRange(result.Onnx!.ParityMaxAbsDiff!.Value, 0, 1e-4);    // ONNX Runtime reads the sparse initializers and agrees with the masked model
+        // 10 % kept: sparse initializers (12 bytes per kept weight) make the file well under a third of the dense one.
+        Assert.True(summary.FileBytes < summary.DenseOnnxBytes!.Value / 3, $"{summary.FileBytes} B sparse vs {summary.DenseOnnxBytes} B dense");
+        // Our importer reads them back: the file holds exactly the kept weights.
+        using var written = Toolchain.Onnx.OnnxImporter.Import(request.Output);
+        Assert.Equal(summary.WeightsKept, Toolchain.Pruning.WeightMasks.NonZero(written).Kept);
+        Assert.Contains(result.Budgets, b => b.Spec.ToString() == "params=10%" && b.Met && b.Value == summary.WeightsKept);
+    }
+
+    [Theory]
+    [InlineData("latency=50%")]
+    [InlineData("macs=40%")]
+    public void Run_UnstructuredWithASpeedBudget_IsRefusedBeforeAnythingIsWritten(string budget)
+    {
+        using var dir = new TempDirectory();
+        var request = new PruneRequest { Model = "resnet20", Output = dir.File("sparse.onnx"), Method = "ltp", Sparsity = "unstructured", Budgets = [budget], MeasureSeconds = 0 };
+
+        var e = Assert.Throws<Toolchain.Pruning.BudgetException>(() => PruneJob.Run(request, new RecordingObserver()));
+
+        Assert.Contains("dense kernels", e.Message);
+        Assert.Contains("--sparsity structured", e.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
     }
 }

@@ -30,7 +30,8 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         };
         var budget = new Option<string[]>("--budget", "-b")
         {
-            Description = "A budget all of which must hold: latency=50% (of the dense model's predicted latency), latency=0.45ms, macs=40%, macs=20M, params=50%, params=120k; repeatable",
+            Description = "A budget all of which must hold: latency=50% (of the dense model's predicted latency), latency=0.45ms, macs=40%, macs=20M, params=50%, params=120k; repeatable. " +
+                          "With --sparsity unstructured only params=P% or params=N, counting exactly the conv and linear (Gemm) weight entries kept non-zero (biases and BatchNorm parameters are not counted and never masked)",
             AllowMultipleArgumentsPerToken = false,
         };
         var ratio = new Option<double?>("--ratio") { Description = "Shorthand without a budget: remove this fraction of every prunable group (uniform baseline), in (0, 1)" };
@@ -87,6 +88,24 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         {
             Description = "hfp: weight λ of each budget's penalty λ·max(0, C(n)/C₀ − q) (our reconstruction of HFP; see the README)", DefaultValueFactory = _ => Defaults.HfpLambda,
         };
+        var sparsity = new Option<string>("--sparsity")
+        {
+            Description = "'structured' removes channels and compacts the graph (smaller and faster); 'unstructured' masks single conv and linear weights " +
+                          $"(methods: {string.Join(", ", PruningMethods.UnstructuredNames)}; l1 is then one-shot magnitude pruning): the graph keeps its shape, so the file may compress " +
+                          "but the deployed latency is the dense latency — macs= and latency= budgets are refused with it",
+            DefaultValueFactory = _ => Defaults.Sparsity,
+        };
+        sparsity.AcceptOnlyFromAmong([.. SparsityNames.Names]);
+        var ltpLambda = new Option<double>("--ltp-lambda")
+        {
+            Description = "ltp: weight λ of the L0 term λ·Σ_l Σ σ((w² − τ_l)/T_l) (OUR default; the paper gives none)", DefaultValueFactory = _ => Defaults.LtpLambda,
+        };
+        var ltpT0 = new Option<double>("--ltp-t0") { Description = "ltp: T₀ of the per-layer temperature T_l = T₀·Var(|w|) (OUR default)", DefaultValueFactory = _ => Defaults.LtpTemperature };
+        var ltpTauLr = new Option<double>("--ltp-tau-lr")
+        {
+            Description = "ltp: the thresholds' own learning rate (plain SGD, no weight decay; OUR default, on the scale of w² as third-party code)", DefaultValueFactory = _ => Defaults.LtpThresholdLearningRate,
+        };
+        var ltpTauInit = new Option<double>("--ltp-tau-init") { Description = "ltp: the thresholds' initial value (OUR default 0: the hard mask starts dense)", DefaultValueFactory = _ => Defaults.LtpThresholdInit };
         var resume = new Option<bool>("--resume")
         {
             Description = "Continue an interrupted run of the same command from its checkpoint (NAME.checkpoint.safetensors beside --out, written after every epoch and removed when the run ends)",
@@ -98,7 +117,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, swdAMax, hfpLambda, trainImages, foldBn, noVerify, inputShape, resume, json,
+            gregDelta, gregCoupled, swdAMax, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new PruneRequest
         {
@@ -108,7 +127,8 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             Profile = parse.GetValue(profile), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
             GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
-            InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume),
+            InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,
+            LtpLambda = parse.GetValue(ltpLambda), LtpTemperature = parse.GetValue(ltpT0), LtpThresholdLearningRate = parse.GetValue(ltpTauLr), LtpThresholdInit = parse.GetValue(ltpTauInit),
         }, cancellation))));
         return command;
     }
@@ -127,6 +147,9 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         static string Ratio(double? before, double? after) => before is { } b && after is { } a && a > 0 ? $"{b / a:F2}×" : "–";
 
         var (dense, pruned) = (result.Dense, result.Pruned);
+        var sparse = result.Unstructured;
+        // Unstructured: same shape, same kernels — a measured difference is noise, never a speed-up to claim.
+        string Faster(double? before, double? after) => sparse is null ? Ratio(before, after) + " faster" : "dense latency (no speed-up)";
         var rows = new List<IReadOnlyList<string>>
         {
             new[] { "top-1", Pct(dense.Accuracy?.Top1), Pct(pruned.Accuracy?.Top1), dense.Accuracy is null ? "–" : $"{(pruned.Accuracy!.Top1 - dense.Accuracy.Top1) * 100:+0.00;-0.00} pt" },
@@ -134,13 +157,21 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             new[] { "top-1 after the cut, before fine-tuning", "–", Pct(result.CutTop1), dense.Accuracy is null || result.CutTop1 is null ? "–" : $"{(result.CutTop1.Value - dense.Accuracy.Top1) * 100:+0.00;-0.00} pt" },
             new[] { "parameters", dense.Parameters.ToString("N0"), pruned.Parameters.ToString("N0"), Ratio(dense.Parameters, pruned.Parameters) + " fewer" },
             new[] { "MACs", dense.Macs.ToString("N0"), pruned.Macs.ToString("N0"), Ratio(dense.Macs, pruned.Macs) + " fewer" },
-            new[] { "latency, predicted", Ms(dense.PredictedMs), Ms(pruned.PredictedMs), Ratio(dense.PredictedMs, pruned.PredictedMs) + " faster" },
+            new[] { "latency, predicted", Ms(dense.PredictedMs), Ms(pruned.PredictedMs), Faster(dense.PredictedMs, pruned.PredictedMs) },
         };
+        if (sparse is not null)
+        {
+            rows.Add(["conv+linear weights kept (non-zero)", sparse.WeightsTotal.ToString("N0"), sparse.WeightsKept.ToString("N0"), sparse.KeptFraction.ToString("P2", CultureInfo.InvariantCulture) + " kept"]);
+            rows.Add(["file size, as written (.onnx: sparse initializers below 1/3 non-zero)", sparse.DenseOnnxBytes is { } d ? $"{d:N0} B" : "–", $"{sparse.FileBytes:N0} B",
+                sparse.DenseOnnxBytes is { } db ? $"{(double)db / sparse.FileBytes:F2}× smaller" : ""]);
+            rows.Add(["file size, gzip-compressed (for storage)", "–", $"{sparse.GzipBytes:N0} B", $"{(double)sparse.FileBytes / sparse.GzipBytes:F2}× smaller than as written"]);
+        }
+
         // The job measures dense and pruned together, taking turns, or neither.
         if (dense.Measured is { } denseMs && pruned.Measured is { } prunedMs)
         {
-            rows.Add(["latency p50, ONNX Runtime", Ms(denseMs.Percentile(50)), Ms(prunedMs.Percentile(50)), Ratio(denseMs.Percentile(50), prunedMs.Percentile(50)) + " faster"]);
-            rows.Add(["latency p90, ONNX Runtime", Ms(denseMs.Percentile(90)), Ms(prunedMs.Percentile(90)), Ratio(denseMs.Percentile(90), prunedMs.Percentile(90)) + " faster"]);
+            rows.Add(["latency p50, ONNX Runtime", Ms(denseMs.Percentile(50)), Ms(prunedMs.Percentile(50)), Faster(denseMs.Percentile(50), prunedMs.Percentile(50))]);
+            rows.Add(["latency p90, ONNX Runtime", Ms(denseMs.Percentile(90)), Ms(prunedMs.Percentile(90)), Faster(denseMs.Percentile(90), prunedMs.Percentile(90))]);
         }
 
         ui.Table($"{result.Model}: dense vs pruned by {result.Method} (ONNX Runtime CPU, batch {result.Batch})", ["", "dense", "pruned", "change"], rows);
@@ -164,12 +195,14 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         if (verdicts.Count > 0) ui.Table("budgets", ["budget", "limit", "pruned", "by count / prediction", "by measurement"], verdicts);
 
         var widths = result.Groups.Where(g => g.Prunable).Select(g => (g.Name, Before: g.Channels, After: result.Widths[g.Id])).ToList();
-        ui.Table("widths of the prunable channel groups", ["group", "before", "after", ""],
+        // Unstructured runs keep every width: nothing to show.
+        if (sparse is null) ui.Table("widths of the prunable channel groups", ["group", "before", "after", ""],
             widths.Select(w => (IReadOnlyList<string>)[w.Name, w.Before.ToString(), w.After.ToString(), new string('█', Math.Max(1, (int)Math.Round(24.0 * w.After / widths.Max(x => x.Before))))]));
-        ui.Info($"compacted = masked: max |Δ| {result.Compaction.MaxAbsDifference:G3}; " +
+        if (sparse is not null) ui.Info(UnstructuredSummary.LatencyNote);
+        ui.Info((result.Compaction is { } compaction ? $"compacted = masked: max |Δ| {compaction.MaxAbsDifference:G3}; " : "not compacted (unstructured: the graph keeps its shape); ") +
                 (result.Onnx is null ? $"graph file written to {result.Output}" : $"ONNX written to {result.Output} (ONNX Runtime parity: {ExportCommand.Describe(result.Onnx)})") +
                 $"; trail: {result.TrailPath}");
-        foreach (var fold in result.Compaction.Report.Folds.Where(f => f.Kind != FoldKind.Exact)) ui.Info($"note: {fold.Node}: {fold.Kind} — {fold.Detail}");
+        foreach (var fold in (result.Compaction?.Report.Folds ?? []).Where(f => f.Kind != FoldKind.Exact)) ui.Info($"note: {fold.Node}: {fold.Kind} — {fold.Detail}");
 
         ui.Json(new
         {
@@ -183,7 +216,13 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             pruned = new { top1 = pruned.Accuracy?.Top1, top5 = pruned.Accuracy?.Top5, cutTop1 = result.CutTop1, parameters = pruned.Parameters, macs = pruned.Macs, predictedMs = pruned.PredictedMs,
                 measuredP50Ms = pruned.Measured?.Percentile(50), measuredP90Ms = pruned.Measured?.Percentile(90) },
             budgets = result.Budgets.Select(b => new { budget = b.Spec.ToString(), limit = b.Limit, unit = b.Unit, value = b.Value, met = b.Met }),
-            compactedVsMaskedMaxAbsDiff = result.Compaction.MaxAbsDifference,
+            compactedVsMaskedMaxAbsDiff = result.Compaction?.MaxAbsDifference,
+            unstructured = sparse is null ? null : new
+            {
+                weightsKept = sparse.WeightsKept, weightsTotal = sparse.WeightsTotal, keptFraction = sparse.KeptFraction, fileBytes = sparse.FileBytes, gzipBytes = sparse.GzipBytes,
+                denseOnnxBytes = sparse.DenseOnnxBytes,
+                latency = "dense (no speed-up: dense kernels multiply the zeros)",
+            },
             parityMaxAbsDiff = result.Onnx?.ParityMaxAbsDiff,
             groups = result.Groups.Select(g => new { g.Id, g.Name, g.Channels, kept = result.Widths[g.Id], g.Prunable, g.Reason }),
         });

@@ -29,5 +29,11 @@ public sealed record MethodSettings
     /// <summary>Holistic filter pruning's penalty weight, threshold and temperatures (our reconstruction).</summary>
     public HfpSettings Hfp { get; init; } = new();
 
+    /// <summary>Learned threshold pruning's λ, T₀, τ's learning rate and initial value (ours: the paper gives none).</summary>
+    public LtpSettings Ltp { get; init; } = new();
+
+    /// <summary>Channels (structured) or single conv and linear weights (unstructured).</summary>
+    public Sparsity Sparsity { get; init; }
+
     public int Seed { get; init; }
 }

@@ -24,6 +24,15 @@ public sealed class PruningContext
 
     public required BudgetSet Budgets { get; init; }
 
+    /// <summary>
+    /// Unstructured runs: how many conv and linear weights stay (then <see cref="Budgets"/> is unconstrained and every
+    /// width stays full); null for structured runs, which prune channels under <see cref="Budgets"/>.
+    /// </summary>
+    public WeightBudget? WeightBudget { get; init; }
+
+    /// <summary>What the run removes: channels, or single weights when <see cref="WeightBudget"/> is set.</summary>
+    public Sparsity Sparsity => WeightBudget is null ? Sparsity.Structured : Sparsity.Unstructured;
+
     /// <summary>Costs to report by name (params, macs and, with a profile, latency); budgets use some of them.</summary>
     public required IReadOnlyDictionary<string, ICostModel> Costs { get; init; }
 
@@ -41,6 +50,12 @@ public sealed class PruningContext
 
     /// <summary>Called after every trail entry (a progress line per epoch).</summary>
     public Action<TrailEntry>? OnEntry { get; init; }
+
+    /// <summary>Called with a method's notes for the user (which trail point it picked, say).</summary>
+    public Action<string>? OnNote { get; init; }
+
+    /// <summary>Passes a note to <see cref="OnNote"/> (methods say what a user should know about their choice).</summary>
+    public void Note(string message) => OnNote?.Invoke(message);
 
     /// <summary>Called with each trainer the run creates, before it trains (progress bars attach here).</summary>
     public Action<Trainer>? OnTrainer { get; init; }
@@ -63,7 +78,8 @@ public sealed class PruningContext
     /// checkpoint is written with <paramref name="state"/>'s state. Resuming, the trainer and the state continue
     /// from the checkpoint before this returns; a phase the interrupted run had finished runs no epoch.
     /// </summary>
-    public IEnumerable<EpochReport> Train(Trainer trainer, Func<EpochReport, IReadOnlyList<int>> widths, IMethodState? state = null)
+    /// <param name="weightsKept">Unstructured runs: the weights the current hard mask keeps, for the trail.</param>
+    public IEnumerable<EpochReport> Train(Trainer trainer, Func<EpochReport, IReadOnlyList<int>> widths, IMethodState? state = null, Func<long>? weightsKept = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(widths);
@@ -74,7 +90,7 @@ public sealed class PruningContext
         }
 
         if (finished) return [];
-        trainer.Hooks.Add(new RecordEpoch(this, "prune", widths));
+        trainer.Hooks.Add(new RecordEpoch(this, "prune", widths, weightsKept));
         trainer.CheckpointMetadata = () => CheckpointMetadata(new PruningCheckpointState
         {
             Phase = PruningPhase.Prune, Fingerprint = Checkpoint!.Fingerprint, MethodState = state?.Save(), Trail = Trail.Entries.ToList(),
@@ -86,9 +102,9 @@ public sealed class PruningContext
         new Dictionary<string, string> { [PruningCheckpointState.MetadataKey] = state.ToJson() };
 
     /// <summary>Records an epoch in the trail after the method's own hooks, so the checkpoint written next includes it.</summary>
-    internal sealed class RecordEpoch(PruningContext context, string phase, Func<EpochReport, IReadOnlyList<int>> widths) : ITrainingHook
+    internal sealed class RecordEpoch(PruningContext context, string phase, Func<EpochReport, IReadOnlyList<int>> widths, Func<long>? weightsKept = null) : ITrainingHook
     {
-        public void AfterEpoch(EpochReport report) => context.Record(phase, report.Epoch, widths(report), report);
+        public void AfterEpoch(EpochReport report) => context.Record(phase, report.Epoch, widths(report), report, weightsKept?.Invoke());
     }
 
     /// <summary>A trainer for the pruning phase (or <paramref name="options"/>), handed to <see cref="OnTrainer"/>.</summary>
@@ -144,14 +160,15 @@ public sealed class PruningContext
     public Dictionary<string, double> CostsAt(IReadOnlyList<int> widths) => Costs.ToDictionary(c => c.Key, c => c.Value.Total(widths));
 
     /// <summary>Adds a trail entry for <paramref name="widths"/> measured by <paramref name="evaluation"/> outside an epoch (right after the cut, say).</summary>
-    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EvaluationResult evaluation) => Add(new TrailEntry
+    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EvaluationResult evaluation, long? weightsKept = null) => Add(new TrailEntry
     {
         Phase = phase, Epoch = epoch, Widths = widths.ToArray(), Costs = CostsAt(widths), TestTop1 = evaluation.Top1, TestTop5 = evaluation.Top5,
-        BudgetsMet = Budgets.AllMetBy(widths),
+        BudgetsMet = BudgetsMetBy(widths, weightsKept), WeightsKept = weightsKept,
     });
 
     /// <summary>Adds a trail entry for <paramref name="widths"/> after an epoch (with its report, when it trained).</summary>
-    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EpochReport? report)
+    /// <param name="weightsKept">Unstructured runs: the weights the hard mask keeps then.</param>
+    public TrailEntry Record(string phase, int epoch, IReadOnlyList<int> widths, EpochReport? report, long? weightsKept = null)
     {
         var entry = new TrailEntry
         {
@@ -162,10 +179,15 @@ public sealed class PruningContext
             TrainLoss = report?.TrainLoss,
             TestTop1 = report?.TestTop1,
             TestTop5 = report?.TestTop5,
-            BudgetsMet = Budgets.AllMetBy(widths),
+            BudgetsMet = BudgetsMetBy(widths, weightsKept),
+            WeightsKept = weightsKept,
         };
         return Add(entry);
     }
+
+    /// <summary>Structured: every budget at the widths; unstructured: no more weights kept than the budget's count (unknown: not met).</summary>
+    private bool BudgetsMetBy(IReadOnlyList<int> widths, long? weightsKept) =>
+        WeightBudget is { } weights ? weightsKept is { } kept && kept <= weights.Keep : Budgets.AllMetBy(widths);
 
     private TrailEntry Add(TrailEntry entry)
     {

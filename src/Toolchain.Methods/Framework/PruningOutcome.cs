@@ -3,11 +3,15 @@ using Toolchain.Training;
 
 namespace Toolchain.Methods;
 
-/// <summary>What a <see cref="PruningRun"/> produced: the final masks and widths, the verified compaction, the fine-tuning epochs and the trail.</summary>
+/// <summary>
+/// What a <see cref="PruningRun"/> produced: the final masks and widths, the verified compaction, the fine-tuning epochs
+/// and the trail. Unstructured runs keep every width, have no compaction (null) and carry their <see cref="Weights"/>.
+/// </summary>
 public sealed record PruningOutcome(
     string Method,
     GroupMasks Masks,
     IReadOnlyList<int> Widths,
-    VerifiedCompaction Compaction,
+    VerifiedCompaction? Compaction,
     IReadOnlyList<EpochReport> FineTuning,
-    Trail Trail);
+    Trail Trail,
+    WeightMasks? Weights = null);

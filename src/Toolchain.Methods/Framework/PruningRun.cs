@@ -23,6 +23,8 @@ public static class PruningRun
         var resumed = checkpoint?.Resumed;
         if (resumed is not null) context.Trail.Restore(resumed.Trail);
 
+        if (context.WeightBudget is { } weightBudget) return RunUnstructured(context, method, fineTuning, weightBudget);
+
         GroupMasks masks;
         VerifiedCompaction compaction;
         if (resumed?.Phase == PruningPhase.FineTune)
@@ -55,33 +57,83 @@ public static class PruningRun
         }
 
         var widths = masks.Widths();
-        IReadOnlyList<EpochReport> reports = [];
-        if (fineTuning.Epochs > 0)
+        var reports = FineTune(context, fineTuning, widths, () => new PruningCheckpointState
         {
-            using var trainer = context.CreateTrainer(fineTuning);
-            trainer.Hooks.Add(new PruningContext.RecordEpoch(context, "finetune", _ => widths));
-            var finished = checkpoint?.Completed(PruningPhase.FineTune, fineTuning.Epochs) == true;
-            if (checkpoint is not null)
-            {
-                trainer.CheckpointMetadata = () => PruningContext.CheckpointMetadata(new PruningCheckpointState
-                {
-                    Phase = PruningPhase.FineTune, Fingerprint = checkpoint.Fingerprint, Trail = context.Trail.Entries.ToList(),
-                    Masks = context.Groups.Groups.Select(g => masks.Keep(g.Id)).ToArray(), Compaction = compaction,
-                });
-                // Before the first epoch: a kill during fine-tuning never redoes the pruning phase.
-                if (!checkpoint.ResumeTrainer(trainer, PruningPhase.FineTune)) trainer.SaveCheckpoint(checkpoint.Path);
-            }
+            Phase = PruningPhase.FineTune, Fingerprint = checkpoint!.Fingerprint, Trail = context.Trail.Entries.ToList(),
+            Masks = context.Groups.Groups.Select(g => masks.Keep(g.Id)).ToArray(), Compaction = compaction,
+        });
+        return new PruningOutcome(method.Name, masks, widths, compaction, reports, context.Trail);
+    }
 
-            if (!finished)
-            {
-                foreach (var _ in trainer.Run(checkpoint?.Path, context.Cancellation))
-                {
-                }
-            }
-
-            reports = finished ? checkpoint!.TrainingHistory : trainer.History.ToList();
+    /// <summary>
+    /// Unstructured: the method's weight masks must keep exactly the budget's count of conv and linear weights; they are
+    /// set as <see cref="Parameter.Mask"/> (no compaction — the graph keeps its shape, so nothing to verify there), and
+    /// fine-tuning trains with them held, removed weights and their momentum exactly zero.
+    /// </summary>
+    private static PruningOutcome RunUnstructured(PruningContext context, IPruningMethod method, TrainingOptions fineTuning, WeightBudget budget)
+    {
+        if (method is not IUnstructuredPruningMethod unstructured)
+        {
+            throw new ArgumentException($"method '{method.Name}' prunes channels only; unstructured sparsity works with: {string.Join(", ", PruningMethods.UnstructuredNames)}");
         }
 
-        return new PruningOutcome(method.Name, masks, widths, compaction, reports, context.Trail);
+        var checkpoint = context.Checkpoint;
+        var full = context.Groups.FullWidths();
+        WeightMasks weights;
+        if (checkpoint?.Resumed?.Phase == PruningPhase.FineTune)
+        {
+            // The checkpoint holds the masked graph; its removed weights are exactly zero (Parameter.Mask kept them so),
+            // so the masks are its non-zero entries — a kept weight that is exactly 0.0f as well is counted as removed.
+            weights = WeightMasks.NonZero(context.Graph);
+        }
+        else
+        {
+            weights = unstructured.PruneWeights(context);
+            if (weights.Kept != budget.Keep)
+            {
+                // Exact, like params and MACs of channel pruning: anything else is a bug in the method.
+                throw new InvalidOperationException($"method '{method.Name}' kept {weights.Kept:N0} weights; the budget {budget.Describe(weights.Kept)} asks for exactly {budget.Keep:N0}");
+            }
+
+            weights.Apply(context.Graph);
+            if (context.Data is { } data)
+            {
+                context.Graph.Training = false;
+                context.Record("cut", 0, full, Evaluator.Evaluate(context.Graph, data.Test, data.Normalization), weights.Kept);
+            }
+        }
+
+        weights.Apply(context.Graph);
+        var reports = FineTune(context, fineTuning, full, () => new PruningCheckpointState
+        {
+            Phase = PruningPhase.FineTune, Fingerprint = checkpoint!.Fingerprint, Trail = context.Trail.Entries.ToList(),
+        }, weights.Kept);
+        return new PruningOutcome(method.Name, new GroupMasks(context.Groups), full, null, reports, context.Trail, weights);
+    }
+
+    /// <summary>Fine-tunes the graph (compacted, or masked for unstructured runs) with a fresh optimizer, checkpointing each epoch with <paramref name="state"/>.</summary>
+    private static IReadOnlyList<EpochReport> FineTune(PruningContext context, TrainingOptions fineTuning, IReadOnlyList<int> widths, Func<PruningCheckpointState> state,
+        long? weightsKept = null)
+    {
+        if (fineTuning.Epochs <= 0) return [];
+        var checkpoint = context.Checkpoint;
+        using var trainer = context.CreateTrainer(fineTuning);
+        trainer.Hooks.Add(new PruningContext.RecordEpoch(context, "finetune", _ => widths, weightsKept is { } kept ? () => kept : null));
+        var finished = checkpoint?.Completed(PruningPhase.FineTune, fineTuning.Epochs) == true;
+        if (checkpoint is not null)
+        {
+            trainer.CheckpointMetadata = () => PruningContext.CheckpointMetadata(state());
+            // Before the first epoch: a kill during fine-tuning never redoes the pruning phase.
+            if (!checkpoint.ResumeTrainer(trainer, PruningPhase.FineTune)) trainer.SaveCheckpoint(checkpoint.Path);
+        }
+
+        if (!finished)
+        {
+            foreach (var _ in trainer.Run(checkpoint?.Path, context.Cancellation))
+            {
+            }
+        }
+
+        return finished ? checkpoint!.TrainingHistory : trainer.History.ToList();
     }
 }

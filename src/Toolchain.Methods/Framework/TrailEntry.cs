@@ -24,6 +24,9 @@ public sealed record TrailEntry
 
     public double? TestTop5 { get; init; }
 
-    /// <summary>Whether every budget holds at these widths.</summary>
+    /// <summary>Whether every budget holds at these widths (unstructured: at <see cref="WeightsKept"/>).</summary>
     public bool BudgetsMet { get; init; }
+
+    /// <summary>Unstructured runs: the conv and linear weights the entry's hard mask keeps; null for structured runs.</summary>
+    public long? WeightsKept { get; init; }
 }

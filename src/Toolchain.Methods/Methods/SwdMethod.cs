@@ -13,14 +13,40 @@ namespace Toolchain.Methods;
 /// same threshold for a count, which falls as channels go). Their ResNets add a BatchNorm after each residual add so
 /// residual channels can be pruned; coupled groups do that here. The accuracy right after the cut (no fine-tuning,
 /// as the authors' <c>--no_ft</c>) is the trail's "cut" entry; the run's fine-tuning follows.
+/// Unstructured (<c>--sparsity unstructured</c>, the authors' other mode): the mask is one global magnitude threshold
+/// over the conv and linear weights keeping exactly the budget's count, recomputed every batch, with the same decay
+/// and schedule on the weights it would remove. Unlike the authors' code BatchNorm parameters are neither thresholded
+/// nor decayed (their small shifts would be pruned; METHODS.md §5).
 /// </summary>
-public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
+public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
 {
     public string Name => "swd";
 
     public string Description =>
         $"selective weight decay (SWD, Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): extra decay on the channels the current " +
         "|γ| threshold would remove, recomputed every batch, then cut; the threshold set by any budget — MACs, latency — is our extension (the authors use parameters)";
+
+    public string UnstructuredDescription =>
+        $"selective weight decay, unstructured (Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): one global |w| threshold over the conv and linear " +
+        "weights (not BatchNorm, unlike the authors' code) keeping the budget's count, recomputed every batch, extra decay on the weights below it, then cut";
+
+    public WeightMasks PruneWeights(PruningContext context)
+    {
+        settings.Validate();
+        var budget = context.WeightBudget ?? throw new ArgumentException("swd prunes single weights only with an unstructured weight budget");
+        if (context.Epochs < 1) throw new ArgumentException("swd decays while it trains: give it at least one pruning epoch (--epochs)");
+        var full = context.Groups.FullWidths();
+        using var trainer = context.CreateTrainer();
+        using var decay = new SelectiveDecayTerm(trainer.Options.WeightDecay);
+        trainer.Optimizer.GradientTerms.Add(decay);
+        trainer.Hooks.Add(new WeightStep(context, settings, decay, (long)context.Epochs * trainer.BatchesPerEpoch, budget.Keep));
+        // The mask always keeps exactly the budget's count: the trail's point is how the decayed weights fare.
+        foreach (var _ in context.Train(trainer, _ => full, weightsKept: () => budget.Keep))
+        {
+        }
+
+        return WeightMasks.TopMagnitude(context.Graph, budget.Keep);
+    }
 
     public GroupMasks Prune(PruningContext context)
     {
@@ -53,6 +79,22 @@ public sealed class SwdMethod(SwdSettings settings) : IPruningMethod
                 var masks = context.GammaThreshold();
                 set(masks);
                 decay.SetKeepMasks(Masking.KeepMasks(context.Groups, masks));
+            }
+
+            decay.Multiplier = settings.Multiplier(t, totalSteps);
+        }
+    }
+
+    /// <summary>Before each optimizer update, unstructured: the global |w| mask for this step (every MaskEvery steps) and a(t).</summary>
+    private sealed class WeightStep(PruningContext context, SwdSettings settings, SelectiveDecayTerm decay, long totalSteps, long keep) : ITrainingHook
+    {
+        public void AfterBackward(TrainingStep step)
+        {
+            var t = step.Iteration - 1;
+            if (t % settings.MaskEvery == 0 || decay.Removed.Count == 0)
+            {
+                using var scope = Torch.DisposeScope.Enter();
+                decay.SetKeepMasks(WeightMasks.TopMagnitude(context.Graph, keep).KeepTensors(context.Graph));
             }
 
             decay.Multiplier = settings.Multiplier(t, totalSteps);

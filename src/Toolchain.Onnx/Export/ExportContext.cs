@@ -18,6 +18,9 @@ internal sealed class ExportContext(ModelGraph graph, GraphProto proto)
 
     public ModelGraph Graph { get; } = graph;
 
+    /// <summary>Write mostly-zero weights as sparse initializers (<see cref="OnnxExportOptions.SparseWeights"/>).</summary>
+    public bool SparseWeights { get; init; }
+
     public GraphProto Proto { get; } = proto;
 
     /// <summary>The ONNX name of our value <paramref name="value"/>.</summary>
@@ -77,6 +80,8 @@ internal sealed class ExportContext(ModelGraph graph, GraphProto proto)
     /// <summary>Adds a float32 initializer (raw little-endian data) and returns its name.</summary>
     public string Float(string name, float[] values, long[] dims)
     {
+        // COO costs a float and an int64 index per non-zero: worth it below 1/3 non-zero.
+        if (SparseWeights && dims.Length >= 2 && values.Count(v => v != 0) * 3L < values.Length) return SparseFloat(name, values, dims);
         var bytes = new byte[values.Length * sizeof(float)];
         for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
         return AddInitializer(name, TensorProto.Types.DataType.Float, bytes, dims);
@@ -91,6 +96,45 @@ internal sealed class ExportContext(ModelGraph graph, GraphProto proto)
         var bytes = new byte[values.Count * sizeof(long)];
         for (var i = 0; i < values.Count; i++) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
         return AddInitializer(name, TensorProto.Types.DataType.Int64, bytes, [values.Count]);
+    }
+
+    /// <summary>Adds a float32 sparse initializer: the non-zero values and their linear int64 indices, ascending.</summary>
+    private string SparseFloat(string name, float[] values, long[] dims)
+    {
+        CheckName(name);
+        var nonZero = Enumerable.Range(0, values.Length).Where(i => values[i] != 0).ToArray();
+        var data = new byte[nonZero.Length * sizeof(float)];
+        var indices = new byte[nonZero.Length * sizeof(long)];
+        for (var i = 0; i < nonZero.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(i * sizeof(float)), values[nonZero[i]]);
+            BinaryPrimitives.WriteInt64LittleEndian(indices.AsSpan(i * sizeof(long)), nonZero[i]);
+        }
+
+        var sparse = new SparseTensorProto
+        {
+            Values = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(data) },
+            Indices = new TensorProto { Name = name + "_indices", DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom(indices) },
+        };
+        sparse.Values.Dims.Add(nonZero.Length);
+        sparse.Indices.Dims.Add(nonZero.Length);
+        sparse.Dims.AddRange(dims);
+        Proto.SparseInitializer.Add(sparse);
+        return name;
+    }
+
+    private void CheckName(string name)
+    {
+        if (!_initializers.Add(name))
+        {
+            throw new OnnxExportException($"ONNX export of graph '{Graph.Name}': two initializers would be named '{name}'");
+        }
+
+        if (Graph.ValueShapes.ContainsKey(name))
+        {
+            // ONNX names values and initializers in one namespace.
+            throw new OnnxExportException($"ONNX export of graph '{Graph.Name}': initializer '{name}' would have the name of a value; rename that node");
+        }
     }
 
     private string AddInitializer(string name, TensorProto.Types.DataType type, byte[] data, long[] dims)

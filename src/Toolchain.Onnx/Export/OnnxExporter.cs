@@ -74,7 +74,7 @@ public static class OnnxExporter
 
         var proto = new GraphProto { Name = graph.Name };
         proto.Input.Add(ValueShapes.FloatValue(graph.InputName, shapes[graph.InputName]));
-        var cx = new ExportContext(graph, proto);
+        var cx = new ExportContext(graph, proto) { SparseWeights = options.SparseWeights };
         foreach (var node in graph.Nodes)
         {
             try

@@ -70,9 +70,20 @@ public static class OnnxImporter
         }
 
         CheckOpset(model, source);
-        if (graph.SparseInitializer.Count > 0) throw Fail("sparse initializers are not supported");
-
-        var initializerNames = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        // Sparse initializers (what `prune --sparsity unstructured` writes for mostly-zero weights) are read as the dense tensors they stand for.
+        var dense = graph.SparseInitializer.Select(s =>
+        {
+            try
+            {
+                return SparseTensors.ToDense(s);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Fail(e.Message, e);
+            }
+        }).ToList();
+        var initializers = graph.Initializer.Concat(dense).ToList();
+        var initializerNames = initializers.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var inputs = graph.Input.Where(i => !initializerNames.Contains(i.Name)).ToList();
         if (inputs.Count != 1)
         {
@@ -96,7 +107,7 @@ public static class OnnxImporter
         {
             var context = new ImportContext(graph, builder, naming);
             context.DefineActivation(input.Name, builder.Input);
-            foreach (var initializer in graph.Initializer)
+            foreach (var initializer in initializers)
             {
                 try
                 {

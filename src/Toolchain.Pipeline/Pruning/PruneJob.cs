@@ -32,8 +32,11 @@ public static class PruneJob
         ArgumentNullException.ThrowIfNull(observer);
         var r = request;
         Validate(r);
+        var sparsity = SparsityNames.Parse(r.Sparsity);
         var specs = r.Budgets.Select(BudgetSpec.Parse).ToList();
-        var method = CreateMethod(r);
+        // Before anything is opened or written: a MACs or latency budget means nothing to masked weights.
+        if (sparsity == Sparsity.Unstructured) WeightBudget.ThrowIfRefused(specs);
+        var method = CreateMethod(r, sparsity);
         var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
 
         var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed, r.TrainImages);
@@ -52,7 +55,10 @@ public static class PruneJob
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
         var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: specs.Any(s => s.Cost == "latency"), Open, observer);
         if (latency is not null) costs["latency"] = latency;
-        var budgets = specs.Count > 0 ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
+        // Unstructured: the budget counts conv and linear weights (a count above them, met by the dense model, is refused
+        // here); widths stay full, so the channel budgets are unconstrained.
+        var weightBudget = sparsity == Sparsity.Unstructured ? WeightBudget.Resolve(graph, specs) : null;
+        var budgets = specs.Count > 0 && weightBudget is null ? BudgetSet.Resolve(groups, specs, costs.GetValueOrDefault, r.RoundTo) : BudgetSet.Unconstrained(groups, r.RoundTo);
         budgets.ThrowIfAlreadyMetByDense(); // before the dense evaluation and deployment: no work, nothing written
 
         var full = groups.FullWidths();
@@ -68,16 +74,19 @@ public static class PruneJob
         var trailPath = TrailPath(r.Output);
         var trail = new Trail(graph.Name, method.Name, groups.Groups.Select(g => g.Name).ToList(), specs.Select(s => s.ToString()).ToList(), trailPath);
         var training = new TrainingOptions { Epochs = Math.Max(1, epochs), BatchSize = r.BatchSize, LearningRate = r.LearningRate, WarmupEpochs = 0, Seed = r.Seed };
-        observer.Info($"Pruning {graph.Name} with {method.Name}: {method.Description}");
-        observer.Info($"Budgets: {(budgets.Budgets.Count == 0 ? "none (uniform ratio)" : string.Join("; ", budgets.Budgets.Select(b => $"{b.Spec} = {Budget.Format(b.Limit, b.Cost.Unit)} (dense {Budget.Format(b.Dense, b.Cost.Unit)})")))}; " +
-                      $"{epochs} pruning epochs, {r.FineTuneEpochs} fine-tuning epochs; trail: {trailPath}");
+        observer.Info($"Pruning {graph.Name} with {method.Name}: {(weightBudget is null ? method.Description : ((IUnstructuredPruningMethod)method).UnstructuredDescription)}");
+        var budgetText = weightBudget is { } w ? $"{w.Spec} = {w.Keep:N0} of {w.Total:N0} conv and linear weights kept (unstructured; biases and BatchNorm not counted)"
+            : budgets.Budgets.Count == 0 ? "none (uniform ratio)"
+            : string.Join("; ", budgets.Budgets.Select(b => $"{b.Spec} = {Budget.Format(b.Limit, b.Cost.Unit)} (dense {Budget.Format(b.Dense, b.Cost.Unit)})"));
+        observer.Info($"Budgets: {budgetText}; {epochs} pruning epochs, {r.FineTuneEpochs} fine-tuning epochs; trail: {trailPath}");
 
         var outcome = observer.WithProgress($"{method.Name}", bar =>
         {
             var context = new PruningContext
             {
                 Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
-                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation, Checkpoint = checkpoint,
+                Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation, Checkpoint = checkpoint, WeightBudget = weightBudget,
+                OnNote = observer.Info,
                 OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
                     $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
                 OnEntry = entry => observer.Entry(entry, budgets),
@@ -87,7 +96,7 @@ public static class PruneJob
 
         graph.Training = false;
         OnnxOutputResult? onnx = null;
-        if (EngineFactory.IsOnnxFile(r.Output)) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }, r.Verify);
+        if (EngineFactory.IsOnnxFile(r.Output)) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm, SparseWeights = weightBudget is not null }, r.Verify);
         else GraphFile.Save(graph, r.Output);
         checkpoint.Delete(); // the output is written: nothing left to resume
 
@@ -105,8 +114,18 @@ public static class PruneJob
 
         // Budgets are judged here, while their cost models' graph is alive; the result keeps only the numbers.
         var checks = budgets.Budgets.Select(b => new BudgetCheck(b.Spec, b.Cost.Unit, b.Limit, b.Cost.Total(outcome.Widths), b.IsMet(outcome.Widths))).ToList();
+        UnstructuredSummary? unstructured = null;
+        if (weightBudget is not null)
+        {
+            // Counted on the written graph, not taken from the method: what the file holds.
+            var kept = WeightMasks.NonZero(graph).Kept;
+            checks.Add(new BudgetCheck(weightBudget.Spec, "weights", weightBudget.Keep, kept, kept <= weightBudget.Keep));
+            var denseBytes = onnx is null ? (long?)null : OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }).Length;
+            unstructured = UnstructuredSummary.Measure(r.Output, kept, weightBudget.Total, denseBytes);
+        }
+
         return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch,
-            outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1);
+            outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1, unstructured);
     }
 
     /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>
@@ -127,6 +146,8 @@ public static class PruneJob
     {
         if (!EngineFactory.IsOnnxFile(r.Output) && !r.Output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"--out '{r.Output}' must end in .onnx or .safetensors");
         if (r.Ratio is not null && r.Budgets.Count > 0) throw new ArgumentException("give either --budget (a method under budgets) or --ratio (the uniform baseline), not both");
+        var unstructured = SparsityNames.Parse(r.Sparsity) == Sparsity.Unstructured;
+        if (unstructured && r.Ratio is not null) throw new ArgumentException("--ratio is the uniform channel baseline; with --sparsity unstructured give --budget params=P% (or params=N): the conv and linear weights kept");
         if (r.Ratio is null && r.Budgets.Count == 0) throw new ArgumentException("say how small: --budget latency=50% (or macs=…, params=…; repeatable), or --ratio 0.5 for the uniform baseline");
         if (r.FineTuneEpochs < 0 || r.Epochs < 0) throw new ArgumentException("--epochs and --finetune-epochs cannot be negative");
         if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch})");
@@ -134,11 +155,12 @@ public static class PruneJob
     }
 
     /// <summary>With a ratio the uniform baseline scored by the criterion <see cref="PruneRequest.Method"/>; else the method under budgets.</summary>
-    private static IPruningMethod CreateMethod(PruneRequest r) => r.Ratio is { } ratio
+    private static IPruningMethod CreateMethod(PruneRequest r, Sparsity sparsity) => r.Ratio is { } ratio
         ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
         : PruningMethods.Create(r.Method, new MethodSettings
         {
-            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax), Hfp = new HfpSettings(Lambda: r.HfpLambda), Seed = r.Seed,
+            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax), Hfp = new HfpSettings(Lambda: r.HfpLambda),
+            Ltp = new LtpSettings(r.LtpLambda, r.LtpTemperature, r.LtpThresholdLearningRate, r.LtpThresholdInit), Sparsity = sparsity, Seed = r.Seed,
         });
 
     /// <summary>
@@ -157,6 +179,7 @@ public static class PruneJob
         $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
         $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
         FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
-        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"sparsity {r.Sparsity}",
+        FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     });
 }

@@ -83,6 +83,21 @@ public sealed record PruneRequest
     /// <summary>hfp: the penalty weight λ of every budget (our reconstruction's knob).</summary>
     public double HfpLambda { get; init; } = new HfpSettings().Lambda;
 
+    /// <summary>'structured' (channels, compacted) or 'unstructured' (single conv and linear weights masked; the graph keeps its shape).</summary>
+    public string Sparsity { get; init; } = "structured";
+
+    /// <summary>ltp: weight λ of the L0 term (our default; the paper gives none).</summary>
+    public double LtpLambda { get; init; } = new LtpSettings().Lambda;
+
+    /// <summary>ltp: T₀ of the temperature T_l = T₀·Var(|w|) (our default).</summary>
+    public double LtpTemperature { get; init; } = new LtpSettings().TemperatureScale;
+
+    /// <summary>ltp: τ's own learning rate (plain SGD, no weight decay; our default).</summary>
+    public double LtpThresholdLearningRate { get; init; } = new LtpSettings().ThresholdLearningRate;
+
+    /// <summary>ltp: τ's initial value (our default 0: the hard mask starts dense).</summary>
+    public double LtpThresholdInit { get; init; } = new LtpSettings().ThresholdInit;
+
     /// <summary>Fold BatchNorm into the preceding convolution in the written .onnx.</summary>
     public bool FoldBatchNorm { get; init; }
 

@@ -13,7 +13,7 @@ namespace Toolchain.Pipeline;
 /// <param name="Budgets">Every budget against the pruned model, in the order of the request's specs (none with a ratio).</param>
 /// <param name="Groups">The channel groups of the dense model; <paramref name="Widths"/> is indexed by their ids.</param>
 /// <param name="Widths">The pruned model's width of every group.</param>
-/// <param name="Compaction">The verified compaction: compacted vs masked outputs, and its constant folds.</param>
+/// <param name="Compaction">The verified compaction: compacted vs masked outputs, and its constant folds; null for unstructured runs (nothing is compacted).</param>
 /// <param name="TrailPath">Where the trail was written.</param>
 /// <param name="Dense">The dense model (measured when the request measures).</param>
 /// <param name="Pruned">The pruned model (measured when the request measures).</param>
@@ -21,17 +21,19 @@ namespace Toolchain.Pipeline;
 /// <param name="Output">Where the pruned model was written.</param>
 /// <param name="Batch">The deployment batch size the latencies are for.</param>
 /// <param name="CutTop1">Top-1 of the compacted model before fine-tuning (the trail's cut entry); null without data.</param>
+/// <param name="Unstructured">Unstructured runs: weights kept and file sizes (never a speed-up); null for structured runs.</param>
 public sealed record PruneResult(
     string Model,
     string Method,
     IReadOnlyList<BudgetCheck> Budgets,
     IReadOnlyList<ChannelGroup> Groups,
     IReadOnlyList<int> Widths,
-    VerifiedCompaction Compaction,
+    VerifiedCompaction? Compaction,
     string TrailPath,
     ModelSnapshot Dense,
     ModelSnapshot Pruned,
     OnnxOutputResult? Onnx,
     string Output,
     int Batch,
-    double? CutTop1);
+    double? CutTop1,
+    UnstructuredSummary? Unstructured = null);

@@ -1,0 +1,197 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Torch;
+
+namespace Toolchain.Methods;
+
+/// <summary>
+/// LTP, structured — OUR extension (the paper is unstructured only; METHODS.md §4): each prunable channel group g has a
+/// learned threshold τ_g against its channels' filter scores s_c = ‖w_c‖²/numel (the producing convs' and linear
+/// layers' output rows together, detached). A channel's gate σ((s_c − τ_g)/T_g), T_g = T₀ · Var(|w|) over those rows,
+/// scales the group's BatchNorm scale and shift (the producers' rows and biases when it has no BatchNorm: a gate on
+/// weights a BatchNorm follows would be normalised away) while training; evaluation uses [s_c &gt; τ_g]. The soft widths
+/// n_g = Σ_c σ(·) enter HFP's penalty λ·max(0, C(n)/C₀ − q) per budget (<see cref="BudgetPenalty"/>, latency through
+/// the profile) whose gradient reaches τ through n.
+/// </summary>
+public sealed class LtpChannels : LtpThresholds
+{
+    private readonly ChannelGroups _groups;
+    private readonly BudgetSet _budgets;
+    private readonly BudgetPenalty _penalty;
+    private readonly List<Layer> _layers = [];
+
+    /// <summary>A group's producer rows (scores) and its τ.</summary>
+    private sealed record Layer(ChannelGroup Group, List<(Parameter Weight, GroupMember Member)> Producers, Parameter Threshold);
+
+    public LtpChannels(ChannelGroups groups, BudgetSet budgets, LtpSettings settings)
+        : base(groups.Graph, settings)
+    {
+        _groups = groups;
+        _budgets = budgets;
+        _penalty = new BudgetPenalty(budgets, settings.PenaltyWeight);
+        var graph = groups.Graph;
+        var gated = new Dictionary<Parameter, List<(Layer Layer, GroupMember Member)>>();
+        foreach (var group in groups.Prunable)
+        {
+            var axis0 = group.Members.Where(m => m is { Kind: MemberKind.Tensor, Axis: 0 } && graph.FindParameter(m.Name) is not null).ToList();
+            var producers = axis0.Where(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op is OpKind.Conv or OpKind.Gemm)
+                .Select(m => (graph.GetParameter(m.Name), m)).ToList();
+            if (producers.Count == 0) throw new ArgumentException($"LTP (structured) scores channels by the filters that produce them; group '{group.Name}' has none");
+            var layer = new Layer(group, producers, AddThreshold(group.Name));
+            _layers.Add(layer);
+            var batchNorm = axis0.Where(m => graph.GetNode(m.Node).Op == OpKind.BatchNorm).ToList();
+            foreach (var member in batchNorm.Count > 0 ? batchNorm : axis0.Where(m => graph.GetNode(m.Node).Op is OpKind.Conv or OpKind.Gemm).ToList())
+            {
+                var parameter = graph.GetParameter(member.Name);
+                if (!gated.TryGetValue(parameter, out var list)) gated[parameter] = list = [];
+                list.Add((layer, member));
+            }
+        }
+
+        foreach (var (parameter, members) in gated) graph.SetParameterTransform(parameter.Name, GateTransform(parameter, members));
+    }
+
+    /// <summary>Each group's channel scores s_c = ‖w_c‖²/numel over its producers' rows, from the current weights.</summary>
+    public double[] Scores(int layer)
+    {
+        var (group, producers, _) = _layers[layer];
+        var sums = new double[group.Channels];
+        var counts = new long[group.Channels];
+        foreach (var (weight, member) in producers)
+        {
+            using var value = weight.Value.Detach();
+            var values = value.ToArray<float>();
+            var row = values.Length / weight.Shape[0];
+            for (var c = 0; c < group.Channels; c++)
+            {
+                foreach (var p in member.Positions[c])
+                {
+                    for (var j = p * row; j < (p + 1) * row; j++) sums[c] += (double)values[j] * values[j];
+                    counts[c] += row;
+                }
+            }
+        }
+
+        return sums.Select((s, c) => s / counts[c]).ToArray();
+    }
+
+    /// <summary>T_g = T₀ · Var(|w|) over the group's producer rows.</summary>
+    public double Temperature(int layer)
+    {
+        var values = new List<float>();
+        foreach (var (weight, member) in _layers[layer].Producers)
+        {
+            using var value = weight.Value.Detach();
+            var all = value.ToArray<float>();
+            var row = all.Length / weight.Shape[0];
+            foreach (var p in member.Positions.SelectMany(x => x)) values.AddRange(all.AsSpan((int)(p * row), (int)row).ToArray());
+        }
+
+        return Math.Max(LtpGate.Temperature(values, Settings.TemperatureScale), 1e-12);
+    }
+
+    private ParameterTransform GateTransform(Parameter parameter, List<(Layer Layer, GroupMember Member)> members)
+    {
+        // Position i of axis 0 takes entry index[i] of [gates of each member's group …, 1] (1: no group gates it).
+        var layers = members.Select(m => m.Layer).Distinct().ToList();
+        var offsets = new Dictionary<Layer, int>();
+        var size = 0;
+        foreach (var layer in layers)
+        {
+            offsets[layer] = size;
+            size += layer.Group.Channels;
+        }
+
+        var index = Enumerable.Repeat((long)size, (int)parameter.Shape[0]).ToArray();
+        foreach (var (layer, member) in members)
+        {
+            for (var c = 0; c < layer.Group.Channels; c++)
+            {
+                foreach (var p in member.Positions[c]) index[p] = offsets[layer] + c;
+            }
+        }
+
+        var shape = Enumerable.Repeat(1L, parameter.Shape.Length).ToArray();
+        shape[0] = parameter.Shape[0];
+        return (value, training) =>
+        {
+            var gates = layers.Select(l => Gate(_layers.IndexOf(l), training)).Append(Tensor.Ones([1])).ToList();
+            using var all = Tensor.Cat(gates);
+            using var indices = Tensor.FromArray(index, index.Length);
+            using var selected = all.IndexSelect(0, indices);
+            using var broadcast = selected.Reshape(shape);
+            return value * broadcast;
+        };
+    }
+
+    /// <summary>The gates of layer <paramref name="layer"/>'s channels: σ((s − τ)/T) while training (gradient to τ), [s &gt; τ] otherwise.</summary>
+    private Tensor Gate(int layer, bool training)
+    {
+        using var scores = Tensor.FromArray(Scores(layer).Select(s => (float)s).ToArray(), _layers[layer].Group.Channels);
+        var threshold = _layers[layer].Threshold.Value;
+        if (!training) return LtpGate.Hard(scores, threshold);
+        using var temperature = Tensor.Scalar(Temperature(layer));
+        return LtpGate.Soft(scores, threshold, temperature);
+    }
+
+    /// <summary>Per group the channels with s &gt; τ (at least one); unprunable groups at full width.</summary>
+    public int[] HardWidths()
+    {
+        var widths = _groups.FullWidths();
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var threshold = _layers[i].Threshold.Value.Item();
+            widths[_layers[i].Group.Id] = Math.Max(1, Scores(i).Count(s => s > threshold));
+        }
+
+        return widths;
+    }
+
+    protected override bool HardMaskMeetsBudget() => _budgets.AllMetBy(HardWidths());
+
+    /// <summary>∂P/∂τ_g = ∂P/∂n_g · Σ_c ∂σ_c/∂τ_g, the budget penalty at the soft widths.</summary>
+    protected override void AddThresholdGradients(double[] gradients)
+    {
+        var soft = _groups.FullWidths().Select(w => (double)w).ToArray();
+        var terms = new (double[] Scores, double Threshold, double Temperature)[_layers.Count];
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            terms[i] = (Scores(i), _layers[i].Threshold.Value.Item(), Temperature(i));
+            soft[_layers[i].Group.Id] = terms[i].Scores.Sum(s => LtpGate.Soft(s, terms[i].Threshold, terms[i].Temperature));
+        }
+
+        var (value, dn) = _penalty.Evaluate(soft);
+        LastPenalty = value;
+        if (value == 0) return;
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            gradients[i] += dn[_layers[i].Group.Id] * terms[i].Scores.Sum(s => LtpGate.ThresholdSlope(s, terms[i].Threshold, terms[i].Temperature));
+        }
+    }
+
+    /// <summary>The budget penalty at the last step (0 once every budget holds at the soft widths).</summary>
+    public double LastPenalty { get; private set; }
+
+    /// <summary>
+    /// Hard masks that meet every budget: the channels over their thresholds (at least one per group); when that misses a
+    /// budget, the allocator removes more, lowest gate σ((s − τ)/T) first per unit of cost.
+    /// </summary>
+    public GroupMasks FinalMasks(AllocationOptions allocation)
+    {
+        var masks = new GroupMasks(_groups);
+        var gates = new Dictionary<int, double[]>();
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var scores = Scores(i);
+            var threshold = _layers[i].Threshold.Value.Item();
+            var temperature = Temperature(i);
+            var keep = scores.Select(s => s > threshold).ToArray();
+            if (!keep.Any(k => k)) keep[Array.IndexOf(scores, scores.Max())] = true;
+            masks.Set(_layers[i].Group.Id, keep);
+            gates[_layers[i].Group.Id] = scores.Select(s => LtpGate.Soft(s, threshold, temperature)).ToArray();
+        }
+
+        if (_budgets.AllMetBy(masks.Widths())) return masks;
+        return WidthAllocator.Allocate(_groups, gates, _budgets, allocation with { NormalizeScoresPerGroup = false }).Masks;
+    }
+}

@@ -1,0 +1,205 @@
+using Toolchain.Graph;
+using Toolchain.Pruning;
+using Toolchain.Torch;
+using Toolchain.Training;
+
+namespace Toolchain.Methods.Tests;
+
+public sealed class LtpTests
+{
+    [Fact]
+    public void Gate_SigmoidSlopeAndTemperature_MatchHandValues()
+    {
+        // σ(2) = 0.8807971; ∂σ((s − τ)/T)/∂τ = −σ(1 − σ)/T.
+        Assert.Equal(0.8807971, LtpGate.Soft(0.3, threshold: 0.1, temperature: 0.1), 6);
+        Assert.Equal(-0.8807971 * 0.1192029 / 0.1, LtpGate.ThresholdSlope(0.3, 0.1, 0.1), 6);
+        // |w| = 1, 3, 2: mean 2, population variance (1 + 1 + 0)/3; T = T₀ · 2/3.
+        Assert.Equal(0.5 * 2.0 / 3, LtpGate.Temperature([1f, -3f, 2f], scale: 0.5), 12);
+        using var scope = DisposeScope.Enter();
+        Assert.Equal(0.5 * 2.0 / 3, LtpGate.Temperature(Tensor.FromArray([1f, -3f, 2f], 3), 0.5).Item(), 6);
+    }
+
+    [Fact]
+    public void SoftMask_ValueL0AndGradients_MatchHandValuesAndFiniteDifferences()
+    {
+        using var scope = DisposeScope.Enter();
+        float[] w = [0.5f, -0.1f, 0.2f];
+        const double tau = 0.02, temperature = 0.01;
+        var weight = Tensor.FromArray((float[])w.Clone(), 3);
+        weight.RequiresGrad = true;
+        var threshold = Tensor.Scalar(tau);
+        threshold.RequiresGrad = true;
+        var t = Tensor.Scalar(temperature);
+
+        var gate = LtpGate.Soft(weight.Square(), threshold, t);
+        var v = weight * gate;
+        var l0 = gate.Sum();
+        (v.Sum() + l0).Backward();
+
+        var sigma = w.Select(x => LtpGate.Soft(x * (double)x, tau, temperature)).ToArray();
+        var values = v.ToArray<float>();
+        for (var i = 0; i < 3; i++) Assert.Equal(w[i] * sigma[i], values[i], 5);           // v = w·σ((w² − τ)/T)
+        Assert.Equal(sigma.Sum(), l0.Item(), 5);                                             // L0 = Σσ
+        var gw = weight.Grad!.ToArray<float>();
+        for (var i = 0; i < 3; i++) Assert.Equal(sigma[i], gw[i], 5);                        // the gate is a constant for w
+        // τ keeps its full gradient: Σ (w + 1) · ∂σ/∂τ, against central finite differences of Σ w·σ + Σ σ.
+        double Loss(double at) => w.Sum(x => (x + 1) * LtpGate.Soft(x * (double)x, at, temperature));
+        var numeric = (Loss(tau + 1e-6) - Loss(tau - 1e-6)) / 2e-6;
+        var analytic = w.Select((x, i) => (x + 1) * LtpGate.ThresholdSlope(x * (double)x, tau, temperature)).Sum();
+        Assert.Equal(analytic, numeric, 4);
+        Assert.Equal(analytic, threshold.Grad!.Item(), 3);
+        // Evaluation's hard mask: w² > τ keeps 0.5 and 0.2 (0.25, 0.04 > 0.02), drops −0.1 (0.01).
+        Assert.Equal([1f, 0f, 1f], LtpGate.Hard(weight.Square(), threshold).ToArray<float>());
+    }
+
+    [Fact]
+    public void ParameterTransform_ChangesOnlyTheForward_AndClearingItRestoresIt()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 1);
+        graph.Training = false;
+        var input = Tensor.RandN([2, 3, 32, 32]);
+        var dense = graph.Forward(input).ToArray<float>();
+        var weight = PrunableWeights.Of(graph)[0];
+        var before = weight.Value.Detach().ToArray<float>();
+        graph.SetParameterTransform(weight.Name, (value, training) => value * 0.0);
+        var transformed = graph.Forward(input).ToArray<float>();
+        Assert.NotEqual(dense, transformed);
+        Assert.Equal(before, weight.Value.Detach().ToArray<float>()); // the parameter keeps its value
+        graph.SetParameterTransform(weight.Name, null);
+        Assert.Equal(dense, graph.Forward(input).ToArray<float>());
+        Assert.Throws<KeyNotFoundException>(() => graph.SetParameterTransform("no.such", null));
+    }
+
+    [Fact]
+    public void TrailPick_IsTheMostAccuratePointWithinTheBudget_EarlierOnTies()
+    {
+        static TrailEntry E(double top1, bool met) => new() { Phase = "prune", Epoch = 1, Widths = [], Costs = new Dictionary<string, double>(), TestTop1 = top1, BudgetsMet = met };
+        Assert.Equal(2, TrailPick.MostAccurateWithinBudget([E(0.9, false), E(0.5, true), E(0.7, true), E(0.95, false), E(0.7, true)]));
+        Assert.Null(TrailPick.MostAccurateWithinBudget([E(0.9, false)]));
+        Assert.Null(TrailPick.MostAccurateWithinBudget([]));
+    }
+
+    [Fact]
+    public void Ltp_ThresholdsLearn_TheTrailGetsSparser_AndTheTransformsAreRemoved()
+    {
+        using var graph = ModelZoo.Create("resnet20", seed: 5);
+        var context = Unstructured(graph, epochs: 2, "params=30%");
+        var settings = new LtpSettings(Lambda: 1e-4, ThresholdLearningRate: 1e-4);
+
+        var masks = new LtpMethod(settings).PruneWeights(context);
+
+        Assert.Equal(context.WeightBudget!.Keep, masks.Kept);
+        var kept = context.Trail.Entries.Select(e => e.WeightsKept!.Value).ToList();
+        Assert.True(kept[0] < context.WeightBudget.Total, $"the hard mask kept {kept[0]} of {context.WeightBudget.Total} after an epoch");
+        Assert.True(kept[1] <= kept[0], "the trail gets sparser");
+        Assert.Empty(graph.TransformedParameters); // the method took its transforms away
+    }
+
+    public static TheoryData<string> UnstructuredMethods => [.. PruningMethods.UnstructuredNames];
+
+    [Theory]
+    [MemberData(nameof(UnstructuredMethods))]
+    public void Unstructured_EveryMethod_KeepsExactlyTheBudgetAndMaskedWeightsAndMomentumStayZero(string name)
+    {
+        using var graph = ModelZoo.Create("resnet20", seed: 1);
+        var checks = 0;
+        var context = Unstructured(graph, epochs: 1, "params=10%", trainer => trainer.Hooks.Add(new ZeroCheck(trainer, () => checks++)));
+        var total = PrunableWeights.Count(graph);
+        var batchNorm = graph.Nodes.Where(n => n.Op == OpKind.BatchNorm).Select(n => graph.GetParameter(n.TensorName(TensorRole.Weight)!)).ToList();
+        var settings = new MethodSettings { Sparsity = Sparsity.Unstructured, Ltp = new LtpSettings(Lambda: 1e-4, ThresholdLearningRate: 1e-4) };
+
+        var outcome = PruningRun.Run(context, PruningMethods.Create(name, settings), new TrainingOptions { Epochs = 1, BatchSize = 32, LearningRate = 0.05, WarmupEpochs = 0 });
+
+        var expected = (long)Math.Round(0.1 * total);
+        Assert.Equal(expected, outcome.Weights!.Kept);
+        Assert.Null(outcome.Compaction);                           // the graph keeps its shape
+        Assert.Equal(expected, WeightMasks.NonZero(graph).Kept);   // after fine-tuning: still exactly the budget
+        Assert.All(batchNorm, p => Assert.Null(p.Mask));           // BatchNorm is never masked
+        Assert.True(checks > 0, "masked weights and momentum were checked while fine-tuning");
+        var cut = outcome.Trail.Entries.Single(e => e.Phase == "cut");
+        Assert.Equal(expected, cut.WeightsKept);
+        Assert.True(cut.BudgetsMet);
+    }
+
+    [Fact]
+    public void Unstructured_MethodThatPrunesChannelsOnly_IsRefusedNamingTheOnesThatDoNot()
+    {
+        var e = Assert.Throws<ArgumentException>(() => PruningMethods.Create("fsa", new MethodSettings { Sparsity = Sparsity.Unstructured }));
+        Assert.Contains("ltp", e.Message);
+        Assert.Contains("swd", e.Message);
+    }
+
+    [Theory]
+    [InlineData("latency=50%")]
+    [InlineData("macs=20M")]
+    public void WeightBudget_SpeedBudget_IsRefusedWithTheReasonAndTheStructuredAlternative(string spec)
+    {
+        using var graph = ModelZoo.Create("resnet20");
+        var e = Assert.Throws<BudgetException>(() => WeightBudget.Resolve(graph, [BudgetSpec.Parse(spec)]));
+        Assert.Contains("dense kernels", e.Message);
+        Assert.Contains("--sparsity structured", e.Message);
+        Assert.Contains("--method ltp", e.Message);
+    }
+
+    [Fact]
+    public void WeightBudget_CountsExactlyTheConvAndLinearWeights()
+    {
+        using var graph = ModelZoo.Create("resnet20");
+        var convAndLinear = graph.Nodes.Where(n => n.Op is OpKind.Conv or OpKind.Gemm).Sum(n => graph.GetParameter(n.TensorName(TensorRole.Weight)!).NumElements);
+        var budget = WeightBudget.Resolve(graph, [BudgetSpec.Parse("params=10%")]);
+        Assert.Equal(convAndLinear, budget.Total);
+        Assert.True(budget.Total < graph.ParameterCount); // biases and BatchNorm not counted
+        Assert.Equal((long)Math.Round(0.1 * convAndLinear), budget.Keep);
+        Assert.Equal(1000, WeightBudget.Resolve(graph, [BudgetSpec.Parse("params=1k")]).Keep);
+        Assert.Throws<BudgetException>(() => WeightBudget.Resolve(graph, [BudgetSpec.Parse("params=10M")]));
+    }
+
+    [Fact]
+    public void TopByScore_KeepsExactlyTheCount_TiesInOrder()
+    {
+        using var graph = ModelZoo.Create("resnet20");
+        var weights = PrunableWeights.Of(graph).Take(2).ToList();
+        // Every score equal: the first `keep` entries in parameter order, then row-major.
+        var masks = WeightMasks.TopByScore(weights, p => Enumerable.Repeat(1f, (int)p.NumElements).ToArray(), keep: 500);
+        Assert.Equal(500, masks.Kept);
+        var first = masks.Keep(weights[0].Name);
+        Assert.Equal(Math.Min(500, first.Length), first.Count(k => k));
+        Assert.True(first.Take(Math.Min(500, first.Length)).All(k => k));
+    }
+
+    internal static PruningContext Unstructured(ModelGraph graph, int epochs, string budget, Action<Trainer>? onTrainer = null)
+    {
+        var groups = ChannelGroups.Discover(graph);
+        var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
+        var data = DataSource.Open(DataSource.Shapes10Name, trainCount: 128, testCount: 32);
+        return new PruningContext
+        {
+            Graph = graph, ModelName = "resnet20", Groups = groups, Data = data, Budgets = BudgetSet.Unconstrained(groups), Costs = costs, Epochs = epochs,
+            WeightBudget = WeightBudget.Resolve(graph, [BudgetSpec.Parse(budget)]), OnTrainer = onTrainer,
+            Training = new TrainingOptions { Epochs = Math.Max(1, epochs), BatchSize = 32, LearningRate = 0.05, WarmupEpochs = 0 },
+            Trail = new Trail("resnet20", "test", groups.Groups.Select(g => g.Name).ToList(), [budget]),
+        };
+    }
+
+    /// <summary>After every step: where a mask is 0, the value and every optimizer buffer are exactly 0.</summary>
+    private sealed class ZeroCheck(Trainer trainer, Action counted) : ITrainingHook
+    {
+        public void AfterStep(TrainingStep step)
+        {
+            var state = trainer.Optimizer.ExportState();
+            foreach (var parameter in trainer.Optimizer.Parameters.Where(p => p.Mask is not null))
+            {
+                using var scope = DisposeScope.Enter();
+                var outside = 1.0 - parameter.Mask!;
+                Assert.Equal(0.0, (parameter.Value.Detach() * outside).Abs().Sum().Item());
+                foreach (var (_, buffer) in state.Where(s => s.Key.StartsWith(parameter.Name + "/", StringComparison.Ordinal)))
+                {
+                    Assert.Equal(0.0, (buffer * outside).Abs().Sum().Item());
+                }
+
+                counted();
+            }
+        }
+    }
+}
