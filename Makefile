@@ -41,8 +41,8 @@ build: native ## build everything; the CLI lands at build/cli/toolchain
 test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
 	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo 2>&1 | ./scripts/summarize-tests.sh
 
-run: build ## the main job on its built-in default
-	@$(TOOLCHAIN) train resnet20 --data shapes10 --epochs 3
+run: build ## the main job on its built-in default: the pipeline (toolchain run), report in runs/pipeline/
+	@$(TOOLCHAIN) run
 
 bench: deps-test build ## end-to-end comparisons against PyTorch, measured in the same run
 	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- all

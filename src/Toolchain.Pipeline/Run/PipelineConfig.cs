@@ -31,6 +31,9 @@ public sealed class PipelineConfig
         public int BatchSize { get; set; } = 128;
         public double Lr { get; set; } = 0.1;
         public int Seed { get; set; }
+
+        /// <summary>shapes10 only: how many training images to generate (null: its default, 20,000).</summary>
+        public int? Images { get; set; }
     }
 
     public sealed class TargetSection
@@ -82,6 +85,7 @@ public sealed class PipelineConfig
         Require(Train.Epochs >= 0, "train.epochs", $"cannot be negative (got {Train.Epochs})");
         Require(Train.BatchSize >= 1, "train.batchSize", $"must be at least 1 (got {Train.BatchSize})");
         Require(Train.Lr > 0, "train.lr", $"must be positive (got {Train.Lr})");
+        Require(Train.Images is null or >= 1, "train.images", $"must be at least 1 (got {Train.Images})");
         Require(Target.Engine == "ort-cpu", "target.engine", $"is '{Target.Engine}'; the pipeline deploys on ort-cpu (TensorRT engines are built beside it where the host has TensorRT)");
         Require(Target.Batch >= 1, "target.batch", $"must be at least 1 (got {Target.Batch})");
         Require(!string.IsNullOrWhiteSpace(Target.Profile), "target.profile", "is empty: give auto or a profile file");
@@ -90,7 +94,7 @@ public sealed class PipelineConfig
         Require(Prune.RoundTo >= 1, "prune.roundTo", $"must be at least 1 (got {Prune.RoundTo})");
         Require(Benchmark.Batches.Count > 0 && Benchmark.Batches.All(b => b >= 1), "benchmark.batches", "must list batch sizes of at least 1");
         Require(Benchmark.Seconds > 0, "benchmark.seconds", $"must be positive (got {Benchmark.Seconds})");
-        Require(Gates.LatencyTolerance is null or >= 0, "gates.latencyTolerance", "cannot be negative");
+        Require(Gates.LatencyTolerance is null or > -1, "gates.latencyTolerance", "must be above −1 (a negative tolerance is stricter than the budget)");
         Require(Gates.AccuracyFloor is null or >= 0 and <= 1, "gates.accuracyFloor", "is a fraction in [0, 1] (0.9 = 90 %)");
         Require(Gates.MaxAccuracyDrop is null or >= 0 and <= 1, "gates.maxAccuracyDrop", "is a fraction in [0, 1] (0.05 = 5 points)");
         Require(Gates.Parity is null or >= 0, "gates.parity", "cannot be negative");

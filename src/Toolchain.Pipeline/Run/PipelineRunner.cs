@@ -62,7 +62,7 @@ public static class PipelineRunner
 
         var path = Path.Combine(folder, "dense.safetensors");
         var t = c.Train;
-        var settings = Invariant($"train {c.Model} on {c.Data}: epochs {t.Epochs}, batch size {t.BatchSize}, lr {t.Lr}, seed {t.Seed}");
+        var settings = Invariant($"train {c.Model} on {c.Data} ({t.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images): epochs {t.Epochs}, batch size {t.BatchSize}, lr {t.Lr}, seed {t.Seed}");
         var inputs = StageRecord.Hash(settings);
         if (StageRecord.Reuse<string>(folder, "train", inputs, path) is not null)
         {
@@ -71,8 +71,8 @@ public static class PipelineRunner
         }
 
         var options = new TrainingOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.Lr, Seed = t.Seed, WarmupEpochs = Math.Min(1, t.Epochs) };
-        options.Validate();
-        var data = DataSource.Open(c.Data, t.Seed, null);
+        if (t.Epochs > 0) options.Validate(); // 0 epochs: the zoo model's initial weights, nothing to train
+        var data = DataSource.Open(c.Data, t.Seed, t.Images);
         var status = "ran";
         ModelGraph? graph = null;
         Checkpoint.State? state = null;
@@ -127,7 +127,7 @@ public static class PipelineRunner
         var output = Path.Combine(folder, "pruned.onnx");
         var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
         if (profile != LatencyProfiles.Auto) CheckProfile(profile, c);
-        var settings = Invariant($"prune on {c.Data}: method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
+        var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
                        Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}");
         var files = new List<string> { dense };
         if (profile != LatencyProfiles.Auto) files.Add(profile);
@@ -143,7 +143,7 @@ public static class PipelineRunner
         {
             Model = dense, Output = output, Method = p.Method, Budgets = p.Budgets, Data = c.Data, Epochs = p.Epochs, FineTuneEpochs = p.FinetuneEpochs,
             LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
-            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0,
+            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images,
         };
         var result = PruneSummary.From(PruneJob.Run(request, observer, cancellation));
         StageRecord.Write(folder, "prune", inputs, result);
