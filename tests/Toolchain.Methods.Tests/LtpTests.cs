@@ -104,7 +104,7 @@ public sealed class LtpTests
     {
         using var graph = ModelZoo.Create("resnet20", seed: 1);
         var checks = 0;
-        var context = Unstructured(graph, epochs: 1, "params=10%", trainer => trainer.Hooks.Add(new ZeroCheck(trainer, () => checks++)));
+        var context = Unstructured(graph, epochs: 1, "params=10%", trainer => trainer.Hooks.Add(new PruningRunTests.ZeroCheck(trainer, () => checks++)));
         var total = PrunableWeights.Count(graph);
         var batchNorm = graph.Nodes.Where(n => n.Op == OpKind.BatchNorm).Select(n => graph.GetParameter(n.TensorName(TensorRole.Weight)!)).ToList();
         var settings = new MethodSettings { Sparsity = Sparsity.Unstructured, Ltp = new LtpSettings(Lambda: 1e-4, ThresholdLearningRate: 1e-4) };
@@ -180,26 +180,5 @@ public sealed class LtpTests
             Training = new TrainingOptions { Epochs = Math.Max(1, epochs), BatchSize = 32, LearningRate = 0.05, WarmupEpochs = 0 },
             Trail = new Trail("resnet20", "test", groups.Groups.Select(g => g.Name).ToList(), [budget]),
         };
-    }
-
-    /// <summary>After every step: where a mask is 0, the value and every optimizer buffer are exactly 0.</summary>
-    private sealed class ZeroCheck(Trainer trainer, Action counted) : ITrainingHook
-    {
-        public void AfterStep(TrainingStep step)
-        {
-            var state = trainer.Optimizer.ExportState();
-            foreach (var parameter in trainer.Optimizer.Parameters.Where(p => p.Mask is not null))
-            {
-                using var scope = DisposeScope.Enter();
-                var outside = 1.0 - parameter.Mask!;
-                Assert.Equal(0.0, (parameter.Value.Detach() * outside).Abs().Sum().Item());
-                foreach (var (_, buffer) in state.Where(s => s.Key.StartsWith(parameter.Name + "/", StringComparison.Ordinal)))
-                {
-                    Assert.Equal(0.0, (buffer * outside).Abs().Sum().Item());
-                }
-
-                counted();
-            }
-        }
     }
 }

@@ -159,8 +159,8 @@ public sealed class PruningRunTests
         }
     }
 
-    /// <summary>After every step: where a mask is 0, the value and every optimizer buffer are exactly 0.</summary>
-    private sealed class ZeroCheck(Trainer trainer, Action counted) : ITrainingHook
+    /// <summary>After every step: where a mask is 0, the value and every optimizer buffer are exactly 0 (LtpTests use it too).</summary>
+    internal sealed class ZeroCheck(Trainer trainer, Action counted) : ITrainingHook
     {
         public void AfterStep(TrainingStep step)
         {
