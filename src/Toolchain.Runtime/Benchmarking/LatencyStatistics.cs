@@ -27,6 +27,9 @@ public sealed class LatencyStatistics
 
     public int Count => _sorted.Length;
 
+    /// <summary>Every sample, ascending.</summary>
+    public IReadOnlyList<double> Sorted => _sorted;
+
     public double Mean { get; }
 
     public double StdDev { get; }
