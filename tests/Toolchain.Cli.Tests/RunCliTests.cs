@@ -57,8 +57,9 @@ public sealed class RunCliTests
     public void Run_BudgetMissedAsMeasured_ExitsFour_JUnitNamesTheGate_ReportWritten_AndARerunReusesStages()
     {
         using var dir = new TempDirectory();
-        // A tolerance of −50 %: the latency budget must hold at half its limit as measured, which pruning to the limit cannot.
-        var result = CliRunner.Run(dir.Path, Tiny("out", "--set", "gates.latencyTolerance=-0.5"));
+        // A tolerance of −90 %: the latency=50% budget must hold at 5 % of dense as measured, which pruning to the limit
+        // cannot (on ONNX Runtime CPU even every group at one channel runs at about 12 % of dense; −50 % was met once).
+        var result = CliRunner.Run(dir.Path, Tiny("out", "--set", "gates.latencyTolerance=-0.9"));
 
         Assert.True(result.ExitCode == 4, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("gate 'budget latency=50%' failed", result.Stderr);
