@@ -49,7 +49,7 @@ public sealed class PipelineConfig
         public string Method { get; set; } = "fsa";
         public List<string> Budgets { get; set; } = ["latency=50%"];
         public int Epochs { get; set; } = 2;
-        public int FinetuneEpochs { get; set; } = 1;
+        public int FinetuneEpochs { get; set; } = 2;
         public double Lr { get; set; } = 0.01;
         public double FinetuneLr { get; set; } = 0.01;
         public int BatchSize { get; set; } = 128;
@@ -67,7 +67,7 @@ public sealed class PipelineConfig
     {
         public double? LatencyTolerance { get; set; } = 0.05;
         public double? AccuracyFloor { get; set; }
-        public double? MaxAccuracyDrop { get; set; } = 0.05;
+        public double? MaxAccuracyDrop { get; set; } = 0.08;
         public double? Parity { get; set; } = 1e-4;
         public double? MinSpeedup { get; set; }
     }
