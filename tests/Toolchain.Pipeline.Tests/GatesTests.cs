@@ -22,9 +22,9 @@ public sealed class GatesTests
 
         Assert.Equal(["budget latency=50%", "budget params=50%", "accuracy floor", "accuracy drop", "parity", "speed-up"], gates.Select(g => g.Name));
         Assert.All(gates, g => Assert.True(g.Passed, g.Message));
-        Assert.Equal(0.52, gates[0].Measured!.Value, 9);
-        Assert.Equal(0.5, gates[0].Limit!.Value, 9);
-        Assert.Equal(0.025, gates[0].Tolerance!.Value, 9);
+        Assert.Equal(52, gates[0].Measured!.Value, 9); // percent of dense
+        Assert.Equal(50, gates[0].Limit!.Value, 9);
+        Assert.Equal(2.5, gates[0].Tolerance!.Value, 9);
     }
 
     [Fact]

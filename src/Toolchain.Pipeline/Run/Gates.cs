@@ -67,7 +67,7 @@ public static class Gates
         {
             var share = target.Pruned.P50Ms / target.Dense.P50Ms;
             var allowed = fraction * (1 + tolerance);
-            return new GateResult(name, share, fraction, fraction * tolerance, "of dense", share <= allowed,
+            return new GateResult(name, 100 * share, 100 * fraction, 100 * fraction * tolerance, "%", share <= allowed,
                 $"measured {share:P1} of dense at batch {target.Batch} (p50 {target.Pruned.P50Ms:F3} of {target.Dense.P50Ms:F3} ms); at most {allowed:P1} " +
                 $"({fraction:P0} + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
         }

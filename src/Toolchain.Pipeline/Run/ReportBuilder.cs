@@ -47,8 +47,15 @@ public static class ReportBuilder
             return new BudgetResult(b.Spec, b.Cost == "params" ? "parameters" : "MACs", b.Limit, null, count, count <= b.Limit, b.Limit - count);
         }
 
-        // A share of dense is measured as the share of the dense model's measured p50, expressed in the limit's milliseconds.
-        var measured = b.Fraction is { } ? target.Pruned.P50Ms / target.Dense.P50Ms * (p.DensePredictedMs ?? target.Dense.P50Ms) : target.Pruned.P50Ms;
+        // A share of dense (latency=50%) is judged in percent of dense: predicted against the profile's dense latency,
+        // measured against the dense model's p50 in the same run. A limit in milliseconds is judged in milliseconds.
+        if (b.Fraction is { } fraction && p.DensePredictedMs is { } densePredicted)
+        {
+            var share = 100 * target.Pruned.P50Ms / target.Dense.P50Ms;
+            return new BudgetResult(b.Spec, "%", 100 * fraction, 100 * b.Value / densePredicted, share, share <= 100 * fraction, 100 * fraction - share);
+        }
+
+        var measured = target.Pruned.P50Ms;
         return new BudgetResult(b.Spec, "ms", b.Limit, b.Value, measured, measured <= b.Limit, b.Limit - measured);
     }
 
