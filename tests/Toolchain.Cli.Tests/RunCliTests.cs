@@ -54,6 +54,18 @@ public sealed class RunCliTests
     }
 
     [Fact]
+    public void Run_ForeignProfileNotAllowed_IsRefusedBeforeAnyWork()
+    {
+        using var dir = new TempDirectory();
+        var result = CliRunner.Run(dir.Path, "run", "--set", $"target.profile={CommittedProfile()}", "--set", "output=out");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("was measured on another device", result.Stderr);
+        Assert.Contains("target.allowForeignProfile: true", result.Stderr);
+        Assert.False(Directory.Exists(dir.File("out"))); // nothing trained, nothing written
+    }
+
+    [Fact]
     public void Run_BudgetMissedAsMeasured_ExitsFour_JUnitNamesTheGate_ReportWritten_AndARerunReusesStages()
     {
         using var dir = new TempDirectory();

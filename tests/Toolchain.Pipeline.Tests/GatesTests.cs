@@ -56,7 +56,7 @@ public sealed class GatesTests
         var config = Config(tolerance: 0);
         var latency = new[] { new BatchLatency(1, "ort-cpu", Latency(1.0), Latency(0.52)) };
         var result = new PipelineResult(config, "/tmp/run", Prune(), latency, Gates.Judge(config, Prune(), latency),
-            new Report.TensorRtStatus(false, null, ["trtexec on PATH"]), [new StageStatus("prune", "ran", 12)], new Dictionary<string, string>(), DateTimeOffset.UtcNow, null);
+            new Report.TensorRtStatus(false, null, ["trtexec on PATH"]), [new StageStatus("prune", "ran", 12)], new Dictionary<string, string>(), DateTimeOffset.UtcNow, null, null);
 
         var xml = XDocument.Parse(PipelineOutputs.JUnit(result));
         var suite = xml.Root!.Element("testsuite")!;

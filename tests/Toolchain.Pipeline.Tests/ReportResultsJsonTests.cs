@@ -68,6 +68,7 @@ public sealed class ReportResultsJsonTests
     public void WriteThenRead_RealisticReport_GivesTheSameDocument()
     {
         using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("run")); // the pipeline makes its run folder; the writer refuses a missing one
         var path = dir.File("run/results.json");
         var report = ReportFixtures.Realistic();
 

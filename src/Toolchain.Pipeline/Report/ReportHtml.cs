@@ -46,7 +46,7 @@ public static class ReportHtml
     public static void Write(RunReport report, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        AtomicFile.WriteAllText(path, Render(report));
+        OnnxOutput.WriteAtomically(path, System.Text.Encoding.UTF8.GetBytes(Render(report)));
     }
 
     private static void Header(StringBuilder html, RunReport report, string title)

@@ -50,7 +50,7 @@ public static class ResultsJson
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        AtomicFile.WriteAllText(path, Serialize(report));
+        OnnxOutput.WriteAtomically(path, System.Text.Encoding.UTF8.GetBytes(Serialize(report)));
     }
 
     /// <summary>Reads a results.json; refuses one written by a newer schema version instead of misreading it.</summary>

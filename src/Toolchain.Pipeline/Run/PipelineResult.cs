@@ -11,6 +11,9 @@ namespace Toolchain.Pipeline;
 /// <param name="TensorRt">Whether this host has TensorRT, and what was looked for.</param>
 /// <param name="Stages">Each stage and whether it ran or was still valid from an earlier run.</param>
 /// <param name="Environment">The host and engine versions, and the profile used.</param>
+/// <param name="Started">When the run began (UTC).</param>
+/// <param name="ConfigFile">The configuration file; null for the embedded default.</param>
+/// <param name="Profile">The latency profile predicted with and whether it is this machine's; null when none.</param>
 public sealed record PipelineResult(
     PipelineConfig Config,
     string Folder,
@@ -21,7 +24,8 @@ public sealed record PipelineResult(
     IReadOnlyList<StageStatus> Stages,
     IReadOnlyDictionary<string, string> Environment,
     DateTimeOffset Started,
-    string? ConfigFile)
+    string? ConfigFile,
+    ProfileUse? Profile)
 {
     public bool Passed => Gates.All(g => g.Passed);
 }

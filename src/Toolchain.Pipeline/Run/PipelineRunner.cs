@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Toolchain.Graph;
 using Toolchain.Onnx;
+using Toolchain.Pipeline.Report;
 using Toolchain.Profiling;
 using Toolchain.Runtime;
 using Toolchain.Training;
@@ -26,6 +27,13 @@ public static class PipelineRunner
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(observer);
         config.Validate();
+        if (config.Target.Profile != LatencyProfiles.Auto && ProfileInUse(config) is { FingerprintMatches: false } foreign && !config.Target.AllowForeignProfile)
+        {
+            // Before any work: a profile from another device predicts this one 6–12 % off: used only when the configuration says so.
+            throw new PipelineConfigException($"target.profile '{config.Target.Profile}' was measured on another device or setting ({string.Join("; ", foreign.Differences)}); " +
+                                              "use target.profile: auto to measure this machine, or set target.allowForeignProfile: true to use it anyway");
+        }
+
         var folder = config.Output;
         Directory.CreateDirectory(folder);
         var stages = new List<StageStatus>();
@@ -37,7 +45,7 @@ public static class PipelineRunner
         var latency = Timed(stages, "benchmark", () => Benchmark(config, folder, dense, prune, observer));
         var gates = Gates.Judge(config, prune, latency);
         var environment = Environment(config);
-        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile);
+        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config));
     }
 
     private static T Timed<T>(List<StageStatus> stages, string name, Func<(T Value, string Status)> stage)
@@ -126,7 +134,6 @@ public static class PipelineRunner
         var p = c.Prune;
         var output = Path.Combine(folder, "pruned.onnx");
         var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
-        if (profile != LatencyProfiles.Auto) CheckProfile(profile, c);
         var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
                        Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}");
         var files = new List<string> { dense };
@@ -150,16 +157,23 @@ public static class PipelineRunner
         return (result, resume ? "resumed" : "ran");
     }
 
-    /// <summary>A profile file from another device is used only when the configuration allows it.</summary>
-    private static void CheckProfile(string path, PipelineConfig c)
+    /// <summary>
+    /// The profile the run predicts with (the configured file, or this machine's auto profile once measured) and how its
+    /// device differs from this one; null when there is none yet.
+    /// </summary>
+    private static ProfileUse? ProfileInUse(PipelineConfig c)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"target.profile '{path}' does not exist; 'auto' measures this machine's", path);
-        var differences = LatencyProfile.Load(path).Device.Differences(DeviceFingerprint.Current(c.Target.Engine, OrtEngine.Version, System.Environment.ProcessorCount, c.Target.Batch));
-        if (differences.Count > 0 && !c.Target.AllowForeignProfile)
+        var t = c.Target;
+        var path = t.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(t.Engine, t.Batch) : t.Profile;
+        if (!File.Exists(path))
         {
-            throw new PipelineConfigException($"target.profile '{path}' was measured on another device or setting ({string.Join("; ", differences)}); " +
-                                              "use target.profile: auto to measure this machine, or set target.allowForeignProfile: true to use it anyway");
+            if (t.Profile == LatencyProfiles.Auto) return null;
+            throw new FileNotFoundException($"target.profile '{path}' does not exist; 'auto' measures this machine's", path);
         }
+
+        var device = LatencyProfile.Load(path).Device;
+        var differences = device.Differences(DeviceFingerprint.Current(t.Engine, OrtEngine.Version, System.Environment.ProcessorCount, t.Batch));
+        return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
     }
 
     /// <summary>Dense and pruned on ONNX Runtime CPU at every batch size, taking turns round by round for the configured time.</summary>

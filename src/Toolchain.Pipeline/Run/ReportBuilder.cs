@@ -14,7 +14,7 @@ public static class ReportBuilder
         var target = r.Latency.Single(l => l.Batch == r.Config.Target.Batch);
         var env = r.Environment;
         var environment = new EnvironmentInfo(env["device"], env["cpu"], int.Parse(env["cores"], CultureInfo.InvariantCulture), int.Parse(env["threads"], CultureInfo.InvariantCulture),
-            env["os"], DeviceFingerprint.NvidiaGpu().Gpu, [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, Profile(r));
+            env["os"], DeviceFingerprint.NvidiaGpu().Gpu, [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, r.Profile);
         var accuracy = p is { DenseTop1: { } d1, DenseTop5: { } d5, PrunedTop1: { } p1, PrunedTop5: { } p5 }
             ? new AccuracyComparison(new ModelAccuracy(d1, d5, p.TestSamples), new ModelAccuracy(p1, p5, p.TestSamples), p.CutTop1)
             : null;
@@ -61,16 +61,6 @@ public static class ReportBuilder
 
     private static LatencyMeasurement Measurement(LatencySummary s, double? predicted) =>
         new(s.P50Ms, s.P90Ms, s.P99Ms, s.MeanMs, s.ThroughputPerSecond, s.SamplesMs, predicted);
-
-    private static ProfileUse? Profile(PipelineResult r)
-    {
-        var t = r.Config.Target;
-        var path = t.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(t.Engine, t.Batch) : t.Profile;
-        if (!File.Exists(path)) return null;
-        var device = LatencyProfile.Load(path).Device;
-        var differences = device.Differences(DeviceFingerprint.Current(t.Engine, Runtime.OrtEngine.Version, Environment.ProcessorCount, t.Batch));
-        return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
-    }
 
     private static string Describe(string path) => Path.GetFileName(path) switch
     {
