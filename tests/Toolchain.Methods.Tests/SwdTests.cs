@@ -45,7 +45,11 @@ public sealed class SwdTests
         for (var i = 0; i < w.Length; i++)
         {
             var removed = i / perRow >= 12;
-            Assert.Equal(removed ? 100 * 5e-4 * w[i] : 0, g[i], 1e-9);
+            // The term is computed in float32 (the multiplier and decay may be fused or
+            // reordered by the CPU's vector unit), so compare to float32 precision.
+            var want = removed ? 100 * 5e-4 * w[i] : 0;
+            Assert.True(Math.Abs(want - g[i]) <= 1e-6 * Math.Abs(want) + 1e-12,
+                $"entry {i} (removed: {removed}): expected {want}, got {g[i]}");
         }
 
         Assert.Equal(0, other.Abs().Sum().Item());
