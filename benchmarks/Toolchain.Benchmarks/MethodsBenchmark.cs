@@ -30,7 +30,17 @@ public static class MethodsBenchmark
 {
     private const string Folder = "runs/bench";
     private const int DenseEpochs = 15, PruneEpochs = 2, FineTuneEpochs = 1, DeployBatch = 8;
-    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "hfp"];
+    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-allocated", "hfp", "ltp"];
+
+    // Variants run as their method with extra options, under their own label (and cache name).
+    private static readonly Dictionary<string, (string Method, string[] Options)> Variants = new()
+    {
+        ["swd-allocated"] = ("swd", ["--swd-mask", "allocated"]),
+    };
+
+    // The unstructured comparison: single weights kept (conv and linear), as a share of the dense model's.
+    private static readonly string[] UnstructuredMethods = ["l1", "swd", "ltp"];
+    private static readonly int[] WeightBudgets = [10, 2];
     private static readonly int[] Budgets = [50, 30];
 
     // GReg's λ schedule fitted to the short pruning phase (the authors' δλ = 1e-4 every 10 iterations needs 100k
@@ -102,7 +112,8 @@ public static class MethodsBenchmark
 
         var tightest = compared.Min(g => g.Key);
         var lead = Lead(rows, tightest, ["fsa", "greg1", "greg2"]);
-        Lead(rows, tightest, ["hfp", "swd"]);
+        Lead(rows, tightest, ["hfp", "swd", "swd-allocated", "ltp"]);
+        Unstructured(cli, dense);
         return lead;
     }
 
@@ -127,39 +138,87 @@ public static class MethodsBenchmark
     /// One prune run as a user runs it, or the refusal when the budget is impossible. The record is kept beside the
     /// model (NAME.result.json, with the arguments that made it), so a rerun with the same arguments skips the run.
     /// </summary>
-    private static (Row? Row, string Refusal) Prune(string cli, string dense, string method, int budget, string allocateBy)
+    private static (Row? Row, string Refusal) Prune(string cli, string dense, string label, int budget, string allocateBy)
     {
+        var (method, options) = Variants.TryGetValue(label, out var variant) ? variant : (label, []);
         var oneShot = method is "l1" or "random";
-        var name = allocateBy == "budget" ? $"{method}-{budget}" : $"{method}-{budget}-by-{allocateBy}";
+        var name = allocateBy == "budget" ? $"{label}-{budget}" : $"{label}-{budget}-by-{allocateBy}";
         var onnx = Path.Combine(Folder, name + ".onnx");
         string[] arguments =
         [
             "prune", dense, "--method", method, "--budget", $"latency={budget}%", "--data", "fashion-mnist", "--epochs", oneShot ? "0" : $"{PruneEpochs}",
             "--finetune-epochs", $"{(oneShot ? PruneEpochs + FineTuneEpochs : FineTuneEpochs)}", "--profile", "auto", "--batch", $"{DeployBatch}",
-            "--allocate-by", allocateBy, "--greg-delta", GregDelta, "--seed", "0", "--out", onnx, "--json",
+            "--allocate-by", allocateBy, "--greg-delta", GregDelta, "--seed", "0", "--out", onnx, "--json", .. options,
         ];
+        var (exit, record, seconds, error) = Run(cli, name, arguments, $"prune {label} latency={budget}% by {allocateBy}");
+        if (exit == 3 && error.Contains("below the minimum", StringComparison.Ordinal)) return (null, error.Trim());
+        if (exit != 0) throw new InvalidOperationException($"toolchain prune --method {method} --budget latency={budget}% --allocate-by {allocateBy} failed ({exit}): {error}");
+        return (new Row(label, budget, allocateBy, record!.Value, seconds, onnx), "");
+    }
+
+    /// <summary>
+    /// One toolchain run with a JSON record, or its record from an earlier run with the same arguments (kept as
+    /// NAME.result.json beside the model): exit code, the last "prune" record, wall seconds, standard error.
+    /// </summary>
+    private static (int Exit, JsonElement? Record, double Seconds, string Error) Run(string cli, string name, string[] arguments, string label)
+    {
         var cache = Path.Combine(Folder, name + ".result.json");
-        if (File.Exists(cache) && File.Exists(onnx))
+        if (File.Exists(cache) && File.Exists(Path.Combine(Folder, name + ".onnx")))
         {
             var kept = JsonDocument.Parse(File.ReadAllText(cache)).RootElement;
             if (kept.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()).SequenceEqual(arguments))
             {
-                Console.WriteLine($"{$"prune {method} latency={budget}% by {allocateBy}",-28} kept from an earlier run ({cache})");
-                return (new Row(method, budget, allocateBy, kept.GetProperty("record").Clone(), kept.GetProperty("seconds").GetDouble(), onnx), "");
+                Console.WriteLine($"{label,-28} kept from an earlier run ({cache})");
+                return (0, kept.GetProperty("record").Clone(), kept.GetProperty("seconds").GetDouble(), "");
             }
         }
 
         var clock = Stopwatch.StartNew();
         var (exit, output, error) = Toolchain(cli, arguments);
-        if (exit == 3 && error.Contains("below the minimum", StringComparison.Ordinal)) return (null, error.Trim());
-        if (exit != 0) throw new InvalidOperationException($"toolchain prune --method {method} --budget latency={budget}% --allocate-by {allocateBy} failed ({exit}): {error}");
+        if (exit != 0) return (exit, null, 0, error);
         var record = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
             .Last(e => e.GetProperty("type").GetString() == "prune");
         var seconds = clock.Elapsed.TotalSeconds;
         File.WriteAllText(cache + ".partial", JsonSerializer.Serialize(new { arguments, record, seconds }));
         File.Move(cache + ".partial", cache, overwrite: true);
-        Console.WriteLine($"{$"prune {method} latency={budget}% by {allocateBy}",-28} done in {seconds / 60:F1} min, top-1 {record.GetProperty("pruned").GetProperty("top1").GetDouble():P2}");
-        return (new Row(method, budget, allocateBy, record, seconds, onnx), "");
+        Console.WriteLine($"{label,-28} done in {seconds / 60:F1} min, top-1 {record.GetProperty("pruned").GetProperty("top1").GetDouble():P2}");
+        return (0, record, seconds, "");
+    }
+
+    /// <summary>
+    /// Unstructured sparsity, honest about what it buys: each method keeps the same share of the conv and linear weights
+    /// (same epochs and seed as the structured runs); prints top-1 and the written file's size (sparse initializers) —
+    /// never a speed-up: dense kernels do not run faster on zeros, so the deployed latency is the dense latency.
+    /// </summary>
+    private static void Unstructured(string cli, string dense)
+    {
+        var denseBytes = new FileInfo(Path.Combine(Folder, "dense.onnx")).Length;
+        foreach (var share in WeightBudgets)
+        {
+            foreach (var method in UnstructuredMethods)
+            {
+                var oneShot = method is "l1" or "random";
+                var name = $"{method}-unstructured-{share}";
+                var onnx = Path.Combine(Folder, name + ".onnx");
+                string[] arguments =
+                [
+                    "prune", dense, "--method", method, "--sparsity", "unstructured", "--budget", $"params={share}%", "--data", "fashion-mnist",
+                    "--epochs", oneShot ? "0" : $"{PruneEpochs}", "--finetune-epochs", $"{(oneShot ? PruneEpochs + FineTuneEpochs : FineTuneEpochs)}",
+                    "--measure-seconds", "0", "--seed", "0", "--out", onnx, "--json",
+                ];
+                var label = $"prune {method} unstructured params={share}%";
+                var (exit, record, seconds, error) = Run(cli, name, arguments, label);
+                if (exit != 0) throw new InvalidOperationException($"toolchain {string.Join(' ', arguments)} failed ({exit}): {error}");
+                var pruned = record!.Value.GetProperty("pruned");
+                var cut = pruned.TryGetProperty("cutTop1", out var c) && c.ValueKind == JsonValueKind.Number ? $"{c.GetDouble():P2}" : "-";
+                var sparse = record.Value.GetProperty("unstructured");
+                var bytes = sparse.GetProperty("fileBytes").GetInt64();
+                Console.WriteLine($"{label,-44} top-1 {pruned.GetProperty("top1").GetDouble():P2} (before fine-tuning {cut}; dense " +
+                                  $"{record.Value.GetProperty("dense").GetProperty("top1").GetDouble():P2})  weights kept {sparse.GetProperty("keptFraction").GetDouble():P2}  " +
+                                  $"file {bytes / 1024.0,7:F1} KiB ({(double)bytes / denseBytes:P1} of dense; gzip {sparse.GetProperty("gzipBytes").GetInt64() / 1024.0:F1} KiB)  " +
+                                  $"latency = dense latency (dense kernels)  {seconds / 60:F1} min");
+            }
+        }
     }
 
     /// <summary>Each run's latency as a share of the dense model's, all measured in the same rounds at the deployment batch.</summary>

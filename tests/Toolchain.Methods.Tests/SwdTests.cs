@@ -54,4 +54,19 @@ public sealed class SwdTests
 
         Assert.Equal(0, other.Abs().Sum().Item());
     }
+
+    [Fact]
+    public void AllocatedMask_CutsTheAllocatorsWidthsByGamma_FromTheTrainedWeights()
+    {
+        using var graph = ModelZoo.Create("resnet20", seed: 4);
+        var context = PruningRunTests.Context(graph, epochs: 2, "macs=40%");
+        var method = new SwdMethod(new SwdSettings(Mask: SwdMask.Allocated));
+
+        var masks = method.Prune(context);
+
+        // The cut is what the allocator keeps by |γ| for the budget from the weights SWD trained — not a global threshold.
+        var allocated = context.Allocate(new BatchNormScale());
+        Assert.Equal(allocated.Widths, masks.Widths());
+        Assert.True(context.Budgets.AllMetBy(masks.Widths()));
+    }
 }

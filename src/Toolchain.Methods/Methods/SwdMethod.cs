@@ -22,9 +22,11 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
 {
     public string Name => "swd";
 
-    public string Description =>
-        $"selective weight decay (SWD, Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): extra decay on the channels the current " +
-        "|γ| threshold would remove, recomputed every batch, then cut; the threshold set by any budget — MACs, latency — is our extension (the authors use parameters)";
+    public string Description => settings.Mask == SwdMask.Threshold
+        ? $"selective weight decay (SWD, Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): extra decay on the channels the current " +
+          "|γ| threshold would remove, recomputed every batch, then cut; the threshold set by any budget — MACs, latency — is our extension (the authors use parameters)"
+        : $"selective weight decay (SWD, Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): extra decay on the channels the latency-aware " +
+          "allocator would remove by |γ| (OUR extension; the authors use one global |γ| threshold), recomputed every batch, then cut";
 
     public string UnstructuredDescription =>
         $"selective weight decay, unstructured (Tessier et al. 2020; a from {settings.AMin:G3} to {settings.AMax:G3}): one global |w| threshold over the conv and linear " +
@@ -52,11 +54,11 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
     {
         settings.Validate();
         if (context.Epochs < 1) throw new ArgumentException("swd decays while it trains: give it at least one pruning epoch (--epochs)");
-        var masks = context.GammaThreshold();
+        var masks = Mask(context);
         using var trainer = context.CreateTrainer();
         using var decay = new SelectiveDecayTerm(trainer.Options.WeightDecay);
         trainer.Optimizer.GradientTerms.Add(decay);
-        var schedule = new Step(context, settings, decay, (long)context.Epochs * trainer.BatchesPerEpoch, m => masks = m);
+        var schedule = new Step(() => Mask(context), settings, decay, (long)context.Epochs * trainer.BatchesPerEpoch, context.Groups, m => masks = m);
         trainer.Hooks.Add(schedule);
         // The mask is recomputed from the weights each batch and a(t) from the step count: weights, optimizer and trail
         // are all a resume needs.
@@ -64,11 +66,16 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
         {
         }
 
-        return context.GammaThreshold();
+        return Mask(context);
     }
 
+    /// <summary>The channels the mask keeps now, from the current BatchNorm scales.</summary>
+    private GroupMasks Mask(PruningContext context) => settings.Mask == SwdMask.Threshold
+        ? context.GammaThreshold()
+        : context.Allocate(new BatchNormScale()).Masks;
+
     /// <summary>Before each optimizer update: the mask for this step (every MaskEvery steps) and a(t).</summary>
-    private sealed class Step(PruningContext context, SwdSettings settings, SelectiveDecayTerm decay, long totalSteps, Action<GroupMasks> set)
+    private sealed class Step(Func<GroupMasks> mask, SwdSettings settings, SelectiveDecayTerm decay, long totalSteps, ChannelGroups groups, Action<GroupMasks> set)
         : ITrainingHook
     {
         public void AfterBackward(TrainingStep step)
@@ -76,9 +83,9 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
             var t = step.Iteration - 1;
             if (t % settings.MaskEvery == 0 || decay.Removed.Count == 0)
             {
-                var masks = context.GammaThreshold();
+                var masks = mask();
                 set(masks);
-                decay.SetKeepMasks(Masking.KeepMasks(context.Groups, masks));
+                decay.SetKeepMasks(Masking.KeepMasks(groups, masks));
             }
 
             decay.Multiplier = settings.Multiplier(t, totalSteps);

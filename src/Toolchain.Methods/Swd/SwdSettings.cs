@@ -1,12 +1,32 @@
 namespace Toolchain.Methods;
 
+/// <summary>How structured SWD picks the channels its mask would remove (recomputed every <see cref="SwdSettings.MaskEvery"/> steps).</summary>
+public enum SwdMask
+{
+    /// <summary>The authors' form: one global threshold on the BatchNorm scales |γ| that meets the budgets.</summary>
+    Threshold,
+
+    /// <summary>
+    /// OUR extension: the latency-aware allocator's widths, by |γ| per unit of each budget's cost, the scores compared
+    /// within each group (as the one-shot baselines allocate) — the widths a cost-aware cut would keep.
+    /// </summary>
+    Allocated,
+}
+
 /// <summary>
 /// Selective weight decay's constants (Tessier et al.; verified against the authors' code): the multiplier a(t) of
 /// the extra decay grows exponentially over the pruning phase's steps from <see cref="AMin"/> to <see cref="AMax"/>,
 /// and the mask is recomputed every <see cref="MaskEvery"/> steps (the authors: every batch).
 /// </summary>
-public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskEvery = 1)
+public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskEvery = 1, SwdMask Mask = SwdMask.Threshold)
 {
+    public static SwdMask ParseMask(string text) => text switch
+    {
+        "threshold" => SwdMask.Threshold,
+        "allocated" => SwdMask.Allocated,
+        _ => throw new ArgumentException($"unknown SWD mask '{text}'; known: threshold, allocated"),
+    };
+
     /// <summary>a(t) = a_min · (a_max / a_min)^(t / T) for step t of T (t = 0 before the first).</summary>
     public double Multiplier(long step, long totalSteps)
     {

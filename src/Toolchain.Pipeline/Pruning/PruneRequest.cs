@@ -80,6 +80,9 @@ public sealed record PruneRequest
     /// <summary>swd: a_max, where the extra decay's multiplier ends (the authors' 1e5).</summary>
     public double SwdAMax { get; init; } = new SwdSettings().AMax;
 
+    /// <summary>swd: 'threshold' (the authors' global |γ| threshold) or 'allocated' (the latency-aware allocator's widths; our extension).</summary>
+    public string SwdMask { get; init; } = "threshold";
+
     /// <summary>hfp: the penalty weight λ of every budget (our reconstruction's knob).</summary>
     public double HfpLambda { get; init; } = new HfpSettings().Lambda;
 
