@@ -94,4 +94,53 @@ public sealed class HfpTests
             Assert.Equal(numeric, analytic[row], Math.Max(1e-6, Math.Abs(numeric) * 1e-2));
         }
     }
+    [Fact]
+    public void Term_PushesBetaLikeGamma_AndLambdaGrowsOnlyWhileABudgetIsExceeded()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 3);
+        var groups = ChannelGroups.Discover(graph);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
+        var settings = new HfpSettings(Lambda: 2, Threshold: 0.5, TemperatureStart: 0.3, TemperatureEnd: 0.3, LambdaGrowth: 0.5);
+        var bns = graph.Nodes.Where(n => n.Op == OpKind.BatchNorm).ToList();
+        void SetAffine(float gamma, float beta)
+        {
+            foreach (var bn in bns)
+            {
+                var g = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
+                g.Replace(Tensor.Full(g.Shape, gamma));
+                var b = graph.FindParameter(bn.TensorName(TensorRole.Bias)!)!;
+                b.Replace(Tensor.Full(b.Shape, beta));
+            }
+        }
+
+        SetAffine(0.6f, -0.4f);
+        var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
+        Assert.Equal(1.0, term.Scales().Values.SelectMany(v => v).Average(), 6); // s = (|γ| + |β|) / s_ref
+
+        term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
+        Assert.True(term.LastPenalty > 0);
+        var bn0 = bns.First(n => groups.Prunable.Any(g => g.Members.Any(m => m.Node == n.Name)));
+        var (gamma0, beta0) = (graph.FindParameter(bn0.TensorName(TensorRole.Weight)!)!, graph.FindParameter(bn0.TensorName(TensorRole.Bias)!)!);
+        var (dGamma, dBeta) = (Tensor.Zeros(gamma0.Shape), Tensor.Zeros(beta0.Shape));
+        term.Apply(gamma0, dGamma);
+        term.Apply(beta0, dBeta);
+        var (gg, gb) = (dGamma.ToArray<float>(), dBeta.ToArray<float>());
+        Assert.All(gg, v => Assert.True(v > 0, "γ > 0 is pushed down"));
+        Assert.Equal(gg.Select(v => -v), gb); // the same push, towards 0 from below for β < 0
+        Assert.Equal(1.5, term.LambdaScale, 12);
+        term.AfterBackward(new TrainingStep(null!, 2, 1, 2, 1));
+        Assert.Equal(2.25, term.LambdaScale, 12);
+        var exceeded = term.LastPenalty;
+
+        // Every channel far below the threshold: the soft widths meet the budget, nothing is pushed and λ holds.
+        SetAffine(0.01f, 0.01f);
+        term.AfterBackward(new TrainingStep(null!, 3, 1, 3, 1));
+        Assert.Equal(0, term.LastPenalty);
+        Assert.Equal(2.25, term.LambdaScale, 12);
+        var none = Tensor.Zeros(gamma0.Shape);
+        term.Apply(gamma0, none);
+        Assert.Equal(0, none.Abs().Sum().Item());
+        Assert.True(exceeded > 0);
+    }
 }

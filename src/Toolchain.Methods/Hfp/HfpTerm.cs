@@ -7,10 +7,15 @@ using Toolchain.Training;
 namespace Toolchain.Methods;
 
 /// <summary>
-/// HFP's budget penalty as a gradient on the BatchNorm scales (our reconstruction): before each update, the soft widths
-/// are computed from the current γ, and <c>∂P/∂γ = ∂P/∂n_g · ∂a/∂s · sign(γ) / s_ref</c> is added to every γ of a
-/// prunable group's BatchNorms — the push is strongest on channels of the groups whose last channel costs the most
-/// against the budgets still exceeded, and zero once every budget holds.
+/// HFP's budget penalty as a gradient on the BatchNorm affine parameters (our reconstruction): before each update, the
+/// soft widths are computed from each channel's scale s = Σ(|γ| + |β|) / s_ref over its BatchNorms, and
+/// <c>∂P/∂γ = λ_t · ∂P/∂n_g · ∂a/∂s · sign(γ) / s_ref</c> (and the same for β) is added to every BatchNorm of a prunable
+/// group — the push is strongest on channels of the groups whose last channel costs the most against the budgets still
+/// exceeded, and zero once every budget holds. β is in the scale because a channel whose BatchNorm output is ≈ 0
+/// everywhere is what the cut removes without changing the network: with γ alone the cut also dropped the constant
+/// relu(β) the next layers had learned to use, and ResNet-20 fell to chance right after it. λ_t grows by
+/// <see cref="HfpSettings.LambdaGrowth"/> every step a budget is still exceeded at the soft widths: the hinge's
+/// gradient does not depend on how far the target is, so a fixed λ may not get there within a short phase.
 /// </summary>
 public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
 {
@@ -18,7 +23,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     private readonly BudgetPenalty _penalty;
     private readonly HfpSettings _settings;
     private readonly long _totalSteps;
-    private readonly List<(ChannelGroup Group, Parameter Gamma, GroupMember Member)> _scales = [];
+    private readonly List<(ChannelGroup Group, Parameter[] Affine, GroupMember Member)> _scales = [];
     private readonly Dictionary<Parameter, float[]> _gradients = [];
 
     public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
@@ -31,7 +36,9 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         {
             foreach (var member in group.Members.Where(m => m is { Kind: MemberKind.Tensor, Role: TensorRole.Weight, Axis: 0 } && groups.Graph.GetNode(m.Node).Op == OpKind.BatchNorm))
             {
-                if (groups.Graph.FindParameter(member.Name) is { } gamma) _scales.Add((group, gamma, member));
+                if (groups.Graph.FindParameter(member.Name) is not { } gamma) continue;
+                var beta = groups.Graph.GetNode(member.Node).TensorName(TensorRole.Bias) is { } name ? groups.Graph.FindParameter(name) : null;
+                _scales.Add((group, beta is null ? [gamma] : [gamma, beta], member));
             }
         }
 
@@ -47,19 +54,25 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     /// <summary>The penalty at the last step (0 once every budget holds at the soft widths).</summary>
     public double LastPenalty { get; private set; }
 
+    /// <summary>λ_t / λ: how much λ has grown while budgets were exceeded.</summary>
+    public double LambdaScale { get; private set; } = 1;
+
     /// <summary>The temperature at <paramref name="step"/> of the phase.</summary>
     public double Temperature(long step) => _settings.Temperature((double)step / _totalSteps);
 
-    /// <summary>Each prunable group's channel scales s = Σ|γ| over its BatchNorms, relative to <see cref="ScaleReference"/> once it is set.</summary>
+    /// <summary>Each prunable group's channel scales s = Σ(|γ| + |β|) over its BatchNorms, relative to <see cref="ScaleReference"/> once it is set.</summary>
     public Dictionary<int, double[]> Scales()
     {
         var scales = _groups.Prunable.ToDictionary(g => g.Id, g => new double[g.Channels]);
         var reference = ScaleReference > 0 ? ScaleReference : 1;
-        foreach (var (group, gamma, member) in _scales)
+        foreach (var (group, affine, member) in _scales)
         {
-            using var value = gamma.Value.Detach();
-            var values = value.ToArray<float>();
-            for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
+            foreach (var parameter in affine)
+            {
+                using var value = parameter.Value.Detach();
+                var values = value.ToArray<float>();
+                for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
+            }
         }
 
         return scales;
@@ -78,20 +91,26 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         var scales = Scales();
         var soft = _groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(scales[g.Id], _settings.Threshold, temperature) : g.Channels).ToArray();
         var (value, dn) = _penalty.Evaluate(soft);
-        LastPenalty = value;
+        LastPenalty = value * LambdaScale;
         _gradients.Clear();
         if (value == 0) return;
-        foreach (var (group, gamma, member) in _scales)
+        foreach (var (group, affine, member) in _scales)
         {
-            if (!_gradients.TryGetValue(gamma, out var rows)) _gradients[gamma] = rows = new float[gamma.Shape[0]];
-            using var current = gamma.Value.Detach();
-            var values = current.ToArray<float>();
-            for (var c = 0; c < group.Channels; c++)
+            var pushes = Enumerable.Range(0, group.Channels)
+                .Select(c => LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference).ToArray();
+            foreach (var parameter in affine)
             {
-                var push = dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference;
-                foreach (var p in member.Positions[c]) rows[p] += (float)(push * Math.Sign(values[p]));
+                if (!_gradients.TryGetValue(parameter, out var rows)) _gradients[parameter] = rows = new float[parameter.Shape[0]];
+                using var current = parameter.Value.Detach();
+                var values = current.ToArray<float>();
+                for (var c = 0; c < group.Channels; c++)
+                {
+                    foreach (var p in member.Positions[c]) rows[p] += (float)(pushes[c] * Math.Sign(values[p]));
+                }
             }
         }
+
+        LambdaScale *= 1 + _settings.LambdaGrowth;
     }
 
     public void Apply(Parameter parameter, Tensor grad)
@@ -99,7 +118,11 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         if (_gradients.TryGetValue(parameter, out var rows)) grad.Add_(Tensor.FromArray(rows, parameter.Shape));
     }
 
-    public System.Text.Json.Nodes.JsonNode Save() => new System.Text.Json.Nodes.JsonObject { ["scaleReference"] = ScaleReference };
+    public System.Text.Json.Nodes.JsonNode Save() => new System.Text.Json.Nodes.JsonObject { ["scaleReference"] = ScaleReference, ["lambdaScale"] = LambdaScale };
 
-    public void Restore(System.Text.Json.Nodes.JsonNode state) => ScaleReference = state["scaleReference"]!.GetValue<double>();
+    public void Restore(System.Text.Json.Nodes.JsonNode state)
+    {
+        ScaleReference = state["scaleReference"]!.GetValue<double>();
+        LambdaScale = state["lambdaScale"]?.GetValue<double>() ?? 1;
+    }
 }
