@@ -50,6 +50,13 @@ public sealed class PipelineConfigTests
         Assert.Equal("/tmp/x", config.Output);
     }
 
+    [Fact]
+    public void Set_ReachesTheMethodOptions()
+    {
+        var config = PipelineConfigLoader.Parse("prune:\n  method: swd\n", "p.yaml", ["prune.options.swdMask=allocated", "prune.options.hfpLambda=5"]);
+        Assert.Equal(("swd", "allocated", 5.0, 5.0), (config.Prune.Method, config.Prune.Options.SwdMask, config.Prune.Options.HfpLambda, config.Prune.Options.Mu));
+    }
+
     [Theory]
     [InlineData("model: resnet20\ntarget:\n  batchsize: 8\n", "p.yaml:3:3: unknown key 'target.batchsize'; allowed in 'target': engine, batch, profile, allowForeignProfile")]
     [InlineData("model: resnet20\nprune:\n  epochs: two\n", "p.yaml:3:11: 'prune.epochs' needs an integer, got 'two'")]
@@ -60,6 +67,10 @@ public sealed class PipelineConfigTests
     [InlineData("model: resnet20\n  data: x\n", "p.yaml:2:7: malformed YAML")]
     [InlineData("target:\n  batch: 0\n", "'target.batch' must be at least 1 (got 0)")]
     [InlineData("prune:\n  budgets: []\n", "'prune.budgets' is empty")]
+    [InlineData("prune:\n  method: obd\n", "'prune.method' is 'obd'; known: fsa,")]
+    [InlineData("prune:\n  sparsity: blocks\n", "'prune.sparsity' is 'blocks'; allowed: structured, unstructured")]
+    [InlineData("prune:\n  options:\n    swdMask: global\n", "'prune.options.swdMask' is 'global'; allowed: threshold, allocated")]
+    [InlineData("prune:\n  options:\n    mue: 3\n", "p.yaml:3:5: unknown key 'prune.options.mue'; allowed in 'prune.options': mu, fsaSelection,")]
     public void Parse_BadInput_NamesLineKeyAndWhatIsAllowed(string yaml, string expected)
     {
         var e = Assert.Throws<PipelineConfigException>(() => PipelineConfigLoader.Parse(yaml, "p.yaml"));

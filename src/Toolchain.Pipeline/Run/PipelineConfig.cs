@@ -55,6 +55,36 @@ public sealed class PipelineConfig
         public int BatchSize { get; set; } = 128;
         public int RoundTo { get; set; } = 1;
         public int Seed { get; set; }
+
+        /// <summary>'structured' (channels removed, compacted) or 'unstructured' (single weights masked: a params budget only).</summary>
+        public string Sparsity { get; set; } = "structured";
+
+        /// <summary>Each method's own knobs (those of the others are ignored); the same as <c>toolchain prune</c>'s --mu, --swd-mask, ….</summary>
+        public MethodOptions Options { get; set; } = new();
+    }
+
+    /// <summary>The methods' knobs, named and defaulted as <c>toolchain prune</c>'s options.</summary>
+    public sealed class MethodOptions
+    {
+        private static readonly PruneRequest Defaults = new() { Model = "", Output = "" };
+
+        public double Mu { get; set; } = Defaults.Mu;
+        public string FsaSelection { get; set; } = Defaults.FsaSelection;
+        public string FsaStep { get; set; } = Defaults.FsaStep;
+        public double SlimStrength { get; set; } = Defaults.SlimStrength;
+        public double GregDelta { get; set; } = Defaults.GregDelta;
+        public bool GregCoupled { get; set; } = Defaults.GregCoupled;
+        public double SwdAMax { get; set; } = Defaults.SwdAMax;
+        public string SwdMask { get; set; } = Defaults.SwdMask;
+        public double HfpLambda { get; set; } = Defaults.HfpLambda;
+        public double LtpLambda { get; set; } = Defaults.LtpLambda;
+        public double LtpT0 { get; set; } = Defaults.LtpTemperature;
+        public double LtpTauLr { get; set; } = Defaults.LtpThresholdLearningRate;
+        public double LtpTauInit { get; set; } = Defaults.LtpThresholdInit;
+
+        /// <summary>The options as the prune stage's record hashes them.</summary>
+        public override string ToString() => FormattableString.Invariant(
+            $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}, hfp {HfpLambda}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}");
     }
 
     public sealed class BenchmarkSection
@@ -92,6 +122,12 @@ public sealed class PipelineConfig
         Require(Prune.Budgets.Count > 0, "prune.budgets", "is empty: give at least one budget, e.g. [latency=50%]");
         Require(Prune.Epochs >= 0 && Prune.FinetuneEpochs >= 0, "prune.epochs", "and prune.finetuneEpochs cannot be negative");
         Require(Prune.RoundTo >= 1, "prune.roundTo", $"must be at least 1 (got {Prune.RoundTo})");
+        Require(Methods.PruningMethods.Names.Contains(Prune.Method), "prune.method", $"is '{Prune.Method}'; known: {string.Join(", ", Methods.PruningMethods.Names)}");
+        Require(Prune.Sparsity is "structured" or "unstructured", "prune.sparsity", $"is '{Prune.Sparsity}'; allowed: structured, unstructured");
+        var o = Prune.Options;
+        Require(o.FsaSelection is "per-layer" or "global", "prune.options.fsaSelection", $"is '{o.FsaSelection}'; allowed: per-layer, global");
+        Require(o.FsaStep is "iteration" or "epoch", "prune.options.fsaStep", $"is '{o.FsaStep}'; allowed: iteration, epoch");
+        Require(o.SwdMask is "threshold" or "allocated", "prune.options.swdMask", $"is '{o.SwdMask}'; allowed: threshold, allocated");
         Require(Benchmark.Batches.Count > 0 && Benchmark.Batches.All(b => b >= 1), "benchmark.batches", "must list batch sizes of at least 1");
         Require(Benchmark.Seconds > 0, "benchmark.seconds", $"must be positive (got {Benchmark.Seconds})");
         Require(Gates.LatencyTolerance is null or > -1, "gates.latencyTolerance", "must be above −1 (a negative tolerance is stricter than the budget)");
