@@ -43,6 +43,14 @@ public sealed class HfpTests
         less[g0.Id] = full[g0.Id] - 0.6;
         Assert.Equal(value - gradient[g0.Id], penalty.Evaluate(less).Value, 9);
 
+        // A group at its floor of one channel is not pushed (its last channel has no cost to save), the others still are.
+        var floor = (double[])full.Clone();
+        floor[g0.Id] = 1.2;
+        var (floorValue, floorGradient) = penalty.Evaluate(floor);
+        Assert.True(floorValue > 0);
+        Assert.Equal(0, floorGradient[g0.Id]);
+        Assert.All(groups.Prunable.Where(g => g.Id != g0.Id), g => Assert.True(floorGradient[g.Id] > 0));
+
         // Within the budget, nothing.
         var small = groups.Groups.Select(g => g.Prunable ? 1.0 : g.Channels).ToArray();
         Assert.Equal((0.0, 0.0), (penalty.Evaluate(small).Value, penalty.Evaluate(small).Gradient.Sum()));

@@ -7,7 +7,7 @@ namespace Toolchain.Methods;
 /// with q_b the budget's limit as a share of the dense cost; a latency budget enters through the profile's cost model
 /// like params and MACs. The cost models count whole channels, so C_b is taken at the soft widths rounded (each at
 /// least 1), and ∂C_b/∂n_g is the cost of the group's last channel there (<see cref="ICostModel.Marginal"/>, the
-/// profile's ∂latency/∂width for latency).
+/// profile's ∂latency/∂width for latency) — 0 for a group at one channel, its floor.
 /// </summary>
 public sealed class BudgetPenalty(BudgetSet budgets, double lambda)
 {
@@ -25,7 +25,9 @@ public sealed class BudgetPenalty(BudgetSet budgets, double lambda)
             var excess = budget.Cost.Total(widths) / budget.Dense - budget.Limit / budget.Dense;
             if (excess <= 0) continue;
             value += lambda * excess;
-            foreach (var group in groups.Prunable) gradient[group.Id] += lambda / budget.Dense * budget.Cost.Marginal(widths, group.Id);
+            // A group at one channel is at its floor (the cut keeps at least one): no push, rather than one that would
+            // silence its last channel.
+            foreach (var group in groups.Prunable.Where(g => widths[g.Id] > 1)) gradient[group.Id] += lambda / budget.Dense * budget.Cost.Marginal(widths, group.Id);
         }
 
         return (value, gradient);
