@@ -30,12 +30,13 @@ public static class MethodsBenchmark
 {
     private const string Folder = "runs/bench";
     private const int DenseEpochs = 15, PruneEpochs = 2, FineTuneEpochs = 1, DeployBatch = 8;
-    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-allocated", "hfp", "ltp"];
+    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-allocated", "swd-ramp", "hfp", "ltp"];
 
     // Variants run as their method with extra options, under their own label (and cache name).
     private static readonly Dictionary<string, (string Method, string[] Options)> Variants = new()
     {
         ["swd-allocated"] = ("swd", ["--swd-mask", "allocated"]),
+        ["swd-ramp"] = ("swd", ["--swd-ramp", "0.6"]),
     };
 
     // The unstructured comparison: single weights kept (conv and linear), as a share of the dense model's.
@@ -115,7 +116,7 @@ public static class MethodsBenchmark
 
         var tightest = compared.Min(g => g.Key);
         var lead = Lead(rows, tightest, ["fsa", "greg1", "greg2"]);
-        Lead(rows, tightest, ["hfp", "swd", "swd-allocated", "ltp"]);
+        Lead(rows, tightest, ["hfp", "swd", "swd-allocated", "swd-ramp", "ltp"]);
         Unstructured(cli, dense);
         return lead;
     }

@@ -16,6 +16,14 @@ public sealed class SwdTests
         Assert.Equal(1e5, settings.Multiplier(1000, 1000), 6);
         Assert.Equal(1e5, settings.Multiplier(1500, 1000), 6);     // held past the end
         Assert.Throws<ArgumentException>(() => new SwdSettings(AMin: 0).Validate());
+
+        // Ramp r < 1: the same curve compressed into r·T steps, then held at a_max.
+        var ramp = new SwdSettings(AMin: 0.1, AMax: 1e5, Ramp: 0.5);
+        Assert.Equal(100, ramp.Multiplier(250, 1000), 9);
+        Assert.Equal(1e5, ramp.Multiplier(500, 1000), 6);
+        Assert.Equal(1e5, ramp.Multiplier(900, 1000), 6);
+        Assert.Throws<ArgumentException>(() => new SwdSettings(Ramp: 0).Validate());
+        Assert.Throws<ArgumentException>(() => new SwdSettings(Ramp: 1.5).Validate());
     }
 
     [Fact]

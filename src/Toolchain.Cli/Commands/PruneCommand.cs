@@ -91,6 +91,12 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             DefaultValueFactory = _ => Defaults.SwdMask,
         };
         swdMask.AcceptOnlyFromAmong("threshold", "allocated");
+        var swdRamp = new Option<double>("--swd-ramp")
+        {
+            Description = "swd: the share of the pruning phase over which a(t) grows to a_max, then held (the authors: 1, all of training; OUR option for short phases, " +
+                          "whose cosine learning rate is near zero when a(t) peaks)",
+            DefaultValueFactory = _ => Defaults.SwdRamp,
+        };
         var hfpLambda = new Option<double>("--hfp-lambda")
         {
             Description = "hfp: weight λ of each budget's penalty λ·max(0, C(n)/C₀ − q) (our reconstruction of HFP; see the README)", DefaultValueFactory = _ => Defaults.HfpLambda,
@@ -124,7 +130,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, swdAMax, swdMask, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, foldBn, noVerify, inputShape, resume, json,
+            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new PruneRequest
         {
@@ -133,7 +139,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             LearningRate = parse.GetValue(lr), FineTuneLearningRate = parse.GetValue(fineTuneLr), BatchSize = parse.GetValue(batchSize), Batch = parse.GetValue(batch),
             Profile = parse.GetValue(profile), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
-            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
+            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
             InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,
             LtpLambda = parse.GetValue(ltpLambda), LtpTemperature = parse.GetValue(ltpT0), LtpThresholdLearningRate = parse.GetValue(ltpTauLr), LtpThresholdInit = parse.GetValue(ltpTauInit),
         }, cancellation))));

@@ -18,7 +18,7 @@ public enum SwdMask
 /// the extra decay grows exponentially over the pruning phase's steps from <see cref="AMin"/> to <see cref="AMax"/>,
 /// and the mask is recomputed every <see cref="MaskEvery"/> steps (the authors: every batch).
 /// </summary>
-public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskEvery = 1, SwdMask Mask = SwdMask.Threshold)
+public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskEvery = 1, SwdMask Mask = SwdMask.Threshold, double Ramp = 1)
 {
     public static SwdMask ParseMask(string text) => text switch
     {
@@ -27,17 +27,23 @@ public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskE
         _ => throw new ArgumentException($"unknown SWD mask '{text}'; known: threshold, allocated"),
     };
 
-    /// <summary>a(t) = a_min · (a_max / a_min)^(t / T) for step t of T (t = 0 before the first).</summary>
+    /// <summary>
+    /// a(t) = a_min · (a_max / a_min)^(t / (r·T)) for step t of T (t = 0 before the first), held at a_max after r·T
+    /// steps. The authors grow it over all of training (r = <see cref="Ramp"/> = 1); r &lt; 1 is OUR option for short
+    /// phases: the pruning phase's learning rate falls to zero with its cosine schedule, so at r = 1 the decay peaks
+    /// when the steps are smallest and the masked channels are not yet silent when the cut comes.
+    /// </summary>
     public double Multiplier(long step, long totalSteps)
     {
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "the schedule needs at least one step");
-        var progress = Math.Clamp((double)step / totalSteps, 0, 1);
+        var progress = Math.Clamp(step / (Ramp * totalSteps), 0, 1);
         return AMin * Math.Pow(AMax / AMin, progress);
     }
 
     public void Validate()
     {
         if (!(AMin > 0 && AMax >= AMin)) throw new ArgumentException($"SWD needs 0 < a_min ≤ a_max (got {AMin}, {AMax})");
+        if (!(Ramp > 0 && Ramp <= 1)) throw new ArgumentException($"SWD's ramp (the share of the phase over which a(t) grows) must be in (0, 1] (got {Ramp})");
         if (MaskEvery < 1) throw new ArgumentException($"SWD recomputes its mask every n ≥ 1 steps (got {MaskEvery})");
     }
 }

@@ -159,7 +159,7 @@ public static class PruneJob
         ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
         : PruningMethods.Create(r.Method, new MethodSettings
         {
-            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask)), Hfp = new HfpSettings(Lambda: r.HfpLambda),
+            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask), Ramp: r.SwdRamp), Hfp = new HfpSettings(Lambda: r.HfpLambda),
             Ltp = new LtpSettings(r.LtpLambda, r.LtpTemperature, r.LtpThresholdLearningRate, r.LtpThresholdInit), Sparsity = sparsity, Seed = r.Seed,
         });
 
@@ -179,7 +179,7 @@ public static class PruneJob
         $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
         $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
         FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
-        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}/{r.SwdMask}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"sparsity {r.Sparsity}",
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}/{r.SwdMask}/{r.SwdRamp}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"sparsity {r.Sparsity}",
         FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     });
 }

@@ -83,6 +83,9 @@ public sealed record PruneRequest
     /// <summary>swd: 'threshold' (the authors' global |γ| threshold) or 'allocated' (the latency-aware allocator's widths; our extension).</summary>
     public string SwdMask { get; init; } = "threshold";
 
+    /// <summary>swd: the share of the pruning phase over which a(t) grows to a_max (the authors: 1, all of it; less is our option).</summary>
+    public double SwdRamp { get; init; } = new SwdSettings().Ramp;
+
     /// <summary>hfp: the penalty weight λ of every budget (our reconstruction's knob).</summary>
     public double HfpLambda { get; init; } = new HfpSettings().Lambda;
 

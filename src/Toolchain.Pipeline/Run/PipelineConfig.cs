@@ -76,6 +76,7 @@ public sealed class PipelineConfig
         public bool GregCoupled { get; set; } = Defaults.GregCoupled;
         public double SwdAMax { get; set; } = Defaults.SwdAMax;
         public string SwdMask { get; set; } = Defaults.SwdMask;
+        public double SwdRamp { get; set; } = Defaults.SwdRamp;
         public double HfpLambda { get; set; } = Defaults.HfpLambda;
         public double LtpLambda { get; set; } = Defaults.LtpLambda;
         public double LtpT0 { get; set; } = Defaults.LtpTemperature;
@@ -84,7 +85,7 @@ public sealed class PipelineConfig
 
         /// <summary>The options as the prune stage's record hashes them.</summary>
         public override string ToString() => FormattableString.Invariant(
-            $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}, hfp {HfpLambda}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}");
+            $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}/{SwdRamp}, hfp {HfpLambda}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}");
     }
 
     public sealed class BenchmarkSection
@@ -127,6 +128,7 @@ public sealed class PipelineConfig
         var o = Prune.Options;
         Require(o.FsaSelection is "per-layer" or "global", "prune.options.fsaSelection", $"is '{o.FsaSelection}'; allowed: per-layer, global");
         Require(o.FsaStep is "iteration" or "epoch", "prune.options.fsaStep", $"is '{o.FsaStep}'; allowed: iteration, epoch");
+        Require(o.SwdRamp is > 0 and <= 1, "prune.options.swdRamp", $"is a share of the pruning phase in (0, 1] (got {o.SwdRamp})");
         Require(o.SwdMask is "threshold" or "allocated", "prune.options.swdMask", $"is '{o.SwdMask}'; allowed: threshold, allocated");
         Require(Benchmark.Batches.Count > 0 && Benchmark.Batches.All(b => b >= 1), "benchmark.batches", "must list batch sizes of at least 1");
         Require(Benchmark.Seconds > 0, "benchmark.seconds", $"must be positive (got {Benchmark.Seconds})");

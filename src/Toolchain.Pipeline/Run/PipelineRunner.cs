@@ -152,7 +152,7 @@ public static class PipelineRunner
             LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
             Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, Sparsity = p.Sparsity,
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
-            GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask,
+            GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
             LtpThresholdLearningRate = p.Options.LtpTauLr, LtpThresholdInit = p.Options.LtpTauInit,
         };
