@@ -48,7 +48,7 @@ public sealed class LayerBenchmarkTests
         // Every layer in model order, then the conversions and what is no layer (ResNet's Flatten) — nothing unaccounted for.
         Assert.Equal(units.Select(u => u.Name), measured.Layers.Take(units.Count).Select(l => l.Layer));
         Assert.All(measured.Layers.Skip(units.Count), l => Assert.Contains(l.Layer, new[] { LayerTimings.ConversionsRow, "flatten" }));
-        Assert.StartsWith($"predicted by {profile}", measured.Predictions, StringComparison.Ordinal);
+        Assert.Equal($"from {profile} at the pruned widths", measured.Predictions);
 
         var (layers, errors) = ReportBuilder.PerLayer(measured);
         Assert.Equal(measured.Layers.Count, layers.Count);
@@ -68,7 +68,7 @@ public sealed class LayerBenchmarkTests
 
         Assert.All(measured.Layers, l => Assert.Null(l.PredictedMs));
         Assert.All(measured.Layers.Where(l => l.Layer != LayerTimings.ConversionsRow), l => Assert.True(l.MeasuredMs >= 0 && l.Kernels.Count > 0, l.Layer));
-        Assert.Contains("no latency profile for batch 2", measured.Predictions, StringComparison.Ordinal);
+        Assert.Equal("none: no latency profile for batch 2", measured.Predictions);
         Assert.Contains("no row has both", ReportBuilder.PerLayer(measured).Errors!.Describe(), StringComparison.Ordinal);
         Assert.Null(LayerBenchmark.Measure("torch", dir.File("dense.onnx"), dir.File("dense.safetensors"), [], null, 1, 2));
     }

@@ -63,7 +63,7 @@ internal static class ReportFixtures
         layers.Add(new LayerLatency("layout conversions", 0.0041, 0.0035, ["ReorderOutput", "ReorderOutput_token_3"]));
         layers.Add(new LayerLatency("flatten", null, 0.002, ["flatten"]));
         var layerErrors = LayerErrorSummary.From(layers, "median kernel time over 300 profiled runs after 50 warm-up runs (ONNX Runtime's per-node profiler, µs resolution)",
-            "predicted by profiles/ort-cpu-2core-b1.json at the pruned widths");
+            "from profiles/ort-cpu-2core-b1.json at the pruned widths");
 
         return new RunReport(
             RunReport.CurrentSchemaVersion,

@@ -153,6 +153,14 @@ public sealed partial class ReportHtmlTests
         Assert.Contains("<td>256 test images of fashion-mnist</td><td class=\"num\">7.6e-6</td><td class=\"num\">100.0\u00a0%</td>", parity, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-0.3, 0, "0")]
+    [InlineData(3.4, 0, "+3")]
+    [InlineData(-12.6, 0, "−13")]
+    [InlineData(-0.004, 2, "0.00")]
+    [InlineData(-1.25, 1, "−1.2")]
+    public void Signed_RoundsBeforeChoosingTheSign(double value, int decimals, string expected) => Assert.Equal(expected, Text.Signed(value, decimals));
+
     [Fact]
     public void Write_WritesTheRenderedPageAndNoTemporary()
     {

@@ -68,7 +68,7 @@ public static class ReportHtml
         if (report.Accuracy is { } accuracy)
         {
             var drop = (accuracy.Pruned.Top1 - accuracy.Dense.Top1) * 100;
-            var details = new List<string> { $"{Text.Number(drop, "+0.00;−0.00")} points", $"top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
+            var details = new List<string> { $"{Text.Signed(drop, 2)} points", $"top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
             if (accuracy.PrunedBeforeFineTuneTop1 is { } cut) details.Add($"before fine-tuning {Text.Percent(cut)}");
             Card(html, "test top-1", Text.Percent(accuracy.Dense.Top1), Text.Percent(accuracy.Pruned.Top1), [.. details]);
         }
@@ -150,7 +150,7 @@ public static class ReportHtml
         {
             foreach (var (name, m) in Sides(engine))
             {
-                var error = m.PredictedMs is { } p ? Text.Number((p - m.P50Ms) / m.P50Ms * 100, "+0.0;−0.0") + " %" : "—";
+                var error = m.PredictedMs is { } p ? Text.Signed((p - m.P50Ms) / m.P50Ms * 100, 1) + " %" : "—";
                 html.Append($"<tr><td>{Text.Escape(engine.Engine)}</td><td>{engine.Batch}</td><td>{name}</td><td>{Text.Ms(m.P50Ms)} ms</td><td>{Text.Ms(m.P90Ms)} ms</td>");
                 html.Append($"<td>{Text.Ms(m.P99Ms)} ms</td><td>{Text.Ms(m.MeanMs)} ms</td><td>{Text.Number(m.ThroughputPerSecond, "0")} images/s</td>");
                 html.Append($"<td>{Text.Ms(m.PredictedMs)}</td><td>{error}</td><td>{m.SamplesMs.Count}</td></tr>");
@@ -168,7 +168,7 @@ public static class ReportHtml
         // Only engines a profile predicted for: the others have nothing to compare, and their bars would squeeze these.
         var predicted = report.Latency.Where(e => Sides(e).Any(s => s.Measurement.PredictedMs is not null)).ToList();
         var wholeRows = predicted.SelectMany(e => Sides(e).Select(s => new BarRow($"{e.Engine} batch {e.Batch} · {s.Name}", s.Measurement.PredictedMs, s.Measurement.P50Ms,
-            s.Measurement.PredictedMs is { } p ? $"p50 {Text.Ms(s.Measurement.P50Ms)} ms, predicted {Text.Number((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100, "+0;−0")} %" : "no prediction"))).ToList();
+            s.Measurement.PredictedMs is { } p ? $"p50 {Text.Ms(s.Measurement.P50Ms)} ms, predicted {Text.Signed((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100)} %" : "no prediction"))).ToList();
         if (wholeRows.Count > 0)
         {
             Chart(html, "latency-model", "Whole model: the profile's prediction against the measured p50.",
@@ -223,7 +223,7 @@ public static class ReportHtml
 
     private static string LayerNote(LayerLatency layer) => (layer.PredictedMs, layer.MeasuredMs) switch
     {
-        ({ } p, { } m) when m > 0 => $"{Text.Ms(m)} ms, predicted {Text.Number((p - m) / m * 100, "+0;−0")} %",
+        ({ } p, { } m) when m > 0 => $"{Text.Ms(m)} ms, predicted {Text.Signed((p - m) / m * 100)} %",
         ({ } p, { }) => $"under 1 µs, predicted {Text.Ms(p)} ms",
         (null, { } m) => $"{Text.Ms(m)} ms, no prediction",
         ({ } p, null) => $"predicted {Text.Ms(p)} ms, not measured",

@@ -12,7 +12,7 @@ namespace Toolchain.Pipeline;
 /// <param name="Warmup">Runs before the profiled ones, not counted.</param>
 /// <param name="Runs">Profiled runs each kernel's median is taken over.</param>
 /// <param name="Layers">Every layer, then the layout conversions and the kernels outside every layer (<see cref="LayerTimings.Compare"/>).</param>
-/// <param name="Predictions">Where the predictions come from, or why there are none.</param>
+/// <param name="Predictions">Where the predictions come from ("from PROFILE at the pruned widths"), or why there are none ("none: …").</param>
 public sealed record PerLayerLatency(int Warmup, int Runs, IReadOnlyList<LayerTiming> Layers, string Predictions);
 
 /// <summary>
@@ -61,18 +61,18 @@ public static class LayerBenchmark
     /// <summary>The predictor's layers at the pruned widths, or null and why not.</summary>
     private static (LatencyPrediction? Prediction, string Note) Predict(ModelGraph dense, IReadOnlyList<WidthSummary> widths, string? profile, int batch)
     {
-        if (profile is null || !File.Exists(profile)) return (null, $"no latency profile for batch {batch}, so no per-layer predictions");
+        if (profile is null || !File.Exists(profile)) return (null, $"none: no latency profile for batch {batch}");
         try
         {
             var groups = ChannelGroups.Discover(dense);
             var pruned = widths.ToDictionary(w => w.Group, w => w.Pruned, StringComparer.Ordinal);
             var assignment = groups.Groups.Select(g => g.Prunable && pruned.TryGetValue(g.Name, out var w) ? w : g.Channels).ToArray();
             var predictor = new LatencyPredictor(LatencyProfile.Load(profile), groups);
-            return (predictor.Predict(assignment), $"predicted by {profile} at the pruned widths");
+            return (predictor.Predict(assignment), $"from {profile} at the pruned widths");
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException or NotSupportedException)
         {
-            return (null, $"no per-layer predictions: {profile} cannot predict this model ({e.Message})");
+            return (null, $"none: {profile} cannot predict this model ({e.Message})");
         }
     }
 }
