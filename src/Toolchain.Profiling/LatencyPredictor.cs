@@ -3,8 +3,15 @@ using Toolchain.Pruning;
 
 namespace Toolchain.Profiling;
 
-/// <summary>One layer's predicted latency at a width assignment: the kernel variant it runs as and what is charged to it.</summary>
-public sealed record LayerPrediction(string Name, string Configuration, int[] Dims, double Ms);
+/// <summary>
+/// One layer's predicted latency at a width assignment: the kernel variant it runs as and what is charged to it
+/// (<paramref name="Ms"/>), of which <paramref name="ConversionMs"/> are the layout conversions of values it produces.
+/// </summary>
+public sealed record LayerPrediction(string Name, string Configuration, int[] Dims, double Ms, double ConversionMs = 0)
+{
+    /// <summary>The layer's own kernels without the layout conversions charged to it: what the engine runs under the layer's nodes' names.</summary>
+    public double KernelMs => Ms - ConversionMs;
+}
 
 /// <summary>A model's predicted latency: its layers (each with the layout conversions and unfused ops it causes), the calibration offset and the total (ms).</summary>
 public sealed record LatencyPrediction(IReadOnlyList<LayerPrediction> Layers, double CalibrationMs, double TotalMs, int Kernels);
@@ -103,7 +110,8 @@ public sealed class LatencyPredictor
         {
             var own = items.Where(i => i.Item.Owner == u.Name).ToList();
             var main = own.FirstOrDefault(i => i.Item.Config.Reorder is null).Item?.Config.Key ?? u.Config.Key;
-            return new LayerPrediction(u.Name, main, u.AxisValues.Select(v => (int)Math.Round(Channels(v, real))).ToArray(), own.Sum(i => i.Ms));
+            return new LayerPrediction(u.Name, main, u.AxisValues.Select(v => (int)Math.Round(Channels(v, real))).ToArray(), own.Sum(i => i.Ms),
+                own.Where(i => i.Item.Config.Reorder is not null).Sum(i => i.Ms));
         }).ToList();
         var total = items.Sum(i => i.Ms) + OffsetMs;
         return new LatencyPrediction(layers, OffsetMs, total, kernels);

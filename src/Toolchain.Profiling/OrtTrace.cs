@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Toolchain.Runtime;
 
 namespace Toolchain.Profiling;
 
@@ -10,7 +11,33 @@ public static class OrtTrace
 {
     private const string KernelSuffix = "_kernel_time";
 
+    /// <summary>What ONNX Runtime appends to a node it moved onto its channel-blocked (NCHWc) layout.</summary>
+    public const string BlockedSuffix = "_nchwc";
+
     public sealed record NodeCalls(string Node, string Op, List<long> DurationsUs);
+
+    /// <summary>
+    /// Runs <paramref name="engine"/> (a session created with <see cref="OrtEngineOptions.EnableProfiling"/>) on
+    /// <paramref name="input"/> <paramref name="runs"/> times, ends its profiling and returns every node's kernel
+    /// durations, one per run (warm-up runs included: skip them by index). The trace file is deleted.
+    /// </summary>
+    public static IReadOnlyList<NodeCalls> Record(OrtEngine engine, HostTensor input, int runs)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
+        var trace = Path.Combine(Path.GetTempPath(), $"toolchain-trace-{Guid.NewGuid():N}.json");
+        try
+        {
+            for (var i = 0; i < runs; i++) engine.Run([input]);
+            engine.EndProfiling(keepTraceAs: trace);
+            return Read(trace);
+        }
+        finally
+        {
+            File.Delete(trace);
+        }
+    }
 
     /// <summary>Every node's kernel durations, in run order, nodes in the order they first ran.</summary>
     public static IReadOnlyList<NodeCalls> Read(string path)

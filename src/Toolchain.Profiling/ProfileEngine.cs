@@ -94,35 +94,26 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
         }
 
         var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders));
-        var trace = Path.Combine(Path.GetTempPath(), $"toolchain-layer-{Guid.NewGuid():N}.json");
-        try
+        IReadOnlyList<OrtTrace.NodeCalls> nodes;
+        using (var engine = OrtEngine.Load(onnx, config.Key, Options(profiling: true)))
         {
-            using (var engine = OrtEngine.Load(onnx, config.Key, Options(profiling: true)))
-            {
-                for (var i = 0; i < warmup + runs; i++) engine.Run([input]);
-                engine.EndProfiling(keepTraceAs: trace);
-            }
-
-            var nodes = OrtTrace.Read(trace);
-            List<OrtTrace.NodeCalls> Copy(string prefix) =>
-                nodes.Where(n => n.Node.StartsWith(prefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
-            var copies = config.Reorder is not null
-                ? [nodes.Where(n => n.Op == (config.Reorder == "input" ? "ReorderInput" : "ReorderOutput")).ToList()]
-                : new List<List<OrtTrace.NodeCalls>> { Copy(UnitGraphs.LayerName), Copy(UnitGraphs.TwinName) };
-            var where = $"ONNX Runtime's trace of '{config.Key}' at [{string.Join(", ", dims)}] ({string.Join(", ", nodes.Select(n => $"{n.Node}:{n.Op}"))})";
-            if (copies.Any(kernels => kernels.Count == 0 || kernels.Any(n => n.DurationsUs.Count != warmup + runs)))
-            {
-                throw new InvalidOperationException($"{where} has no kernel of the layer, or one that did not run every time");
-            }
-
-            var blocked = copies[0].Any(n => n.Node.EndsWith("_nchwc", StringComparison.Ordinal));
-            CheckVariant(config, blocked, where);
-            return (copies, blocked);
+            nodes = OrtTrace.Record(engine, input, warmup + runs);
         }
-        finally
+
+        List<OrtTrace.NodeCalls> Copy(string prefix) =>
+            nodes.Where(n => n.Node.StartsWith(prefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
+        var copies = config.Reorder is not null
+            ? [nodes.Where(n => n.Op == (config.Reorder == "input" ? "ReorderInput" : "ReorderOutput")).ToList()]
+            : new List<List<OrtTrace.NodeCalls>> { Copy(UnitGraphs.LayerName), Copy(UnitGraphs.TwinName) };
+        var where = $"ONNX Runtime's trace of '{config.Key}' at [{string.Join(", ", dims)}] ({string.Join(", ", nodes.Select(n => $"{n.Node}:{n.Op}"))})";
+        if (copies.Any(kernels => kernels.Count == 0 || kernels.Any(n => n.DurationsUs.Count != warmup + runs)))
         {
-            File.Delete(trace);
+            throw new InvalidOperationException($"{where} has no kernel of the layer, or one that did not run every time");
         }
+
+        var blocked = copies[0].Any(n => n.Node.EndsWith(OrtTrace.BlockedSuffix, StringComparison.Ordinal));
+        CheckVariant(config, blocked, where);
+        return (copies, blocked);
     }
 
     /// <summary>The deployment model's rules must pick the kernel ONNX Runtime picked; otherwise predictions would mix kernels.</summary>

@@ -45,16 +45,25 @@ internal static class ReportFixtures
         var prunedOrt = Measurement(random, 0.236, 0.221, batch: 1);
         var denseTorch = Measurement(random, 3.41, null, batch: 1);
         var prunedTorch = Measurement(random, 2.02, null, batch: 1);
+        // As the pipeline's per-layer benchmark reports them: layers named by their first node with the kernels ONNX Runtime
+        // ran for them, the layout conversions in one row, and a kernel outside every layer (Flatten) without a prediction.
         var layers = new List<LayerLatency>();
         foreach (var group in groups.Where(g => g.Group.Contains("conv1", StringComparison.Ordinal) && g.Group.StartsWith("layer", StringComparison.Ordinal)))
         {
             var name = group.Group.Split(' ')[0];
+            var block = name[..name.LastIndexOf('.')];
             var measured = 0.004 + 0.00035 * group.Pruned * (1 + random.NextDouble() * 0.2);
-            layers.Add(new LayerLatency($"/{name.Replace('.', '/')}/Conv", measured * (0.85 + random.NextDouble() * 0.3), measured));
-            layers.Add(new LayerLatency($"/{name.Replace('.', '/')}/Relu", null, 0.0011 + random.NextDouble() * 0.0005));
+            layers.Add(new LayerLatency(name, measured * (0.85 + random.NextDouble() * 0.3), measured, [$"{block}.relu1_nchwc"]));
+            var second = 0.003 + 0.0004 * group.Dense * (1 + random.NextDouble() * 0.2);
+            layers.Add(new LayerLatency($"{block}.conv2", second * (0.85 + random.NextDouble() * 0.3), second, [$"{block}.bn2_nchwc"]));
         }
 
-        layers.Add(new LayerLatency("/fc/Gemm", 0.0032, null));
+        layers.Add(new LayerLatency("avgpool", 0.0021, 0.0025, ["avgpool_nchwc"]));
+        layers.Add(new LayerLatency("fc", 0.0032, null, []));
+        layers.Add(new LayerLatency("layout conversions", 0.0041, 0.0035, ["ReorderOutput", "ReorderOutput_token_3"]));
+        layers.Add(new LayerLatency("flatten", null, 0.002, ["flatten"]));
+        var layerErrors = LayerErrorSummary.From(layers, "median kernel time over 300 profiled runs after 50 warm-up runs (ONNX Runtime's per-node profiler, µs resolution)",
+            "from profiles/ort-cpu-2core-b1.json at the pruned widths");
 
         return new RunReport(
             RunReport.CurrentSchemaVersion,
@@ -75,7 +84,7 @@ internal static class ReportFixtures
             new AccuracyComparison(new ModelAccuracy(0.9182, 0.9984, 10_000), new ModelAccuracy(0.9071, 0.9979, 10_000), 0.842),
             new CostComparison(new ModelCost(272_474, 40_800_000, 0.452), new ModelCost(141_474, 19_300_000, 0.221)),
             [
-                new EngineLatency("ort-cpu", 1, denseOrt, prunedOrt, layers),
+                new EngineLatency("ort-cpu", 1, denseOrt, prunedOrt, layers, layerErrors),
                 new EngineLatency("libtorch-cpu", 1, denseTorch, prunedTorch, []),
             ],
             groups,
@@ -85,7 +94,10 @@ internal static class ReportFixtures
                 new GateResult("latency-measured", 0.236, 0.226, 0.005, "ms", false, "p50 on ort-cpu is 0.236 ms, over the 0.226 ms budget by more than the 0.005 ms tolerance"),
                 new GateResult("parity", 2.4e-6, 1e-4, null, "", true, "pruned.onnx on ONNX Runtime agrees with the executor to 2.4e-6"),
             ],
-            [new ParityCheck("pruned.onnx on ort-cpu", "executor (libtorch)", 2.4e-6, 1e-4)],
+            [
+                new ParityCheck("pruned.onnx on ort-cpu", "executor (libtorch)", 2.4e-6, 1e-4, "a seeded random batch, at export"),
+                new ParityCheck("pruned.onnx on ort-cpu", "executor (libtorch) on the pruned graph", 7.6e-6, 1e-4, "256 test images of fashion-mnist", 1.0),
+            ],
             [
                 new Artifact("pruned.onnx", 571_392, "pruned model (ONNX, IR 8, opset 17)"),
                 new Artifact("pruned.graph", 580_114, "pruned model (graph checkpoint)"),

@@ -126,6 +126,42 @@ public sealed partial class ReportHtmlTests
     }
 
     [Fact]
+    public void Render_PerLayer_ShowsTheErrorSummaryAndABarPerValueOfEveryRow()
+    {
+        var report = ReportFixtures.Realistic();
+        var engine = report.Latency[0];
+        var html = ReportHtml.Render(report);
+        var chart = Chart(html, "latency-layers-ort-cpu-b1");
+
+        Assert.Contains($"MAPE {Text.Percent(engine.LayerErrors!.Mape!.Value, 1)}</strong> over the {engine.LayerErrors.Compared} rows", html, StringComparison.Ordinal);
+        Assert.Contains("median kernel time over 300 profiled runs", html, StringComparison.Ordinal);
+        // One predicted and one measured bar per known value, each with its tooltip; the label's tooltip names the engine's kernels.
+        Assert.Equal(engine.Layers.Count(l => l.PredictedMs is not null), PredictedBar().Matches(chart).Count);
+        Assert.Equal(engine.Layers.Count(l => l.MeasuredMs is not null), MeasuredBar().Matches(chart).Count);
+        Assert.Contains("engine kernels: ReorderOutput, ReorderOutput_token_3", chart, StringComparison.Ordinal);
+        Assert.Contains("predicted 0.0032 ms, not measured", chart, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Parity_ListsEachCheckWithItsInputsAndTopOneAgreement()
+    {
+        var html = ReportHtml.Render(ReportFixtures.Realistic());
+        var parity = html[html.IndexOf("<h2>Output parity", StringComparison.Ordinal)..];
+        parity = parity[..parity.IndexOf("</section>", StringComparison.Ordinal)];
+
+        Assert.Contains("<td>a seeded random batch, at export</td><td class=\"num\">2.4e-6</td><td class=\"num\">—</td>", parity, StringComparison.Ordinal);
+        Assert.Contains("<td>256 test images of fashion-mnist</td><td class=\"num\">7.6e-6</td><td class=\"num\">100.0\u00a0%</td>", parity, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.3, 0, "0")]
+    [InlineData(3.4, 0, "+3")]
+    [InlineData(-12.6, 0, "−13")]
+    [InlineData(-0.004, 2, "0.00")]
+    [InlineData(-1.25, 1, "−1.2")]
+    public void Signed_RoundsBeforeChoosingTheSign(double value, int decimals, string expected) => Assert.Equal(expected, Text.Signed(value, decimals));
+
+    [Fact]
     public void Write_WritesTheRenderedPageAndNoTemporary()
     {
         using var dir = new TempDirectory();
@@ -151,6 +187,12 @@ public sealed partial class ReportHtmlTests
 
     [GeneratedRegex("<svg .*?</svg>", RegexOptions.Singleline)]
     private static partial Regex SvgElement();
+
+    [GeneratedRegex("class=\"bar-predicted\"[^>]*><title>[^<]*: predicted ")]
+    private static partial Regex PredictedBar();
+
+    [GeneratedRegex("class=\"bar-measured\"[^>]*><title>[^<]*: measured ")]
+    private static partial Regex MeasuredBar();
 
     [GeneratedRegex(@"<title>(?<side>dense|pruned): (?<n>\d+) iterations in")]
     private static partial Regex BinTooltip();

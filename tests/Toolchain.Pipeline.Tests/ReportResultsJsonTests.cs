@@ -30,7 +30,7 @@ public sealed class ReportResultsJsonTests
             Environment = full.Environment with { Profile = null, Engines = [] },
             Accuracy = null,
             Cost = new CostComparison(full.Cost.Dense with { PredictedLatencyMs = null }, full.Cost.Pruned with { PredictedLatencyMs = null }),
-            Latency = [full.Latency[0] with { Dense = null, Layers = [] }],
+            Latency = [full.Latency[0] with { Dense = null, Layers = [], LayerErrors = null }],
             Trail = new TrailSummary([.. full.Trail.Points.Select(p => p with { Top1 = null, PredictedLatencyMs = null })], null),
             Gates = [],
             Parity = [],
@@ -38,6 +38,28 @@ public sealed class ReportResultsJsonTests
         };
 
         Assert.Empty(Errors(ResultsJson.Serialize(bare)));
+    }
+
+    [Fact]
+    public void Parse_FileWrittenBeforeThePerLayerSummaryAndParityInputs_StillValidatesAndReads()
+    {
+        // Fields added within schema version 1 are optional to readers: a results.json from before them stays valid.
+        var node = JsonNode.Parse(ResultsJson.Serialize(ReportFixtures.Realistic()))!;
+        var engine = node["latency"]![0]!.AsObject();
+        engine.Remove("layerErrors");
+        foreach (var layer in engine["layers"]!.AsArray()) layer!.AsObject().Remove("kernels");
+        foreach (var check in node["parity"]!.AsArray())
+        {
+            check!.AsObject().Remove("input");
+            check.AsObject().Remove("top1Agreement");
+        }
+
+        var json = node.ToJsonString();
+        Assert.Empty(Errors(json));
+        var report = ResultsJson.Parse(json);
+        Assert.Null(report.Latency[0].LayerErrors);
+        Assert.All(report.Latency[0].Layers, l => Assert.Null(l.Kernels));
+        Assert.All(report.Parity, p => Assert.True(p.Input is null && p.Top1Agreement is null));
     }
 
     [Theory]

@@ -98,6 +98,7 @@ public static class PruneJob
         OnnxOutputResult? onnx = null;
         if (EngineFactory.IsOnnxFile(r.Output)) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm, SparseWeights = weightBudget is not null }, r.Verify);
         else GraphFile.Save(graph, r.Output);
+        if (r.ReferenceGraph is { } reference && onnx is not null) GraphFile.Save(graph, reference);
         checkpoint.Delete(); // the output is written: nothing left to resume
 
         var pruned = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));

@@ -110,6 +110,12 @@ public sealed record PruneRequest
     /// <summary>Check the written .onnx in ONNX Runtime against our executor.</summary>
     public bool Verify { get; init; } = true;
 
+    /// <summary>
+    /// Also keep the compacted, fine-tuned graph here (a graph file, .safetensors) when <see cref="Output"/> is .onnx:
+    /// the reference the pipeline checks the written file against on real data. Null: none.
+    /// </summary>
+    public string? ReferenceGraph { get; init; }
+
     /// <summary>Input shape N×C×H×W for ONNX files whose sizes are dynamic; null otherwise.</summary>
     public long[]? InputShape { get; init; }
 

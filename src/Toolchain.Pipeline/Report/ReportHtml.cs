@@ -62,13 +62,13 @@ public static class ReportHtml
         html.Append($" · config {Text.Escape(run.ConfigFile ?? "none")} · output {Text.Escape(run.OutputFolder)}</p></header>\n");
     }
 
-    private static void Summary(StringBuilder html, RunReport report)
+    private static void Summary(StringBuilder html, RunReport report) => Section(html, "Summary", null, () =>
     {
-        html.Append("<section><h2>Summary</h2><div class=\"cards\">");
+        html.Append("<div class=\"cards\">");
         if (report.Accuracy is { } accuracy)
         {
             var drop = (accuracy.Pruned.Top1 - accuracy.Dense.Top1) * 100;
-            var details = new List<string> { $"{Text.Number(drop, "+0.00;−0.00")} points", $"top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
+            var details = new List<string> { $"{Text.Signed(drop, 2)} points", $"top-5 {Text.Percent(accuracy.Dense.Top5)} → {Text.Percent(accuracy.Pruned.Top5)}" };
             if (accuracy.PrunedBeforeFineTuneTop1 is { } cut) details.Add($"before fine-tuning {Text.Percent(cut)}");
             Card(html, "test top-1", Text.Percent(accuracy.Dense.Top1), Text.Percent(accuracy.Pruned.Top1), [.. details]);
         }
@@ -108,23 +108,14 @@ public static class ReportHtml
 
             html.Append("</tbody></table>");
         }
-
-        html.Append("</section>\n");
-    }
+    });
 
     private static void Card(StringBuilder html, string title, string dense, string pruned, params string[] details) =>
         html.Append($"<div class=\"card\"><h3>{Text.Escape(title)}</h3><p class=\"figures\"><span class=\"dense-text\">{Text.Escape(dense)}</span> → ")
             .Append($"<span class=\"pruned-text\">{Text.Escape(pruned)}</span></p><p class=\"detail\">{string.Join("<br>", details.Select(Text.Escape))}</p></div>");
 
-    private static void Gates(StringBuilder html, RunReport report)
+    private static void Gates(StringBuilder html, RunReport report) => Section(html, "Gates", report.Gates.Count == 0 ? "this run had no gates" : null, () =>
     {
-        html.Append("<section><h2>Gates</h2>");
-        if (report.Gates.Count == 0)
-        {
-            html.Append("<p class=\"note\">this run had no gates</p></section>\n");
-            return;
-        }
-
         html.Append("<table><thead><tr><th>gate</th><th>measured</th><th>limit</th><th>tolerance</th><th>result</th><th>message</th></tr></thead><tbody>");
         foreach (var g in report.Gates)
         {
@@ -133,63 +124,41 @@ public static class ReportHtml
             html.Append($"<td class=\"result\">{(g.Passed ? "pass" : "FAIL")}</td><td>{Text.Escape(g.Message)}</td></tr>");
         }
 
-        html.Append("</tbody></table></section>\n");
-    }
+        html.Append("</tbody></table>");
+    });
 
-    private static void Widths(StringBuilder html, RunReport report)
+    private static void Widths(StringBuilder html, RunReport report) => Section(html, "Channel widths per group", report.Widths.Count == 0 ? "no channel groups recorded" : null, () =>
     {
-        html.Append("<section><h2>Channel widths per group</h2>");
-        if (report.Widths.Count == 0)
-        {
-            html.Append("<p class=\"note\">no channel groups recorded</p></section>\n");
-            return;
-        }
-
         var rows = report.Widths.Select(w => new BarRow(w.Group, w.Dense, w.Pruned,
             w.Prunable ? $"{w.Pruned} of {w.Dense} kept ({Text.Percent((double)w.Pruned / w.Dense, 0)})" : $"{w.Pruned} of {w.Dense}, not prunable", Muted: !w.Prunable)).ToList();
         Chart(html, "widths", "Channels of every channel group (coupled layers share one group), dense vs pruned.",
             PairedBarChart.Render("channel widths per group, dense vs pruned", rows, new BarSeries("dense", "bar-dense", "pruned", "bar-pruned"), "output channels",
                 Text.Tick));
-        html.Append("</section>\n");
-    }
+    });
 
     private static void Trail(StringBuilder html, RunReport report)
     {
-        html.Append("<section><h2>Trail: accuracy against cost</h2>");
-        if (TrailChart.Render(report) is { } svg)
-        {
-            Chart(html, "trail", "Every evaluated trail point in the order recorded, the dense model, the chosen point and the budget's limit.", svg);
-        }
-        else
-        {
-            html.Append("<p class=\"note\">no trail point has a test accuracy (the run had no test data), so there is nothing to plot</p>");
-        }
-
-        html.Append("</section>\n");
+        var svg = TrailChart.Render(report);
+        Section(html, "Trail: accuracy against cost", svg is null ? "no trail point has a test accuracy (the run had no test data), so there is nothing to plot" : null,
+            () => Chart(html, "trail", "Every evaluated trail point in the order recorded, the dense model, the chosen point and the budget's limit.", svg!));
     }
 
-    private static void Latency(StringBuilder html, RunReport report)
+    private static void Latency(StringBuilder html, RunReport report) => Section(html, "Latency on the deployed engines", report.Latency.Count == 0 ? "not measured on any engine" : null, () =>
     {
-        html.Append("<section><h2>Latency on the deployed engines</h2>");
-        if (report.Latency.Count == 0)
-        {
-            html.Append("<p class=\"note\">not measured on any engine</p></section>\n");
-            return;
-        }
-
         html.Append("<table><thead><tr><th>engine</th><th>batch</th><th>model</th><th>p50</th><th>p90</th><th>p99</th><th>mean</th><th>throughput</th><th>predicted</th><th>prediction error</th><th>iterations</th></tr></thead><tbody>");
         foreach (var engine in report.Latency)
         {
             foreach (var (name, m) in Sides(engine))
             {
-                var error = m.PredictedMs is { } p ? Text.Number((p - m.P50Ms) / m.P50Ms * 100, "+0.0;−0.0") + " %" : "—";
+                var error = m.PredictedMs is { } p ? Text.Signed((p - m.P50Ms) / m.P50Ms * 100, 1) + " %" : "—";
                 html.Append($"<tr><td>{Text.Escape(engine.Engine)}</td><td>{engine.Batch}</td><td>{name}</td><td>{Text.Ms(m.P50Ms)} ms</td><td>{Text.Ms(m.P90Ms)} ms</td>");
                 html.Append($"<td>{Text.Ms(m.P99Ms)} ms</td><td>{Text.Ms(m.MeanMs)} ms</td><td>{Text.Number(m.ThroughputPerSecond, "0")} images/s</td>");
                 html.Append($"<td>{Text.Ms(m.PredictedMs)}</td><td>{error}</td><td>{m.SamplesMs.Count}</td></tr>");
             }
         }
 
-        html.Append("</tbody></table><p class=\"note\">Percentiles are nearest-rank over the timed iterations; prediction error is predicted vs measured p50.</p>");
+        html.Append("</tbody></table><p class=\"note\">Percentiles are nearest-rank over the timed iterations; throughput is images per second over the timed " +
+                    "iterations (batch · 1000 / mean); prediction error is predicted vs measured p50.</p>");
 
         foreach (var engine in report.Latency)
         {
@@ -199,7 +168,7 @@ public static class ReportHtml
         // Only engines a profile predicted for: the others have nothing to compare, and their bars would squeeze these.
         var predicted = report.Latency.Where(e => Sides(e).Any(s => s.Measurement.PredictedMs is not null)).ToList();
         var wholeRows = predicted.SelectMany(e => Sides(e).Select(s => new BarRow($"{e.Engine} batch {e.Batch} · {s.Name}", s.Measurement.PredictedMs, s.Measurement.P50Ms,
-            s.Measurement.PredictedMs is { } p ? $"p50 {Text.Ms(s.Measurement.P50Ms)} ms, predicted {Text.Number((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100, "+0;−0")} %" : "no prediction"))).ToList();
+            s.Measurement.PredictedMs is { } p ? $"p50 {Text.Ms(s.Measurement.P50Ms)} ms, predicted {Text.Signed((p - s.Measurement.P50Ms) / s.Measurement.P50Ms * 100)} %" : "no prediction"))).ToList();
         if (wholeRows.Count > 0)
         {
             Chart(html, "latency-model", "Whole model: the profile's prediction against the measured p50.",
@@ -210,37 +179,53 @@ public static class ReportHtml
             html.Append("<p class=\"note\">no latency profile was used, so there are no predictions to compare with the measurements</p>");
         }
 
-        foreach (var engine in report.Latency)
+        foreach (var engine in report.Latency) Layers(html, engine);
+    });
+
+    /// <summary>The pruned model per layer on one engine: how close the predictions came, and the paired bars.</summary>
+    private static void Layers(StringBuilder html, EngineLatency engine)
+    {
+        var where = $"{engine.Engine} batch {engine.Batch}";
+        if (engine.Layers.Count == 0)
         {
-            if (engine.Layers.Count == 0)
-            {
-                html.Append($"<p class=\"note\">{Text.Escape(engine.Engine)} batch {engine.Batch}: no per-node profile from this engine, so no per-layer comparison.</p>");
-                continue;
-            }
-
-            var layers = engine.Layers;
-            var caption = $"Pruned model per layer on {engine.Engine}, batch {engine.Batch}: the profile's prediction against the engine's per-node profile.";
-            if (layers.Count > MaxLayers)
-            {
-                var slowest = layers.OrderByDescending(l => l.MeasuredMs ?? l.PredictedMs ?? 0).Take(MaxLayers).ToHashSet();
-                caption += $" The {MaxLayers} slowest of {layers.Count} layers, in model order.";
-                layers = layers.Where(slowest.Contains).ToList();
-            }
-
-            var rows = layers.Select(l => new BarRow(l.Layer, l.PredictedMs, l.MeasuredMs, LayerNote(l))).ToList();
-            Chart(html, $"latency-layers-{engine.Engine}-b{engine.Batch}", caption,
-                PairedBarChart.Render($"per-layer latency on {engine.Engine}, predicted vs measured", rows, PredictedMeasured, "latency per layer (ms)", Text.Tick));
+            html.Append($"<p class=\"note\">{Text.Escape(where)}: no per-node profile from this engine, so no per-layer comparison.</p>");
+            return;
         }
 
-        html.Append("</section>\n");
+        html.Append($"<h3>Per layer, pruned model, {Text.Escape(where)}</h3>");
+        if (engine.LayerErrors is { } e)
+        {
+            var error = e.Mape is { } mape && e.Wape is { } wape
+                ? $"<p><strong>MAPE {Text.Percent(mape, 1)}</strong> over the {e.Compared} rows with a prediction and a measurement; weighted by time {Text.Percent(wape, 1)} " +
+                  $"(Σ predicted {Text.Ms(e.PredictedMs)} ms, Σ measured {Text.Ms(e.MeasuredMs)} ms).</p>"
+                : "<p>No row has both a prediction and a measurement.</p>";
+            html.Append(error).Append($"<p class=\"note\">Measured: {Text.Escape(e.Statistic)}, summed over each layer's kernels. Predictions: {Text.Escape(e.Predictions)}, " +
+                                      "for a layer's own kernels, calibrated as the whole-model prediction is. Layout conversions are one row (ONNX Runtime names them after " +
+                                      "no node); kernels of no layer (Flatten) have no prediction of their own: the profile counts them in its calibration's offset.</p>");
+        }
+
+        var layers = engine.Layers;
+        var caption = $"Pruned model per layer on {where}: the profile's prediction against the engine's per-node profile.";
+        if (layers.Count > MaxLayers)
+        {
+            var slowest = layers.OrderByDescending(l => l.MeasuredMs ?? l.PredictedMs ?? 0).Take(MaxLayers).ToHashSet();
+            caption += $" The {MaxLayers} slowest of {layers.Count} layers, in model order.";
+            layers = layers.Where(slowest.Contains).ToList();
+        }
+
+        var rows = layers.Select(l => new BarRow(l.Layer, l.PredictedMs, l.MeasuredMs, LayerNote(l),
+            Detail: l.Kernels is { Count: > 0 } kernels ? "engine kernels: " + string.Join(", ", kernels) : null)).ToList();
+        Chart(html, $"latency-layers-{engine.Engine}-b{engine.Batch}", caption,
+            PairedBarChart.Render($"per-layer latency on {engine.Engine}, predicted vs measured", rows, PredictedMeasured, "latency per layer (ms)", Text.Tick));
     }
 
     private static readonly BarSeries PredictedMeasured = new("predicted", "bar-predicted", "measured", "bar-measured");
 
     private static string LayerNote(LayerLatency layer) => (layer.PredictedMs, layer.MeasuredMs) switch
     {
-        ({ } p, { } m) when m > 0 => $"{Text.Ms(m)} ms, predicted {Text.Number((p - m) / m * 100, "+0;−0")} %",
-        (_, { } m) => $"{Text.Ms(m)} ms, no prediction",
+        ({ } p, { } m) when m > 0 => $"{Text.Ms(m)} ms, predicted {Text.Signed((p - m) / m * 100)} %",
+        ({ } p, { }) => $"under 1 µs, predicted {Text.Ms(p)} ms",
+        (null, { } m) => $"{Text.Ms(m)} ms, no prediction",
         ({ } p, null) => $"predicted {Text.Ms(p)} ms, not measured",
         _ => "",
     };
@@ -251,26 +236,19 @@ public static class ReportHtml
         yield return ("pruned", engine.Pruned);
     }
 
-    private static void Parity(StringBuilder html, RunReport report)
+    private static void Parity(StringBuilder html, RunReport report) => Section(html, "Output parity", report.Parity.Count == 0 ? "no parity check was run" : null, () =>
     {
-        html.Append("<section><h2>Output parity</h2>");
-        if (report.Parity.Count == 0)
-        {
-            html.Append("<p class=\"note\">no parity check was run</p></section>\n");
-            return;
-        }
-
-        html.Append("<table><thead><tr><th>deployed</th><th>compared with</th><th>max |Δ|</th><th>tolerance</th><th>result</th></tr></thead><tbody>");
+        html.Append("<table><thead><tr><th>deployed</th><th>compared with</th><th>inputs</th><th>max |Δ|</th><th>top-1 agreement</th><th>tolerance</th><th>result</th></tr></thead><tbody>");
         foreach (var p in report.Parity)
         {
             var ok = p.Tolerance is not { } t || p.MaxAbsDiff <= t;
-            html.Append($"<tr class=\"{(p.Tolerance is null ? "" : ok ? "pass" : "fail")}\"><td>{Text.Escape(p.Deployed)}</td><td>{Text.Escape(p.Reference)}</td>");
-            html.Append($"<td>{p.MaxAbsDiff.ToString("0.###e+0", CultureInfo.InvariantCulture)}</td><td>{(p.Tolerance is { } tol ? tol.ToString("0.###e+0", CultureInfo.InvariantCulture) : "—")}</td>");
-            html.Append($"<td class=\"result\">{(p.Tolerance is null ? "recorded" : ok ? "pass" : "FAIL")}</td></tr>");
+            html.Append($"<tr class=\"{(p.Tolerance is null ? "" : ok ? "pass" : "fail")}\"><td>{Text.Escape(p.Deployed)}</td><td>{Text.Escape(p.Reference)}</td><td>{Text.Escape(p.Input ?? "—")}</td>");
+            html.Append($"<td class=\"num\">{p.MaxAbsDiff.ToString("0.###e+0", CultureInfo.InvariantCulture)}</td><td class=\"num\">{(p.Top1Agreement is { } agreement ? Text.Percent(agreement, 1) : "—")}</td>");
+            html.Append($"<td class=\"num\">{(p.Tolerance is { } tol ? tol.ToString("0.###e+0", CultureInfo.InvariantCulture) : "—")}</td><td class=\"result\">{(p.Tolerance is null ? "recorded" : ok ? "pass" : "FAIL")}</td></tr>");
         }
 
-        html.Append("</tbody></table></section>\n");
-    }
+        html.Append("</tbody></table><p class=\"note\">The parity gate judges the largest |Δ| of these checks.</p>");
+    });
 
     private static void Environment(StringBuilder html, RunReport report)
     {
@@ -298,26 +276,38 @@ public static class ReportHtml
 
         rows.Add(("toolchain revision", report.Run.ToolRevision));
 
-        html.Append("<section><h2>Environment</h2><table class=\"keyvalue\"><tbody>");
-        foreach (var (key, value) in rows)
+        Section(html, "Environment", null, () =>
         {
-            var warn = key == "profile fingerprint" && e.Profile is { FingerprintMatches: false } ? " class=\"warn\"" : "";
-            html.Append($"<tr{warn}><th>{Text.Escape(key)}</th><td>{Text.Escape(value)}</td></tr>");
-        }
+            html.Append("<table class=\"keyvalue\"><tbody>");
+            foreach (var (key, value) in rows)
+            {
+                var warn = key == "profile fingerprint" && e.Profile is { FingerprintMatches: false } ? " class=\"warn\"" : "";
+                html.Append($"<tr{warn}><th>{Text.Escape(key)}</th><td>{Text.Escape(value)}</td></tr>");
+            }
 
-        html.Append("</tbody></table></section>\n");
+            html.Append("</tbody></table>");
+        });
     }
 
-    private static void Artifacts(StringBuilder html, RunReport report)
+    private static void Artifacts(StringBuilder html, RunReport report) => Section(html, "Artifacts", null, () =>
     {
-        html.Append($"<section><h2>Artifacts</h2><p class=\"note\">relative to {Text.Escape(report.Run.OutputFolder)}</p>");
+        html.Append($"<p class=\"note\">relative to {Text.Escape(report.Run.OutputFolder)}</p>");
         html.Append("<table><thead><tr><th>file</th><th>size</th><th>what</th></tr></thead><tbody>");
         foreach (var a in report.Artifacts)
         {
             html.Append($"<tr><td><code>{Text.Escape(a.Path)}</code></td><td>{Text.Bytes(a.Bytes)}</td><td>{Text.Escape(a.Description)}</td></tr>");
         }
 
-        html.Append("</tbody></table></section>\n");
+        html.Append("</tbody></table>");
+    });
+
+    /// <summary>A section with its heading: <paramref name="body"/>, or when there is nothing to show, <paramref name="emptyNote"/> saying why.</summary>
+    private static void Section(StringBuilder html, string title, string? emptyNote, Action body)
+    {
+        html.Append($"<section><h2>{Text.Escape(title)}</h2>");
+        if (emptyNote is null) body();
+        else html.Append($"<p class=\"note\">{Text.Escape(emptyNote)}</p>");
+        html.Append("</section>\n");
     }
 
     private static void Chart(StringBuilder html, string name, string caption, string svg) =>

@@ -11,7 +11,8 @@ namespace Toolchain.Pipeline;
 /// </summary>
 public static class Gates
 {
-    public static IReadOnlyList<GateResult> Judge(PipelineConfig c, PruneSummary prune, IReadOnlyList<BatchLatency> latency)
+    /// <param name="dataParity">The pruned model's parity on real test images; null when it was not checked (the gate then judges the export's check alone).</param>
+    public static IReadOnlyList<GateResult> Judge(PipelineConfig c, PruneSummary prune, IReadOnlyList<BatchLatency> latency, DataParity? dataParity = null)
     {
         var gates = new List<GateResult>();
         var target = latency.Single(l => l.Batch == c.Target.Batch);
@@ -32,12 +33,7 @@ public static class Gates
                 : new GateResult("accuracy drop", null, drop, null, "top-1", false, "no accuracy was measured (the run has no test data)"));
         }
 
-        if (c.Gates.Parity is { } parity)
-        {
-            gates.Add(prune.ParityMaxAbsDiff is { } diff
-                ? new GateResult("parity", diff, parity, null, "", diff <= parity, $"max |Δ| between ONNX Runtime and our executor {Number(diff)}; at most {Number(parity)} allowed")
-                : new GateResult("parity", null, parity, null, "", false, "the exported model's parity was not checked"));
-        }
+        if (c.Gates.Parity is { } parity) gates.Add(Parity(parity, prune, dataParity));
 
         if (c.Gates.MinSpeedup is { } speedup)
         {
@@ -75,6 +71,22 @@ public static class Gates
         var limit = b.Limit * (1 + tolerance);
         return new GateResult(name, target.Pruned.P50Ms, b.Limit, b.Limit * tolerance, "ms", target.Pruned.P50Ms <= limit,
             $"measured p50 {target.Pruned.P50Ms:F3} ms at batch {target.Batch}; at most {limit:F3} ms ({b.Limit:F3} ms + {tolerance:P0} tolerance); predicted {b.Value:F3} ms");
+    }
+
+    /// <summary>
+    /// Output parity, ONNX Runtime against our executor: the worse of the export's check (a seeded random batch) and the
+    /// check on real test images, each named with its |Δ|.
+    /// </summary>
+    private static GateResult Parity(double limit, PruneSummary prune, DataParity? data)
+    {
+        var checks = new List<(string Input, double Diff)>();
+        if (prune.ParityMaxAbsDiff is { } random) checks.Add(("a random batch at export", random));
+        if (data is not null) checks.Add(($"{data.Describe()} (top-1 agreement {data.Top1Agreement.ToString("P1", CultureInfo.InvariantCulture)})", data.MaxAbsDiff));
+        if (checks.Count == 0) return new GateResult("parity", null, limit, null, "", false, "the exported model's parity was not checked");
+        var worst = checks.Max(k => k.Diff);
+        var onData = data is null ? "; not checked on real data" : "";
+        return new GateResult("parity", worst, limit, null, "", worst <= limit,
+            $"max |Δ| between ONNX Runtime and our executor {string.Join(", ", checks.Select(k => $"{Number(k.Diff)} on {k.Input}"))}{onData}; at most {Number(limit)} allowed");
     }
 
     private static string Number(double value) => value.ToString("G3", CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ public static class PipelineOutputs
         var written = WriteCiFiles(result);
         var results = Path.Combine(result.Folder, ResultsFile);
         var html = Path.Combine(result.Folder, ReportFile);
-        string[] models = ["dense.safetensors", "dense.onnx", "pruned.onnx", "pruned.trail.json"];
+        string[] models = ["dense.safetensors", "dense.onnx", "pruned.onnx", "pruned.safetensors", "pruned.trail.json"];
         var report = ReportBuilder.From(result, [.. models.Select(m => Path.Combine(result.Folder, m)), .. written, results]);
         Report.ResultsJson.Write(report, results);
         Report.ReportHtml.Write(report, html);
@@ -80,6 +80,12 @@ public static class PipelineOutputs
         {
             md.AppendLine($"| measured p50 / p90 / p99, batch {l.Batch} ({l.Engine}) | {l.Dense.P50Ms:F3} / {l.Dense.P90Ms:F3} / {l.Dense.P99Ms:F3} ms | " +
                           $"{l.Pruned.P50Ms:F3} / {l.Pruned.P90Ms:F3} / {l.Pruned.P99Ms:F3} ms ({l.Speedup:F2}×) |");
+            if (ReportBuilder.PerLayer(l.Layers).Errors is { } errors) md.AppendLine($"| per layer, batch {l.Batch}: predicted vs measured | | {Escape(errors.Describe())} |");
+        }
+
+        if (r.DataParity is { } parity)
+        {
+            md.AppendLine($"| parity on {parity.Describe()} | | max \\|Δ\\| {Value(parity.MaxAbsDiff)}, top-1 agreement {Share(parity.Top1Agreement)} |");
         }
 
         md.AppendLine();

@@ -14,6 +14,7 @@ namespace Toolchain.Pipeline;
 /// <param name="Started">When the run began (UTC).</param>
 /// <param name="ConfigFile">The configuration file; null for the embedded default.</param>
 /// <param name="Profile">The latency profile predicted with and whether it is this machine's; null when none.</param>
+/// <param name="DataParity">The pruned .onnx on the deployed engine against our executor on real test images; null when it could not be checked.</param>
 public sealed record PipelineResult(
     PipelineConfig Config,
     string Folder,
@@ -25,7 +26,8 @@ public sealed record PipelineResult(
     IReadOnlyDictionary<string, string> Environment,
     DateTimeOffset Started,
     string? ConfigFile,
-    ProfileUse? Profile)
+    ProfileUse? Profile,
+    DataParity? DataParity = null)
 {
     public bool Passed => Gates.All(g => g.Passed);
 }
@@ -70,11 +72,17 @@ public sealed record BudgetSummary(string Spec, string Cost, string Unit, double
 /// <summary>One prunable channel group's width, dense and pruned.</summary>
 public sealed record WidthSummary(string Group, int Dense, int Pruned);
 
-/// <summary>Latency of one model at one batch size on the deployed engine (ms), from every timed run.</summary>
+/// <summary>
+/// Latency of one model at one batch size on the deployed engine (ms), from every timed run. Throughput is images per
+/// second over the timed runs: batch · runs / their summed time, i.e. batch · 1000 / mean.
+/// </summary>
 public sealed record LatencySummary(int Runs, double MeanMs, double P50Ms, double P90Ms, double P99Ms, double MinMs, double MaxMs, double ThroughputPerSecond, IReadOnlyList<double> SamplesMs);
 
-/// <summary>Dense and pruned at one batch size, measured in the same run taking turns.</summary>
-public sealed record BatchLatency(int Batch, string Engine, LatencySummary Dense, LatencySummary Pruned)
+/// <summary>
+/// Dense and pruned at one batch size, measured in the same run taking turns; at the target batch also the pruned
+/// model per layer (<see cref="Layers"/>, null at other batches and on engines without a per-node profiler).
+/// </summary>
+public sealed record BatchLatency(int Batch, string Engine, LatencySummary Dense, LatencySummary Pruned, PerLayerLatency? Layers = null)
 {
     public double Speedup => Dense.P50Ms / Pruned.P50Ms;
 }

@@ -42,10 +42,11 @@ public static class PipelineRunner
 
         var dense = Timed(stages, "train", () => DenseModel(config, folder, observer, cancellation));
         var prune = Timed(stages, "prune", () => Prune(config, folder, dense, observer, cancellation));
+        var parity = Timed(stages, "parity", () => Parity(config, prune, observer));
         var latency = Timed(stages, "benchmark", () => Benchmark(config, folder, dense, prune, observer));
-        var gates = Gates.Judge(config, prune, latency);
+        var gates = Gates.Judge(config, prune, latency, parity);
         var environment = Environment(config);
-        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config));
+        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config), parity);
     }
 
     private static T Timed<T>(List<StageStatus> stages, string name, Func<(T Value, string Status)> stage)
@@ -155,6 +156,7 @@ public static class PipelineRunner
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
             LtpThresholdLearningRate = p.Options.LtpTauLr, LtpThresholdInit = p.Options.LtpTauInit,
+            ReferenceGraph = DataParityCheck.ReferenceGraphPath(output),
         };
         var result = PruneSummary.From(PruneJob.Run(request, observer, cancellation));
         StageRecord.Write(folder, "prune", inputs, result);
@@ -180,7 +182,30 @@ public static class PipelineRunner
         return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
     }
 
-    /// <summary>Dense and pruned on ONNX Runtime CPU at every batch size, taking turns round by round for the configured time.</summary>
+    /// <summary>
+    /// The pruned .onnx on ONNX Runtime against our executor on the graph it was written from (kept by the prune stage),
+    /// on real test images of the run's data; null (and said why) when that graph is missing.
+    /// </summary>
+    private static (DataParity? Value, string Status) Parity(PipelineConfig c, PruneSummary prune, IPruneObserver observer)
+    {
+        var reference = DataParityCheck.ReferenceGraphPath(prune.OnnxPath);
+        if (!File.Exists(reference))
+        {
+            observer.Info($"parity on real data: not checked, {reference} is missing (the prune stage was reused from an earlier toolchain that did not keep it; " +
+                          "delete stages/prune.json in the run folder to prune again)");
+            return (null, "skipped");
+        }
+
+        var data = DataSource.Open(c.Data, c.Train.Seed, c.Train.Images);
+        var parity = DataParityCheck.Run(prune.OnnxPath, reference, data, Math.Min(DataParityCheck.DefaultImages, data.Test.Count));
+        observer.Info(Invariant($"parity on {parity.Describe()}: max |Δ| {parity.MaxAbsDiff:G3} (outputs up to {parity.OutputScale:G3}), top-1 agreement {parity.Top1Agreement:P1}"));
+        return (parity, "ran");
+    }
+
+    /// <summary>
+    /// Dense and pruned on ONNX Runtime CPU at every batch size, taking turns round by round for the configured time;
+    /// then, with those sessions closed, the pruned model per layer at the target batch (<see cref="LayerBenchmark"/>).
+    /// </summary>
     private static (IReadOnlyList<BatchLatency> Value, string Status) Benchmark(PipelineConfig c, string folder, string dense, PruneSummary prune, IPruneObserver observer)
     {
         var denseOnnx = Path.Combine(folder, "dense.onnx");
@@ -210,13 +235,24 @@ public static class PipelineRunner
             results.Add(measured);
         }
 
+        var target = results.FindIndex(l => l.Batch == c.Target.Batch);
+        var profile = c.Target.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(c.Target.Engine, c.Target.Batch) : c.Target.Profile;
+        var layers = observer.WithProgress($"per layer at batch {c.Target.Batch}: {LayerBenchmark.Runs} profiled runs", _ =>
+            LayerBenchmark.Measure(c.Target.Engine, prune.OnnxPath, dense, prune.Widths, profile, c.Target.Batch, threads));
+        if (layers is not null)
+        {
+            results[target] = results[target] with { Layers = layers };
+            observer.Info($"benchmark per layer at batch {c.Target.Batch}: {ReportBuilder.PerLayer(layers).Errors!.Describe()}");
+        }
+
         return (results, "ran");
     }
 
     private static LatencySummary Summary(LatencyStatistics s, int batch)
     {
         // Every timed run (results.json promises them all; 10 s of a sub-millisecond model is some 10k numbers).
-        return new LatencySummary(s.Count, s.Mean, s.Percentile(50), s.Percentile(90), s.Percentile(99), s.Min, s.Max, batch * 1000 / s.Percentile(50), s.Sorted.ToList());
+        // Throughput over the timed runs: batch · runs / their summed time = batch · 1000 / mean.
+        return new LatencySummary(s.Count, s.Mean, s.Percentile(50), s.Percentile(90), s.Percentile(99), s.Min, s.Max, batch * 1000 / s.Mean, s.Sorted.ToList());
     }
 
     private static Dictionary<string, string> Environment(PipelineConfig c)

@@ -28,14 +28,42 @@ public static class ReportBuilder
             p.Budgets.Select(b => Budget(b, p, target)).ToList(),
             accuracy,
             new CostComparison(new ModelCost(p.DenseParameters, p.DenseMacs, p.DensePredictedMs), new ModelCost(p.PrunedParameters, p.PrunedMacs, p.PrunedPredictedMs)),
-            r.Latency.Select(l => new EngineLatency(l.Engine, l.Batch, Measurement(l.Dense, l.Batch == target.Batch ? p.DensePredictedMs : null),
-                Measurement(l.Pruned, l.Batch == target.Batch ? p.PrunedPredictedMs : null), [])).ToList(),
+            r.Latency.Select(l =>
+            {
+                var (layers, errors) = PerLayer(l.Layers);
+                return new EngineLatency(l.Engine, l.Batch, Measurement(l.Dense, l.Batch == target.Batch ? p.DensePredictedMs : null),
+                    Measurement(l.Pruned, l.Batch == target.Batch ? p.PrunedPredictedMs : null), layers, errors);
+            }).ToList(),
             p.Widths.Select(w => new GroupWidth(w.Group, w.Dense, w.Pruned, Prunable: true)).ToList(),
             // The written model is the trail's last point: fine-tuning's last epoch.
             new TrailSummary(trail, trail.Count > 0 ? trail.Count - 1 : null),
             r.Gates,
-            p.ParityMaxAbsDiff is { } parity ? [new ParityCheck("ONNX Runtime CPU (pruned.onnx)", "our executor (libtorch)", parity, r.Config.Gates.Parity)] : [],
+            Parity(r),
             artifacts.Where(File.Exists).Select(a => new Artifact(Path.GetRelativePath(r.Folder, a), new FileInfo(a).Length, Describe(a))).ToList());
+    }
+
+    /// <summary>The report's rows of a per-layer measurement and how close its predictions came; empty and null without one.</summary>
+    public static (IReadOnlyList<LayerLatency> Layers, LayerErrorSummary? Errors) PerLayer(PerLayerLatency? measured)
+    {
+        if (measured is null) return ([], null);
+        var layers = measured.Layers.Select(l => new LayerLatency(l.Layer, l.PredictedMs, l.MeasuredMs, l.Kernels)).ToList();
+        var statistic = $"median kernel time over {measured.Runs} profiled runs after {measured.Warmup} warm-up runs (ONNX Runtime's per-node profiler, µs resolution)";
+        return (layers, LayerErrorSummary.From(layers, statistic, measured.Predictions));
+    }
+
+    /// <summary>The export's check on a seeded random batch and the pipeline's on real test images; the parity gate judges the worse.</summary>
+    private static List<ParityCheck> Parity(PipelineResult r)
+    {
+        const string Deployed = "ONNX Runtime CPU (pruned.onnx)";
+        var tolerance = r.Config.Gates.Parity;
+        var checks = new List<ParityCheck>();
+        if (r.Prune.ParityMaxAbsDiff is { } random) checks.Add(new ParityCheck(Deployed, "our executor (libtorch)", random, tolerance, "a seeded random batch, at export"));
+        if (r.DataParity is { } real)
+        {
+            checks.Add(new ParityCheck(Deployed, "our executor (libtorch) on the pruned graph (pruned.safetensors)", real.MaxAbsDiff, tolerance, real.Describe(), real.Top1Agreement));
+        }
+
+        return checks;
     }
 
     /// <summary>A budget judged as measured where it can be (latency at the target batch, scaled to the limit's unit), else by its count.</summary>
@@ -65,6 +93,7 @@ public static class ReportBuilder
     private static string Describe(string path) => Path.GetFileName(path) switch
     {
         "pruned.onnx" => "the pruned, fine-tuned, compacted model (ONNX)",
+        "pruned.safetensors" => "the same pruned model as a graph file: the reference of the parity check on real data",
         "dense.onnx" => "the dense model (ONNX), measured beside the pruned one",
         "dense.safetensors" => "the trained dense model",
         PipelineOutputs.JUnitFile => "one test case per gate, for the CI's test tab",

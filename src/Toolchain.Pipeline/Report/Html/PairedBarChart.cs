@@ -1,7 +1,10 @@
 namespace Toolchain.Pipeline.Report;
 
-/// <summary>One row of a <see cref="PairedBarChart"/>: a label and two values side by side (null: not known, drawn as a note).</summary>
-internal sealed record BarRow(string Label, double? First, double? Second, string Note, bool Muted = false);
+/// <summary>
+/// One row of a <see cref="PairedBarChart"/>: a label and two values side by side (null: not known, drawn as a note);
+/// <paramref name="Detail"/> is added to the label's tooltip.
+/// </summary>
+internal sealed record BarRow(string Label, double? First, double? Second, string Note, bool Muted = false, string? Detail = null);
 
 /// <summary>The two series of a <see cref="PairedBarChart"/>: names for the legend and CSS classes for the bars.</summary>
 internal sealed record BarSeries(string FirstName, string FirstClass, string SecondName, string SecondClass);
@@ -37,7 +40,8 @@ internal static class PairedBarChart
         {
             var row = rows[i];
             var rowTop = Top + i * RowHeight + (RowHeight - 2 * BarHeight - 2) / 2;
-            svg.Label(left - 8, rowTop + BarHeight + 5, Text.Truncate(row.Label, 34), row.Muted ? "row-label muted" : "row-label", "end", tooltip: row.Label);
+            svg.Label(left - 8, rowTop + BarHeight + 5, Text.Truncate(row.Label, 34), row.Muted ? "row-label muted" : "row-label", "end",
+                tooltip: row.Detail is null ? row.Label : $"{row.Label}\n{row.Detail}");
             Bar(svg, x, rowTop, row.First, series.FirstClass, $"{row.Label}: {series.FirstName} {Value(row.First, tickFormat)}");
             Bar(svg, x, rowTop + BarHeight + 2, row.Second, series.SecondClass, $"{row.Label}: {series.SecondName} {Value(row.Second, tickFormat)}");
             svg.Label(right + 10, rowTop + BarHeight + 5, row.Note, "note");

@@ -29,6 +29,7 @@ internal static class ReportStyle
         table { border-collapse: collapse; width: 100%; margin: 6px 0; font-size: 13px; }
         th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
         thead th { background: #f6f8fa; }
+        td.num { white-space: nowrap; }
         table.keyvalue th { width: 220px; background: #f6f8fa; font-weight: 600; }
         tr.pass td.result { color: var(--pass); font-weight: 700; }
         tr.fail td.result { color: var(--fail); font-weight: 700; }

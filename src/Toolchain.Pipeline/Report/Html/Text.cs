@@ -41,6 +41,16 @@ internal static class Text
 
     public static string Number(double value, string format = "0.###") => value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A signed number with <paramref name="decimals"/> decimals: +3, −12, 0. Rounded first, so −0.3 reads 0 (a format
+    /// of "+0;−0" alone writes "-+0" for it).
+    /// </summary>
+    public static string Signed(double value, int decimals = 0)
+    {
+        var digits = decimals == 0 ? "0" : "0." + new string('0', decimals);
+        return Math.Round(value, decimals).ToString($"+{digits};−{digits};{digits}", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>An axis tick: as few decimals as the value needs (0, 0.005, 0.01), never a row of trailing zeros.</summary>
     public static string Tick(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 

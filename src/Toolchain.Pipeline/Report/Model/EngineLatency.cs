@@ -9,4 +9,5 @@ namespace Toolchain.Pipeline.Report;
 /// <param name="Dense">The dense model; null when it was not measured on this engine.</param>
 /// <param name="Pruned">The pruned model.</param>
 /// <param name="Layers">The pruned model per layer; empty when the engine has no per-node profile.</param>
-public sealed record EngineLatency(string Engine, int Batch, LatencyMeasurement? Dense, LatencyMeasurement Pruned, IReadOnlyList<LayerLatency> Layers);
+/// <param name="LayerErrors">How close the per-layer predictions came; null when <paramref name="Layers"/> is empty.</param>
+public sealed record EngineLatency(string Engine, int Batch, LatencyMeasurement? Dense, LatencyMeasurement Pruned, IReadOnlyList<LayerLatency> Layers, LayerErrorSummary? LayerErrors = null);
