@@ -103,7 +103,7 @@ public sealed class HfpTests
         }
     }
     [Fact]
-    public void Term_PushesBetaLikeGamma_AndLambdaGrowsOnlyWhileABudgetIsExceeded()
+    public void Term_PushesGammaOnly_AndLambdaGrowsOnlyWhileABudgetIsExceeded()
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet20", seed: 3);
@@ -124,7 +124,7 @@ public sealed class HfpTests
 
         SetAffine(0.6f, -0.4f);
         var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
-        Assert.Equal(1.0, term.Scales().Values.SelectMany(v => v).Average(), 6); // s = (|γ| + |β|) / s_ref
+        Assert.Equal(1.0, term.Scales().Values.SelectMany(v => v).Average(), 6); // s = |γ| / s_ref
 
         term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
         Assert.True(term.LastPenalty > 0);
@@ -135,7 +135,7 @@ public sealed class HfpTests
         term.Apply(beta0, dBeta);
         var (gg, gb) = (dGamma.ToArray<float>(), dBeta.ToArray<float>());
         Assert.All(gg, v => Assert.True(v > 0, "γ > 0 is pushed down"));
-        Assert.Equal(gg.Select(v => -v), gb); // the same push, towards 0 from below for β < 0
+        Assert.All(gb, v => Assert.Equal(0, v)); // β is not part of the scale
         Assert.Equal(1.5, term.LambdaScale, 12);
         term.AfterBackward(new TrainingStep(null!, 2, 1, 2, 1));
         Assert.Equal(2.25, term.LambdaScale, 12);
