@@ -16,13 +16,14 @@ public static class CliErrors
 {
     /// <summary>A command that is over in moments: an interruption ends it like any other.</summary>
     public static int Guard(IConsoleUi ui, Func<IConsoleUi, int> command) =>
-        Guard(ui, CancellationToken.None, "nothing was written", command);
+        Guard(ui, CancellationToken.None, () => "nothing was written", command);
 
     /// <summary>
     /// Runs a long command that honours <paramref name="cancellation"/> (the host's stopping token: SIGINT or SIGTERM).
-    /// When it stops for it, the error names what was kept: <paramref name="onInterrupt"/> (how to continue).
+    /// When it stops for it, the error names what was kept and how to continue: <paramref name="onInterrupt"/>, asked then
+    /// (so it can look at what is on disk).
     /// </summary>
-    public static int Guard(IConsoleUi ui, CancellationToken cancellation, string onInterrupt, Func<IConsoleUi, int> command)
+    public static int Guard(IConsoleUi ui, CancellationToken cancellation, Func<string> onInterrupt, Func<IConsoleUi, int> command)
     {
         // Stopping waits for the current batch, measurement or write to finish: say so at once.
         using var notice = cancellation.Register(() => Notice(ui, "interrupted: stopping at the next safe point (the current step finishes and its state is saved)"));
@@ -32,7 +33,7 @@ public static class CliErrors
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            ui.Error($"interrupted; {onInterrupt}");
+            ui.Error($"interrupted; {onInterrupt()}");
             return ExitCodes.Cancelled;
         }
         catch (Exception e) when (IsBadInput(e))

@@ -28,7 +28,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
             model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            "no measurement was finished and nothing was written", ui => Bench(ui, parse.GetValue(model)!,
+            () => "the measurement was not finished (bench writes no files)", ui => Bench(ui, parse.GetValue(model)!,
             parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(iterations), parse.GetValue(duration),
             parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)), parse.GetValue(perNode), cancellation))));
         return command;

@@ -34,7 +34,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             model, profileOption, engine, batch, ratio, roundTo, validate, samples, seed, threads, seconds, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            "the validation was not finished; nothing was written", ui => Predict(ui, new PredictRequest
+            () => "the validation was not finished; nothing was written", ui => Predict(ui, new PredictRequest
             {
                 Model = parse.GetValue(model)!, Profile = parse.GetValue(profileOption), Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch),
                 Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo), Validate = parse.GetValue(validate), Samples = parse.GetValue(samples),

@@ -34,7 +34,7 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
             models, engine, batch, output, threads, runs, warmup, gridStep, maxPoints, noRefine, calibration, calibrationSeconds, replace, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            "the profile file keeps every model finished before the interruption: run the same command again to measure the rest (it extends the file)",
+            () => "the profile file keeps every model finished before the interruption: run the same command again to measure the rest (it extends the file)",
             ui => Profile(ui, new ProfileRequest
             {
                 Models = parse.GetValue(models)!, Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch), Output = parse.GetValue(output),

@@ -128,8 +128,9 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             gregDelta, gregCoupled, swdAMax, swdMask, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            $"the checkpoint of the last finished epoch ({PruneJob.CheckpointPath(parse.GetValue(output)!)}) is intact and no output was written by this run: " +
-            "run the same command with --resume to continue", ui => Prune(ui, new PruneRequest
+            () => File.Exists(PruneJob.CheckpointPath(parse.GetValue(output)!))
+                ? $"the checkpoint of the last finished epoch ({PruneJob.CheckpointPath(parse.GetValue(output)!)}) is intact: run the same command with --resume to continue"
+                : "no epoch had finished, so there is no checkpoint to resume: run the command again", ui => Prune(ui, new PruneRequest
         {
             Model = parse.GetValue(model)!, Method = parse.GetValue(method)!, Budgets = parse.GetValue(budget) ?? [], Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo),
             Output = parse.GetValue(output)!, Data = parse.GetValue(data) is { Length: > 0 } d ? d : null, Epochs = parse.GetValue(epochs), FineTuneEpochs = parse.GetValue(fineTuneEpochs),

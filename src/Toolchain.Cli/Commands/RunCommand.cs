@@ -36,7 +36,7 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
             }
 
             return Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-                "finished stages and the last epoch checkpoint of an interrupted training or pruning stage are kept in the run folder: " +
+                () => "finished stages and the last epoch checkpoint of an interrupted training or pruning stage are kept in the run folder: " +
                 "run the same command again to continue where it stopped", ui =>
                 Run(ui, parse.GetValue(config), PipelineConfigLoader.Load(parse.GetValue(config), parse.GetValue(set) ?? []), cancellation)));
         });

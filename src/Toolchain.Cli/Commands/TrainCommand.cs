@@ -36,10 +36,11 @@ public sealed class TrainCommand(UiFactory uiFactory) : ICliCommand
         command.SetAction((parse, cancellation) =>
         {
             var ui = uiFactory.Create(parse.GetValue(json));
-            var (modelName, dataSpec, out_, resumeFrom) = (parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output), parse.GetValue(resume));
-            var checkpoint = out_ ?? resumeFrom ?? TrainJob.DefaultOutput(modelName, dataSpec);
-            return Task.FromResult(CliErrors.Guard(ui, cancellation,
-                $"the checkpoint of the last finished epoch is intact: continue with 'toolchain train --resume {checkpoint}'", _ =>
+            var (modelName, dataSpec, outPath, resumeFrom) = (parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output), parse.GetValue(resume));
+            var checkpoint = outPath ?? resumeFrom ?? TrainJob.DefaultOutput(modelName, dataSpec);
+            return Task.FromResult(CliErrors.Guard(ui, cancellation, () => File.Exists(checkpoint)
+                ? $"the checkpoint of the last finished epoch is intact: continue with 'toolchain train --resume {checkpoint}'"
+                : "no epoch had finished, so there is no checkpoint to resume: run the command again", _ =>
             {
                 var options = new TrainingOptions
                 {
@@ -54,7 +55,7 @@ public sealed class TrainCommand(UiFactory uiFactory) : ICliCommand
                 options.Validate(); // the command trains: zero epochs (the job's way to write initial weights) is refused here
                 var request = new TrainRequest
                 {
-                    Model = modelName, Data = dataSpec, Options = options, TrainImages = parse.GetValue(trainCount), TestImages = parse.GetValue(testCount), Output = out_, Resume = resumeFrom,
+                    Model = modelName, Data = dataSpec, Options = options, TrainImages = parse.GetValue(trainCount), TestImages = parse.GetValue(testCount), Output = outPath, Resume = resumeFrom,
                 };
                 var result = TrainJob.Run(request, new ConsoleTrainObserver(ui), cancellation);
                 Report(ui, result);
