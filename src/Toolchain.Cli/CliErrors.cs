@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Toolchain.Cli.Ui;
 using Toolchain.Onnx;
 using Toolchain.Runtime;
@@ -6,20 +7,33 @@ using Toolchain.Torch;
 namespace Toolchain.Cli;
 
 /// <summary>
-/// Maps failures to messages and exit codes: bad input (missing/corrupt files, unknown names, impossible
-/// settings) is the user's to fix and exits <see cref="ExitCodes.BadInput"/>; anything else is a bug.
+/// Maps failures to messages and exit codes: bad input (missing/corrupt files, unknown names, impossible settings) is
+/// the user's to fix and exits <see cref="ExitCodes.BadInput"/>; an interruption (SIGINT, SIGTERM) that stopped the
+/// command at a safe point exits <see cref="ExitCodes.Cancelled"/> saying how to continue; anything else is a bug and
+/// exits <see cref="ExitCodes.InternalError"/>.
 /// </summary>
 public static class CliErrors
 {
-    public static int Guard(IConsoleUi ui, Func<IConsoleUi, int> command)
+    /// <summary>A command that is over in moments: an interruption ends it like any other.</summary>
+    public static int Guard(IConsoleUi ui, Func<IConsoleUi, int> command) =>
+        Guard(ui, CancellationToken.None, () => "nothing was written", command);
+
+    /// <summary>
+    /// Runs a long command that honours <paramref name="cancellation"/> (the host's stopping token: SIGINT or SIGTERM).
+    /// When it stops for it, the error names what was kept and how to continue: <paramref name="onInterrupt"/>, asked then
+    /// (so it can look at what is on disk).
+    /// </summary>
+    public static int Guard(IConsoleUi ui, CancellationToken cancellation, Func<string> onInterrupt, Func<IConsoleUi, int> command)
     {
+        // Stopping waits for the current batch, measurement or write to finish: say so at once.
+        using var notice = cancellation.Register(() => Notice(ui, "interrupted: stopping at the next safe point (the current step finishes and its state is saved)"));
         try
         {
             return command(ui);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            ui.Error("interrupted; the checkpoint of the last finished epoch is intact (continue with --resume)");
+            ui.Error($"interrupted; {onInterrupt()}");
             return ExitCodes.Cancelled;
         }
         catch (Exception e) when (IsBadInput(e))
@@ -34,7 +48,27 @@ public static class CliErrors
         }
     }
 
-    private static bool IsBadInput(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException
-        or ArgumentException or TorchException or TorchNativeLibraryException or UnauthorizedAccessException or IOException
-        or OnnxImportException or OnnxExportException or OnnxRuntimeException or NotSupportedException or Pipeline.PipelineConfigException;
+    /// <summary>
+    /// Whether <paramref name="e"/> says the input is bad (exit 3) rather than that the tool has a bug (exit 1). Argument
+    /// errors count only when our code raised them about what it was given (an out-of-range list index or a duplicate
+    /// key raised inside the runtime is a bug), or when a file API refused a path; a null argument, an invalid operation,
+    /// a missing key or a null reference is always a bug.
+    /// </summary>
+    public static bool IsBadInput(Exception e) => e switch
+    {
+        ArgumentNullException => false,
+        ArgumentException a => ThrownByToolchain(a) || a.ParamName == "path",
+        NotSupportedException => ThrownByToolchain(e),
+        FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException or TorchException or TorchNativeLibraryException
+            or UnauthorizedAccessException or IOException or OnnxImportException or OnnxExportException or OnnxRuntimeException or Pipeline.PipelineConfigException => true,
+        _ => false,
+    };
+
+    /// <summary>Raised by our own code: the Toolchain.* libraries or this command (its assembly is <c>toolchain</c>).</summary>
+    private static bool ThrownByToolchain(Exception e) =>
+        e.TargetSite?.DeclaringType?.Assembly.GetName().Name is { } assembly && assembly.StartsWith("Toolchain", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A note on standard error in both modes (a JSON object with --json), so it never breaks standard output.</summary>
+    public static void Notice(IConsoleUi ui, string message) =>
+        Console.Error.WriteLine(ui.IsJson ? JsonSerializer.Serialize(new { warning = message }) : $"warning: {message}");
 }

@@ -18,6 +18,10 @@ public static class ExitCodes
     /// <summary>toolchain run: the pipeline finished and at least one gate failed (junit.xml names it).</summary>
     public const int GateFailed = 4;
 
-    /// <summary>Interrupted (Ctrl-C); the last finished epoch's checkpoint is intact.</summary>
+    /// <summary>
+    /// Interrupted by SIGINT (Ctrl-C) or SIGTERM: the command stopped at its next safe point (the write in progress
+    /// finished; no output is half-written) and said how to continue — <c>--resume</c> for train and prune (the last
+    /// finished epoch's checkpoint is intact), the same command again for run and profile.
+    /// </summary>
     public const int Cancelled = 130;
 }

@@ -6,8 +6,9 @@ using Toolchain.Cli;
 using Toolchain.Cli.Commands;
 using Toolchain.Cli.Ui;
 
-// The generic host provides configuration and DI; System.CommandLine parses; each subcommand is a service.
+// The generic host provides configuration, DI and the process's lifetime; System.CommandLine parses; each subcommand is a service.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = true });
+builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 builder.Services.AddSingleton(AnsiConsole.Console);
 builder.Services.AddSingleton<UiFactory>();
 builder.Services.AddSingleton<ICliCommand, TrainCommand>();
@@ -36,4 +37,12 @@ if (parse.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await parse.InvokeAsync();
+// The host's console lifetime turns SIGINT (Ctrl-C), SIGTERM and SIGQUIT into ApplicationStopping instead of ending the
+// process: every long command gets that token, stops at its next safe point (an atomic write always finishes), keeps
+// its checkpoint and exits 130. System.CommandLine's own handler is off (ProcessTerminationTimeout = null): it would
+// end the process with 143 two seconds after SIGTERM, whatever the command was writing.
+await host.StartAsync();
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stopping);
+await host.StopAsync();
+return exitCode;

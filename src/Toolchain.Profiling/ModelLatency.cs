@@ -31,11 +31,17 @@ public sealed record ModelMeasurement(int MinRounds = 10, int Runs = 10, int War
 public static class ModelLatency
 {
     /// <summary>Latency (ms) of each engine on its input, in order: the options' percentile of its timed runs.</summary>
-    public static double[] Measure(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null) =>
-        MeasureRuns(engines, inputs, options, progress).Select(s => s.Percentile(options.Percentile)).ToArray();
+    public static double[] Measure(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null,
+        CancellationToken cancellation = default) =>
+        MeasureRuns(engines, inputs, options, progress, cancellation).Select(s => s.Percentile(options.Percentile)).ToArray();
 
-    /// <summary>Every timed run of each engine on its input (ms), in order, the engines taking turns round by round.</summary>
-    public static LatencyStatistics[] MeasureRuns(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null)
+    /// <summary>
+    /// Every timed run of each engine on its input (ms), in order, the engines taking turns round by round. A cancelled
+    /// <paramref name="cancellation"/> stops it between rounds with <see cref="OperationCanceledException"/> (a partial
+    /// measurement would favour whichever model ran last).
+    /// </summary>
+    public static LatencyStatistics[] MeasureRuns(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(engines);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -47,6 +53,7 @@ public static class ModelLatency
         var clock = Stopwatch.StartNew();
         for (var round = 0; round < options.MinRounds || clock.Elapsed.TotalSeconds < options.MinSeconds; round++)
         {
+            cancellation.ThrowIfCancellationRequested();
             for (var m = 0; m < engines.Count; m++)
             {
                 IReadOnlyList<HostTensor> input = [inputs[m]];

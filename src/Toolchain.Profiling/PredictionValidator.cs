@@ -67,7 +67,7 @@ public static class PredictionValidator
     /// <param name="open">Opens a fresh copy of the model (each assignment compacts its own copy).</param>
     /// <param name="samples">Random assignments besides the dense model.</param>
     public static ValidationReport Validate(Func<ModelGraph> open, LatencyProfile profile, ProfileEngine engine, int batch, int samples, int seed,
-        ModelMeasurement? measurement = null, IProgress<double>? progress = null)
+        ModelMeasurement? measurement = null, IProgress<double>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(profile);
@@ -77,7 +77,7 @@ public static class PredictionValidator
         var predictor = new LatencyPredictor(profile, groups);
         var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
         assignments.AddRange(RandomWidths(groups, samples, seed).Select((w, i) => ($"random {i + 1}", w)));
-        var (measured, probeMs) = Measure(open, dense, engine, batch, assignments.Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress);
+        var (measured, probeMs) = Measure(open, dense, engine, batch, assignments.Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress, cancellation);
         var speed = predictor.ProbeAtCalibrationMs is { } then ? new MachineSpeed(then, probeMs) : null;
         var results = assignments.Select((a, i) => new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i], speed?.Factor ?? 1)).ToList();
         return new ValidationReport(dense.Name, engine.Name, results, speed);
@@ -89,7 +89,7 @@ public static class PredictionValidator
     /// then measured interleaved, so the probe sees the same machine as the models.
     /// </summary>
     internal static (double[] ModelsMs, double ProbeMs) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
-        ModelMeasurement measurement, IProgress<double>? progress)
+        ModelMeasurement measurement, IProgress<double>? progress, CancellationToken cancellation = default)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "the batch must be ≥ 1");
         var full = ChannelGroups.Discover(dense).FullWidths();
@@ -108,7 +108,7 @@ public static class PredictionValidator
             engines.Add(engine.Deploy(probe));
             var modelInput = BatchInput(dense, batch);
             var inputs = Enumerable.Repeat(modelInput, assignments.Count).Append(BatchInput(probe, batch)).ToArray();
-            var measured = ModelLatency.Measure(engines, inputs, measurement, progress);
+            var measured = ModelLatency.Measure(engines, inputs, measurement, progress, cancellation);
             return (measured[..^1], measured[^1]);
         }
         finally

@@ -107,7 +107,9 @@ public sealed class Profiler
 
     /// <summary>Adds to <paramref name="profile"/> what the model needs and is missing, and measures its calibration.</summary>
     /// <param name="open">Opens a fresh copy of the model (calibration compacts copies at random widths).</param>
-    public ProfileResult Profile(LatencyProfile profile, Func<ModelGraph> open, IProgress<ProfilerProgress>? progress = null)
+    /// <param name="cancellation">Checked before every measurement: a cancelled run throws <see cref="OperationCanceledException"/> between
+    /// measurements, leaving <paramref name="profile"/> with the tables finished so far (callers that save keep only whole models).</param>
+    public ProfileResult Profile(LatencyProfile profile, Func<ModelGraph> open, IProgress<ProfilerProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(open);
@@ -124,7 +126,7 @@ public sealed class Profiler
         }
 
         var clock = Stopwatch.StartNew();
-        var log = new SampleLog(_engine, _batch, _options);
+        var log = new SampleLog(_engine, _batch, _options, cancellation);
         using var graph = open();
         var structure = new ModelStructure(graph);
         var needed = NeededRanges(structure, ChannelGroups.Discover(graph), profile.Deployment);
@@ -175,7 +177,7 @@ public sealed class Profiler
         }
 
         progress?.Report(new ProfilerProgress("calibration", graph.Name, 0, 1));
-        var calibration = Calibrate(profile, open, graph, f => progress?.Report(new ProfilerProgress("calibration", graph.Name, f, 1)));
+        var calibration = Calibrate(profile, open, graph, f => progress?.Report(new ProfilerProgress("calibration", graph.Name, f, 1)), cancellation);
         profile.SetCalibration(calibration);
         profile.Touch(_engine.Fingerprint(_batch));
         return new ProfileResult(graph.Name, structure.Units.Count, results, calibration, clock.Elapsed.TotalSeconds);
@@ -205,7 +207,7 @@ public sealed class Profiler
     /// are compacted and measured whole; the scale, offset and per-kernel term that best map the layers' sum onto the
     /// measurements (least squares, <see cref="ModelCalibration.Fit"/>) are kept.
     /// </summary>
-    private ModelCalibration Calibrate(LatencyProfile profile, Func<ModelGraph> open, ModelGraph graph, Action<double> progress)
+    private ModelCalibration Calibrate(LatencyProfile profile, Func<ModelGraph> open, ModelGraph graph, Action<double> progress, CancellationToken cancellation)
     {
         var groups = ChannelGroups.Discover(graph);
         var raw = new LatencyPredictor(profile, groups, calibrated: false);
@@ -222,7 +224,7 @@ public sealed class Profiler
         assignments.Add(("narrowest", groups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray()));
         assignments.AddRange(PredictionValidator.RandomWidths(groups, _options.CalibrationSamples, _options.CalibrationSeed)
             .Select((w, i) => ($"calibration {i + 1}", w)));
-        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress));
+        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress), cancellation);
         var points = assignments.Select((a, i) =>
         {
             var (layersMs, kernels) = raw.RawSum(a.Widths);
@@ -345,13 +347,14 @@ public sealed class Profiler
     }
 
     /// <summary>Every measurement of a profiling run; a sample's value is the lowest of its measurements.</summary>
-    private sealed class SampleLog(ProfileEngine engine, int batch, ProfilerOptions options)
+    private sealed class SampleLog(ProfileEngine engine, int batch, ProfilerOptions options, CancellationToken cancellation)
     {
         private readonly Dictionary<(string, int, int), double> _best = [];
 
         /// <summary>Measures once more; returns the sample's best so far.</summary>
         public double Measure(LayerConfig config, int[] dims)
         {
+            cancellation.ThrowIfCancellationRequested();
             var ms = engine.TimeLayer(config, dims, batch, options.Warmup, options.Runs);
             var key = Key(config, dims);
             _best[key] = _best.TryGetValue(key, out var best) ? Math.Min(best, ms) : ms;

@@ -9,7 +9,7 @@ namespace Toolchain.Cli.Tests;
 public sealed class RunCliTests
 {
     /// <summary>The committed Intel profile: foreign here, so the tests allow it explicitly (a pipeline refuses it otherwise).</summary>
-    private static string CommittedProfile()
+    internal static string CommittedProfile()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

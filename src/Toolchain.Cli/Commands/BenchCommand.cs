@@ -27,13 +27,15 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         {
             model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, json,
         };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Bench(ui, parse.GetValue(model)!,
+        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
+            () => "the measurement was not finished (bench writes no files)", ui => Bench(ui, parse.GetValue(model)!,
             parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(warmup), parse.GetValue(iterations), parse.GetValue(duration),
-            parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)), parse.GetValue(perNode))));
+            parse.GetValue(threads), CommandOptions.ParseShape(parse.GetValue(inputShape)), parse.GetValue(perNode), cancellation))));
         return command;
     }
 
-    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads, long[]? inputShape, bool perNode)
+    private static int Bench(IConsoleUi ui, string model, string engineName, int batch, int warmup, int? iterations, double? seconds, int threads, long[]? inputShape, bool perNode,
+        CancellationToken cancellation)
     {
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
         if (warmup < 0) throw new ArgumentException($"--warmup cannot be negative (got {warmup})");
@@ -51,7 +53,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
             ? new BenchmarkOptions(warmup, null, TimeSpan.FromSeconds(s))
             : new BenchmarkOptions(warmup, iterations ?? 100);
         var report = ui.WithProgress($"benchmarking {engineName}", bar =>
-            EngineBenchmark.Run(create, input, options, new SyncProgress<double>(f => bar.Update($"benchmarking {engineName}", f, 1))));
+            EngineBenchmark.Run(create, input, options, new SyncProgress<double>(f => bar.Update($"benchmarking {engineName}", f, 1)), cancellation));
 
         ui.Table($"{model} on {report.Engine}", ["metric", "value"],
         [
@@ -69,7 +71,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
             ["throughput", $"{report.ThroughputPerSecond:F1} samples/s"],
         ]);
         ui.Json(new { type = "benchmark", model, report });
-        if (perNode) PerNode(ui, EngineFactory.Creator(engineName, model, threads, inputShape, profileNodes: true), input, warmup, iterations ?? 100);
+        if (perNode) PerNode(ui, EngineFactory.Creator(engineName, model, threads, inputShape, profileNodes: true), input, warmup, iterations ?? 100, cancellation);
         return ExitCodes.Success;
     }
 
@@ -77,12 +79,17 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
     /// A separate, profiled session (profiling costs time, so it never runs inside the measured one): every node's
     /// mean time per run from ONNX Runtime's trace, slowest first, with its share of the nodes' total.
     /// </summary>
-    private static void PerNode(IConsoleUi ui, Func<IInferenceEngine> create, HostTensor input, int warmup, int runs)
+    private static void PerNode(IConsoleUi ui, Func<IInferenceEngine> create, HostTensor input, int warmup, int runs, CancellationToken cancellation)
     {
         IReadOnlyList<NodeTiming> timings;
         using (var engine = (OrtEngine)create())
         {
-            for (var i = 0; i < warmup + runs; i++) engine.Run([input]);
+            for (var i = 0; i < warmup + runs; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                engine.Run([input]);
+            }
+
             timings = engine.EndProfiling();
         }
 

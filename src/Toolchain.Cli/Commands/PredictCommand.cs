@@ -9,9 +9,9 @@ using Toolchain.Pruning;
 namespace Toolchain.Cli.Commands;
 
 /// <summary>
-/// <c>toolchain predict MODEL [--profile P] [--ratio R] [--validate]</c>: the model's latency predicted from a latency
-/// profile, per layer; with <c>--validate</c> the prediction is checked against the engine's measurement of real
-/// compacted models at random widths.
+/// <c>toolchain predict MODEL [--profile P] [--ratio R] [--validate]</c>: the command-line face of <see cref="PredictJob"/> — the
+/// model's latency predicted from a latency profile, per layer; with <c>--validate</c> the prediction is checked against the
+/// engine's measurement of real compacted models at random widths.
 /// </summary>
 public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
 {
@@ -33,82 +33,36 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         {
             model, profileOption, engine, batch, ratio, roundTo, validate, samples, seed, threads, seconds, json,
         };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Predict(ui, parse.GetValue(model)!, parse.GetValue(profileOption),
-            parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(ratio), parse.GetValue(roundTo), parse.GetValue(validate), parse.GetValue(samples),
-            parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(seconds))));
+        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
+            () => "the validation was not finished; nothing was written", ui => Predict(ui, new PredictRequest
+            {
+                Model = parse.GetValue(model)!, Profile = parse.GetValue(profileOption), Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch),
+                Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo), Validate = parse.GetValue(validate), Samples = parse.GetValue(samples),
+                Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), MeasureSeconds = parse.GetValue(seconds),
+            }, cancellation))));
         return command;
     }
 
-    private static int Predict(IConsoleUi ui, string modelName, string? profilePath, string engineName, int batch, double ratio, int roundTo,
-        bool validate, int samples, int seed, int threads, double seconds)
+    private static int Predict(IConsoleUi ui, PredictRequest request, CancellationToken cancellation)
     {
-        if (!(seconds >= 0)) throw new ArgumentException($"--measure-seconds cannot be negative (got {seconds})");
-        if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
-        if (!(ratio >= 0 && ratio < 1)) throw new ArgumentException($"--ratio must lie in [0, 1) (got {ratio})");
-        if (roundTo < 1) throw new ArgumentException($"--round-to must be at least 1 (got {roundTo})");
-        if (samples < 0) throw new ArgumentException($"--samples cannot be negative (got {samples})");
-        if (threads < 0) throw new ArgumentException($"--threads cannot be negative (got {threads})");
-        if (!ProfileEngines.Names.Contains(engineName)) throw new ArgumentException($"unknown engine '{engineName}' (known: {string.Join(", ", ProfileEngines.Names)})");
-
-        var path = profilePath ?? ProfileLocator.FindDefault(engineName, batch, out var searched)
-            ?? throw new FileNotFoundException($"no latency profile for {engineName} at batch {batch} was found (looked for {searched}); " +
-                                               $"measure one with 'toolchain profile {modelName} --engine {engineName} --batch {batch}' or pass --profile");
-        var profile = LatencyProfile.Load(path);
-        if (profile.Device.Engine != engineName || profile.Device.Batch != batch)
-        {
-            throw new ArgumentException($"'{path}' profiles {profile.Device.Engine} at batch {profile.Device.Batch}, not {engineName} at batch {batch}; " +
-                                        "measure a profile for this setting with 'toolchain profile'");
-        }
-
-        var warnings = new List<string>();
-        var engine = validate ? ProfileEngines.Create(engineName, threads) : null;
-        var here = engine?.Fingerprint(batch) ?? CurrentFingerprint(engineName, threads, batch);
-        var differences = profile.Device.Differences(here);
-        if (differences.Count > 0)
-        {
-            warnings.Add($"'{path}' was measured on another device or engine ({string.Join("; ", differences)}); its predictions may not hold here");
-        }
-
-        using var graph = ModelResolver.Open(modelName);
-        var groups = ChannelGroups.Discover(graph);
-        var predictor = new LatencyPredictor(profile, groups);
-        if (predictor.CalibrationSource != CalibrationSource.Measured) warnings.Add(predictor.CalibrationNote);
-        foreach (var w in warnings) Warn(ui, w);
-
-        var widths = ratio > 0
-            ? groups.Groups.Select(g => g.Prunable ? UniformPruning.KeptWidth(g.Channels, ratio, roundTo) : g.Channels).ToArray()
-            : groups.FullWidths();
-        var prediction = predictor.Predict(widths);
-        ui.Table($"{graph.Name}{(ratio > 0 ? $" with {ratio:0.###} of every prunable group removed" : "")}: predicted {prediction.TotalMs:F3} ms on {profile.Device.Engine} ({Path.GetFileName(path)})",
-            ["layer", "runs as", "widths", "ms", "share"],
-            prediction.Layers.Select(l => (IReadOnlyList<string>)
-                [l.Name, l.Configuration, string.Join(" → ", l.Dims), l.Ms.ToString("F4", CultureInfo.InvariantCulture), Share(l.Ms, prediction.TotalMs)])
-                .Append(["(calibration offset)", predictor.CalibrationNote, "", prediction.CalibrationMs.ToString("F4", CultureInfo.InvariantCulture), Share(prediction.CalibrationMs, prediction.TotalMs)])
-                .Append(["total", $"{prediction.Kernels} kernels", "", prediction.TotalMs.ToString("F4", CultureInfo.InvariantCulture), "100.0%"]));
-
-        ValidationReport? report = null;
-        if (validate)
-        {
-            report = ui.WithProgress("measuring compacted models", bar => PredictionValidator.Validate(() => ModelResolver.Open(modelName), profile, engine!, batch,
-                samples, seed, new ModelMeasurement { MinSeconds = seconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1))));
-            ShowValidation(ui, graph.Name, batch, report);
-        }
-
+        var result = PredictJob.Run(request, new Observer(ui), cancellation);
+        var prediction = result.Prediction;
+        if (result.Validation is { } validation) ShowValidation(ui, result.Model, result.Batch, validation);
         ui.Json(new
         {
             type = "predict",
-            model = graph.Name,
-            profile = path,
-            engine = profile.Device.Engine,
-            batch,
-            ratio,
+            model = result.Model,
+            profile = result.ProfilePath,
+            engine = result.Engine,
+            batch = result.Batch,
+            ratio = result.Ratio,
             totalMs = prediction.TotalMs,
             calibrationMs = prediction.CalibrationMs,
-            calibration = predictor.CalibrationSource.ToString(),
+            calibration = result.Calibration.ToString(),
             kernels = prediction.Kernels,
-            warnings,
+            warnings = result.Warnings,
             layers = prediction.Layers.Select(l => new { l.Name, configuration = l.Configuration, dims = l.Dims, ms = l.Ms, share = l.Ms / prediction.TotalMs }),
-            validation = report is null ? null : new
+            validation = result.Validation is not { } report ? null : new
             {
                 meanAbsolutePercentageError = report.MeanAbsolutePercentageError,
                 maxAbsolutePercentageError = report.MaxAbsolutePercentageError,
@@ -118,6 +72,27 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             },
         });
         return ExitCodes.Success;
+    }
+
+    /// <summary>The prediction table as soon as it is made (a validation measures for a while after it); warnings on standard error.</summary>
+    private sealed class Observer(IConsoleUi ui) : IPredictObserver
+    {
+        public void Info(string message) => ui.Info(message);
+
+        public T WithProgress<T>(string title, Func<IProgressBar, T> work) => ui.WithProgress(title, work);
+
+        public void Warning(string message) => Warn(ui, message);
+
+        public void Predicted(PredictResult r)
+        {
+            var prediction = r.Prediction;
+            ui.Table($"{r.Model}{(r.Ratio > 0 ? $" with {r.Ratio:0.###} of every prunable group removed" : "")}: predicted {prediction.TotalMs:F3} ms on {r.Engine} ({Path.GetFileName(r.ProfilePath)})",
+                ["layer", "runs as", "widths", "ms", "share"],
+                prediction.Layers.Select(l => (IReadOnlyList<string>)
+                        [l.Name, l.Configuration, string.Join(" → ", l.Dims), l.Ms.ToString("F4", CultureInfo.InvariantCulture), Share(l.Ms, prediction.TotalMs)])
+                    .Append(["(calibration offset)", r.CalibrationNote, "", prediction.CalibrationMs.ToString("F4", CultureInfo.InvariantCulture), Share(prediction.CalibrationMs, prediction.TotalMs)])
+                    .Append(["total", $"{prediction.Kernels} kernels", "", prediction.TotalMs.ToString("F4", CultureInfo.InvariantCulture), "100.0%"]));
+        }
     }
 
     private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report)
@@ -141,14 +116,6 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 $"({(speed.Factor >= 1 ? $"{(speed.Factor - 1) * 100:F1}% slower" : $"{(1 / speed.Factor - 1) * 100:F1}% faster")} now); predictions are scaled by {speed.Factor:F3}");
         ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; " +
                 $"{report.UnadjustedMeanAbsolutePercentageError:F2}% against the profile's unscaled predictions");
-    }
-
-    /// <summary>This machine as the profile's engine would see it (without creating the engine, which may not run here).</summary>
-    private static DeviceFingerprint CurrentFingerprint(string engine, int threads, int batch)
-    {
-        var (gpu, driver) = engine == "torch-cuda" ? DeviceFingerprint.NvidiaGpu() : (null, null);
-        var version = engine == "ort-cpu" ? Runtime.OrtEngine.Version : Torch.Libtorch.Version;
-        return DeviceFingerprint.Current(engine, version, threads == 0 ? Environment.ProcessorCount : threads, batch, gpu, driver);
     }
 
     private static string Share(double part, double total) => total > 0 ? (part / total).ToString("P1", CultureInfo.InvariantCulture) : "–";

@@ -7,8 +7,9 @@ using Toolchain.Profiling;
 namespace Toolchain.Cli.Commands;
 
 /// <summary>
-/// <c>toolchain profile MODEL… --engine ort-cpu --batch 1 [--out P]</c>: measures, on this machine and engine, how each
-/// layer configuration of the models depends on its widths, and saves (or extends) a latency profile.
+/// <c>toolchain profile MODEL… --engine ort-cpu --batch 1 [--out P]</c>: the command-line face of <see cref="ProfileJob"/> — measures,
+/// on this machine and engine, how each layer configuration of the models depends on its widths, and saves (or extends) a
+/// latency profile; shows each model's tables as it is saved.
 /// </summary>
 public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
 {
@@ -32,60 +33,29 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
         {
             models, engine, batch, output, threads, runs, warmup, gridStep, maxPoints, noRefine, calibration, calibrationSeconds, replace, json,
         };
-        command.SetAction(parse => CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Profile(ui, parse.GetValue(models)!, parse.GetValue(engine)!,
-            parse.GetValue(batch), parse.GetValue(output), parse.GetValue(threads), new ProfilerOptions
+        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
+            () => "the profile file keeps every model finished before the interruption: run the same command again to measure the rest (it extends the file)",
+            ui => Profile(ui, new ProfileRequest
             {
-                Runs = parse.GetValue(runs),
-                Warmup = parse.GetValue(warmup),
-                GridStep = parse.GetValue(gridStep),
-                MaxInitialPoints = parse.GetValue(maxPoints),
-                Refine = !parse.GetValue(noRefine),
-                CalibrationSamples = parse.GetValue(calibration),
-                Calibration = new ModelMeasurement { MinSeconds = parse.GetValue(calibrationSeconds) },
-            }, parse.GetValue(replace))));
+                Models = parse.GetValue(models)!, Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch), Output = parse.GetValue(output),
+                Threads = parse.GetValue(threads), Replace = parse.GetValue(replace),
+                Options = new ProfilerOptions
+                {
+                    Runs = parse.GetValue(runs),
+                    Warmup = parse.GetValue(warmup),
+                    GridStep = parse.GetValue(gridStep),
+                    MaxInitialPoints = parse.GetValue(maxPoints),
+                    Refine = !parse.GetValue(noRefine),
+                    CalibrationSamples = parse.GetValue(calibration),
+                    Calibration = new ModelMeasurement { MinSeconds = parse.GetValue(calibrationSeconds) },
+                },
+            }, cancellation))));
         return command;
     }
 
-    private static int Profile(IConsoleUi ui, string[] models, string engineName, int batch, string? output, int threads, ProfilerOptions options, bool replace)
+    private static int Profile(IConsoleUi ui, ProfileRequest request, CancellationToken cancellation)
     {
-        if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch})");
-        if (options.Runs < 1) throw new ArgumentException($"--runs must be at least 1 (got {options.Runs})");
-        if (options.Warmup < 0) throw new ArgumentException($"--warmup cannot be negative (got {options.Warmup})");
-        if (options.GridStep < 1) throw new ArgumentException($"--grid-step must be at least 1 (got {options.GridStep})");
-        if (options.MaxInitialPoints < 2) throw new ArgumentException($"--max-points must be at least 2 (got {options.MaxInitialPoints})");
-        if (options.CalibrationSamples < 0) throw new ArgumentException($"--calibration-samples cannot be negative (got {options.CalibrationSamples})");
-        if (threads < 0) throw new ArgumentException($"--threads cannot be negative (got {threads})");
-        if (!(options.Calibration.MinSeconds >= 0)) throw new ArgumentException($"--calibration-seconds cannot be negative (got {options.Calibration.MinSeconds})");
-
-        var engine = ProfileEngines.Create(engineName, threads);
-        var profiler = new Profiler(engine, batch, options);
-        var path = output ?? ProfileLocator.DefaultOutput(engine.Name, batch);
-        var profile = OpenOrCreate(ui, profiler, engine, batch, path, replace);
-
-        // Open every model first: a typo in the last one should not cost the measurements of the first.
-        foreach (var model in models) ModelResolver.Open(model).Dispose();
-
-        var results = new List<ProfileResult>();
-        foreach (var model in models)
-        {
-            var result = ui.WithProgress($"profiling {model}", bar => profiler.Profile(profile, () => ModelResolver.Open(model),
-                new SyncProgress<ProfilerProgress>(p => bar.Update($"{model}: {p.Stage} {p.Detail}", p.Done, p.Total))));
-            results.Add(result);
-            // Saved after every model, so an interrupted run keeps what was measured.
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            profile.Save(path);
-            Report(ui, result);
-        }
-
-        // A later model may have re-measured a table an earlier one shares: store every fit against the final tables.
-        foreach (var model in models.SkipLast(1))
-        {
-            using var graph = ModelResolver.Open(model);
-            Profiler.RefitCalibration(profile, graph);
-        }
-
-        if (models.Length > 1) profile.Save(path);
-
+        var (path, profile, results) = ProfileJob.Run(request, new Observer(ui), cancellation);
         ui.Info($"profile written to {path}: {profile.Layers.Count} configurations, {profile.Calibrations.Count} calibrated model(s); {profile.Device}");
         ui.Json(new
         {
@@ -108,23 +78,14 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
         return ExitCodes.Success;
     }
 
-    private static LatencyProfile OpenOrCreate(IConsoleUi ui, Profiler profiler, ProfileEngine engine, int batch, string path, bool replace)
+    /// <summary>The job's lines and progress on the console, and each model's tables as soon as it is saved.</summary>
+    private sealed class Observer(IConsoleUi ui) : IProfileObserver
     {
-        if (replace || !File.Exists(path)) return profiler.NewProfile();
-        var existing = LatencyProfile.Load(path);
-        var here = engine.Fingerprint(batch);
-        var differences = existing.Device.Differences(here).ToList();
-        if (existing.Device.Batch != batch) differences.Add($"batch: profile {existing.Device.Batch}, here {batch}");
-        if (existing.Deployment != engine.Deployment) differences.Add($"deployment: profile '{existing.Deployment.Describe()}', here '{engine.Deployment.Describe()}'");
-        if (differences.Count > 0)
-        {
-            throw new ArgumentException(
-                $"'{path}' was measured on another device or setting ({string.Join("; ", differences)}); mixing measurements would make it wrong. " +
-                "Choose another --out, or pass --replace to measure it anew");
-        }
+        public void Info(string message) => ui.Info(message);
 
-        ui.Info($"extending {path} ({existing.Layers.Count} configurations, {existing.Calibrations.Count} calibrated model(s))");
-        return existing;
+        public T WithProgress<T>(string title, Func<IProgressBar, T> work) => ui.WithProgress(title, work);
+
+        public void Profiled(ProfileResult result) => Report(ui, result);
     }
 
     private static void Report(IConsoleUi ui, ProfileResult result)

@@ -80,6 +80,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         };
         var gregCoupled = new Option<bool>("--greg-coupled") { Description = "greg1/greg2: also prune residual-coupled channels (the authors prune only a block's inner convs)" };
         var trainImages = new Option<int?>("--train-images") { Description = "shapes10 only: number of training images (default 20000)" };
+        var testImages = new Option<int?>("--test-images") { Description = "shapes10 only: number of test images (default 4000)" };
         var swdAMax = new Option<double>("--swd-a-max")
         {
             Description = "swd: where the extra decay's multiplier a(t) ends, growing exponentially from 0.1 (the authors' 1e5)", DefaultValueFactory = _ => Defaults.SwdAMax,
@@ -130,16 +131,19 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, foldBn, noVerify, inputShape, resume, json,
+            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
         };
-        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui => Prune(ui, new PruneRequest
+        command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
+            () => File.Exists(PruneJob.CheckpointPath(parse.GetValue(output)!))
+                ? $"the checkpoint of the last finished epoch ({PruneJob.CheckpointPath(parse.GetValue(output)!)}) is intact: run the same command with --resume to continue"
+                : "no epoch had finished, so there is no checkpoint to resume: run the command again", ui => Prune(ui, new PruneRequest
         {
             Model = parse.GetValue(model)!, Method = parse.GetValue(method)!, Budgets = parse.GetValue(budget) ?? [], Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo),
             Output = parse.GetValue(output)!, Data = parse.GetValue(data) is { Length: > 0 } d ? d : null, Epochs = parse.GetValue(epochs), FineTuneEpochs = parse.GetValue(fineTuneEpochs),
             LearningRate = parse.GetValue(lr), FineTuneLearningRate = parse.GetValue(fineTuneLr), BatchSize = parse.GetValue(batchSize), Batch = parse.GetValue(batch),
             Profile = parse.GetValue(profile), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
-            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
+            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
             InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,
             LtpLambda = parse.GetValue(ltpLambda), LtpTemperature = parse.GetValue(ltpT0), LtpThresholdLearningRate = parse.GetValue(ltpTauLr), LtpThresholdInit = parse.GetValue(ltpTauInit),
         }, cancellation))));

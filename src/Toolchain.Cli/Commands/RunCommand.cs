@@ -35,7 +35,9 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
                 return Task.FromResult(ExitCodes.Success);
             }
 
-            return Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), ui =>
+            return Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
+                () => "finished stages and the last epoch checkpoint of an interrupted training or pruning stage are kept in the run folder: " +
+                "run the same command again to continue where it stopped", ui =>
                 Run(ui, parse.GetValue(config), PipelineConfigLoader.Load(parse.GetValue(config), parse.GetValue(set) ?? []), cancellation)));
         });
         return command;
@@ -45,7 +47,7 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
     {
         ui.Info($"Pipeline: {config.Model} on {config.Data} → {config.Prune.Method} under {string.Join(", ", config.Prune.Budgets)} on {config.Target.Engine} " +
                 $"batch {config.Target.Batch}; run folder {config.Output}");
-        var result = PipelineRunner.Run(config, configFile, new ConsolePruneObserver(ui), cancellation);
+        var result = PipelineRunner.Run(config, configFile, new ConsoleRunObserver(ui), cancellation);
         var files = PipelineOutputs.Write(result);
         Show(ui, result);
         ui.Info($"Written: {string.Join(", ", files)}");

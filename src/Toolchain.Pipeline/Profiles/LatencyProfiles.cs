@@ -25,9 +25,10 @@ public static class LatencyProfiles
     /// the model are measured first (<paramref name="open"/> opens a fresh copy of the model for the profiler);
     /// null looks in profiles/ for <paramref name="engine"/> at <paramref name="batch"/>; anything else is a path.
     /// </summary>
-    public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer)
+    public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
+        CancellationToken cancellation = default)
     {
-        if (profile == Auto) return new LatencyCost(new LatencyPredictor(ProfileHere(engine, batch, groups, open, observer), groups));
+        if (profile == Auto) return new LatencyCost(new LatencyPredictor(ProfileHere(engine, batch, groups, open, observer, cancellation), groups));
         var searched = profile ?? "";
         var path = profile ?? ProfileLocator.FindDefault(engine, batch, out searched);
         var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {engine} --batch {batch}' and pass it with --profile";
@@ -58,12 +59,42 @@ public static class LatencyProfiles
     }
 
     /// <summary>
+    /// The profile a prediction for <paramref name="engine"/> at <paramref name="batch"/> reads: <paramref name="profile"/>
+    /// when given, else the one in profiles/ for the engine, this machine's core count and the batch. Missing, or made for
+    /// another engine or batch: an error naming the command that measures one for <paramref name="model"/>. Whether it was
+    /// measured on this device is the caller's to judge (against <see cref="Here"/>).
+    /// </summary>
+    public static (string Path, LatencyProfile Profile) Select(string engine, int batch, string? profile, string model)
+    {
+        var path = profile ?? ProfileLocator.FindDefault(engine, batch, out var searched)
+            ?? throw new FileNotFoundException($"no latency profile for {engine} at batch {batch} was found (looked for {searched}); " +
+                                               $"measure one with 'toolchain profile {model} --engine {engine} --batch {batch}' or pass --profile");
+        var loaded = LatencyProfile.Load(path);
+        if (loaded.Device.Engine != engine || loaded.Device.Batch != batch)
+        {
+            throw new ArgumentException($"'{path}' profiles {loaded.Device.Engine} at batch {loaded.Device.Batch}, not {engine} at batch {batch}; " +
+                                        "measure a profile for this setting with 'toolchain profile'");
+        }
+
+        return (path, loaded);
+    }
+
+    /// <summary>This machine as a profile of <paramref name="engine"/> would describe it, without creating the engine (which may not run here).</summary>
+    /// <param name="threads">Intra-op threads (0: one per core).</param>
+    public static DeviceFingerprint Here(string engine, int threads, int batch)
+    {
+        var (gpu, driver) = engine == "torch-cuda" ? DeviceFingerprint.NvidiaGpu() : (null, null);
+        var version = engine == "ort-cpu" ? OrtEngine.Version : Torch.Libtorch.Version;
+        return DeviceFingerprint.Current(engine, version, threads == 0 ? Environment.ProcessorCount : threads, batch, gpu, driver);
+    }
+
+    /// <summary>
     /// This machine's profile for the model: <see cref="AutoProfilePath"/> as it is when it already covers and
     /// calibrates the model (so runs compared with each other predict alike), else extended with the model's missing
     /// layer configurations and its calibration (measured anew when it was made on another machine or setting),
     /// saved before it is used.
     /// </summary>
-    public static LatencyProfile ProfileHere(string engine, int batch, ChannelGroups groups, Func<ModelGraph> open, IJobObserver observer)
+    public static LatencyProfile ProfileHere(string engine, int batch, ChannelGroups groups, Func<ModelGraph> open, IJobObserver observer, CancellationToken cancellation = default)
     {
         var autoProfile = AutoProfilePath(engine, batch);
         var profileEngine = ProfileEngines.Create(engine, 0);
@@ -83,7 +114,7 @@ public static class LatencyProfiles
         }
 
         var result = observer.WithProgress("profiling this machine", bar => profiler.Profile(profile, open,
-            new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total))));
+            new SyncProgress<ProfilerProgress>(p => bar.Update($"profiling this machine: {p.Stage} {p.Detail}", p.Done, p.Total)), cancellation));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(autoProfile))!);
         profile.Save(autoProfile);
         observer.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {autoProfile}");

@@ -39,7 +39,7 @@ public static class PruneJob
         var method = CreateMethod(r, sparsity);
         var epochs = r.Epochs ?? (method is OneShotMethod or UniformMethod ? 0 : 5);
 
-        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed, r.TrainImages);
+        var data = r.Data is null ? null : DataSource.Open(r.Data, r.Seed, r.TrainImages, r.TestImages);
         if (data is null && (epochs > 0 || r.FineTuneEpochs > 0)) throw new ArgumentException($"'{method.Name}' with {epochs} pruning and {r.FineTuneEpochs} fine-tuning epochs trains: give --data (e.g. fashion-mnist)");
         ModelGraph Open() => ModelResolver.Open(r.Model, data?.NumClasses, (ulong)r.Seed, r.InputShape ?? data?.InputShape, zooInput: data?.InputShape);
         using var model = Open();
@@ -53,7 +53,7 @@ public static class PruneJob
         var graph = checkpoint.Graph ?? model;
         var groups = ChannelGroups.Discover(checkpoint.Resumed?.Phase == PruningPhase.Prune ? graph : model);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
-        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: specs.Any(s => s.Cost == "latency"), Open, observer);
+        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: specs.Any(s => s.Cost == "latency"), Open, observer, cancellation);
         if (latency is not null) costs["latency"] = latency;
         // Unstructured: the budget counts conv and linear weights (a count above them, met by the dense model, is refused
         // here); widths stay full, so the channel budgets are unconstrained.
@@ -62,7 +62,7 @@ public static class PruneJob
         budgets.ThrowIfAlreadyMetByDense(); // before the dense evaluation and deployment: no work, nothing written
 
         var full = groups.FullWidths();
-        var dense = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(model, data.Test, data.Normalization), model.ParameterCount, model.Macs, latency?.Total(full));
+        var dense = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(model, data.Test, data.Normalization, cancellation: cancellation), model.ParameterCount, model.Macs, latency?.Total(full));
         using var denseEngine = r.MeasureSeconds > 0 ? new OrtCpuEngine(Environment.ProcessorCount).Deploy(model) : null;
         if (checkpoint.Resumed is { } resumed)
         {
@@ -99,16 +99,17 @@ public static class PruneJob
         if (EngineFactory.IsOnnxFile(r.Output)) onnx = OnnxOutput.Write(graph, r.Output, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm, SparseWeights = weightBudget is not null }, r.Verify);
         else GraphFile.Save(graph, r.Output);
         if (r.ReferenceGraph is { } reference && onnx is not null) GraphFile.Save(graph, reference);
-        checkpoint.Delete(); // the output is written: nothing left to resume
 
-        var pruned = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));
+        // The checkpoint stays until the job ends: interrupted while evaluating or measuring, --resume writes the same
+        // output again from the finished fine-tuning and completes the comparison.
+        var pruned = new ModelSnapshot(data is null ? null : Evaluator.Evaluate(graph, data.Test, data.Normalization, cancellation: cancellation), graph.ParameterCount, graph.Macs, latency?.Total(outcome.Widths));
         if (denseEngine is not null)
         {
             using var prunedEngine = new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph);
             long[] shape = [r.Batch, .. graph.InputShape.Skip(1)];
             var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
             var measured = observer.WithProgress("measuring dense and pruned on ONNX Runtime", bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
-                new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1))));
+                new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1)), cancellation));
             dense = dense with { Measured = measured[0] };
             pruned = pruned with { Measured = measured[1] };
         }
@@ -124,6 +125,8 @@ public static class PruneJob
             var denseBytes = onnx is null ? (long?)null : OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = r.FoldBatchNorm }).Length;
             unstructured = UnstructuredSummary.Measure(r.Output, kept, weightBudget.Total, denseBytes);
         }
+
+        checkpoint.Delete(); // the output is written and compared: nothing left to resume
 
         return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch,
             outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1, unstructured);
@@ -182,5 +185,5 @@ public static class PruneJob
         FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
         FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}/{r.SwdMask}/{r.SwdRamp}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"sparsity {r.Sparsity}",
         FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
-    });
+    }) + (r.TestImages is { } test ? $" test-images {test.ToString(CultureInfo.InvariantCulture)}" : ""); // only when set: older checkpoints stay resumable
 }

@@ -77,6 +77,9 @@ public sealed record PruneRequest
     /// <summary>shapes10 only: how many training images to generate (null: its default).</summary>
     public int? TrainImages { get; init; }
 
+    /// <summary>shapes10 only: how many test images to generate (null: its default, 4,000).</summary>
+    public int? TestImages { get; init; }
+
     /// <summary>swd: a_max, where the extra decay's multiplier ends (the authors' 1e5).</summary>
     public double SwdAMax { get; init; } = new SwdSettings().AMax;
 

@@ -34,6 +34,9 @@ public sealed class PipelineConfig
 
         /// <summary>shapes10 only: how many training images to generate (null: its default, 20,000).</summary>
         public int? Images { get; set; }
+
+        /// <summary>shapes10 only: how many test images to generate (null: its default, 4,000).</summary>
+        public int? TestImages { get; set; }
     }
 
     public sealed class TargetSection
@@ -117,6 +120,7 @@ public sealed class PipelineConfig
         Require(Train.BatchSize >= 1, "train.batchSize", $"must be at least 1 (got {Train.BatchSize})");
         Require(Train.Lr > 0, "train.lr", $"must be positive (got {Train.Lr})");
         Require(Train.Images is null or >= 1, "train.images", $"must be at least 1 (got {Train.Images})");
+        Require(Train.TestImages is null or >= 1, "train.testImages", $"must be at least 1 (got {Train.TestImages})");
         Require(Target.Engine == "ort-cpu", "target.engine", $"is '{Target.Engine}'; the pipeline deploys on ort-cpu (TensorRT engines are built beside it where the host has TensorRT)");
         Require(Target.Batch >= 1, "target.batch", $"must be at least 1 (got {Target.Batch})");
         Require(!string.IsNullOrWhiteSpace(Target.Profile), "target.profile", "is empty: give auto or a profile file");

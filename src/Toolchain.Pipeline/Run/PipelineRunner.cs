@@ -21,7 +21,10 @@ namespace Toolchain.Pipeline;
 public static class PipelineRunner
 {
     /// <param name="configFile">Where the configuration came from (null: the embedded default), for the report.</param>
-    public static PipelineResult Run(PipelineConfig config, string? configFile, IPruneObserver observer, CancellationToken cancellation = default)
+    /// <param name="cancellation">Stops the run at its next safe point (between batches, measurement rounds or stages) with
+    /// <see cref="OperationCanceledException"/>: finished stages keep their records, an interrupted training or pruning stage
+    /// its last epoch checkpoint, so running the same configuration again continues.</param>
+    public static PipelineResult Run(PipelineConfig config, string? configFile, IPipelineObserver observer, CancellationToken cancellation = default)
     {
         var started = DateTimeOffset.UtcNow;
         ArgumentNullException.ThrowIfNull(config);
@@ -40,28 +43,33 @@ public static class PipelineRunner
         var tensorRt = TensorRt.Detect();
         observer.Info(TensorRt.Describe(tensorRt) + (tensorRt.Present ? "" : "; the pipeline deploys on ONNX Runtime CPU only"));
 
-        var dense = Timed(stages, "train", () => DenseModel(config, folder, observer, cancellation));
-        var prune = Timed(stages, "prune", () => Prune(config, folder, dense, observer, cancellation));
-        var parity = Timed(stages, "parity", () => Parity(config, prune, observer));
-        var latency = Timed(stages, "benchmark", () => Benchmark(config, folder, dense, prune, observer));
+        var dense = Timed(stages, "train", observer, cancellation, () => DenseModel(config, folder, observer, cancellation));
+        var prune = Timed(stages, "prune", observer, cancellation, () => Prune(config, folder, dense, observer, cancellation));
+        var parity = Timed(stages, "parity", observer, cancellation, () => Parity(config, prune, observer, cancellation));
+        var latency = Timed(stages, "benchmark", observer, cancellation, () => Benchmark(config, folder, dense, prune, observer, cancellation));
         var gates = Gates.Judge(config, prune, latency, parity);
         var environment = Environment(config);
         return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config), parity);
     }
 
-    private static T Timed<T>(List<StageStatus> stages, string name, Func<(T Value, string Status)> stage)
+    private static T Timed<T>(List<StageStatus> stages, string name, IPipelineObserver observer, CancellationToken cancellation, Func<(T Value, string Status)> stage)
     {
+        cancellation.ThrowIfCancellationRequested(); // a signal during the last stage's final write stops here, its record written
+        observer.StageStarted(name);
         var clock = Stopwatch.StartNew();
         var (value, status) = stage();
-        stages.Add(new StageStatus(name, status, clock.Elapsed.TotalSeconds));
+        var finished = new StageStatus(name, status, clock.Elapsed.TotalSeconds);
+        stages.Add(finished);
+        observer.StageFinished(finished);
         return value;
     }
 
     /// <summary>
     /// The dense model's file: the configured file as it is, or for a zoo name the model trained in the run folder
-    /// (reused while model, data and training settings stay the same; resumed when a previous run was interrupted).
+    /// (<see cref="TrainJob"/>; reused while model, data and training settings stay the same; continued from its last
+    /// epoch checkpoint when a previous run was interrupted).
     /// </summary>
-    private static (string Path, string Status) DenseModel(PipelineConfig c, string folder, IPruneObserver observer, CancellationToken cancellation)
+    private static (string Path, string Status) DenseModel(PipelineConfig c, string folder, IPipelineObserver observer, CancellationToken cancellation)
     {
         if (!ModelZoo.Names.Contains(c.Model))
         {
@@ -71,7 +79,7 @@ public static class PipelineRunner
 
         var path = Path.Combine(folder, "dense.safetensors");
         var t = c.Train;
-        var settings = Invariant($"train {c.Model} on {c.Data} ({t.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images): epochs {t.Epochs}, batch size {t.BatchSize}, lr {t.Lr}, seed {t.Seed}");
+        var settings = Invariant($"train {c.Model} on {c.Data} ({t.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images{TestImages(c)}): epochs {t.Epochs}, batch size {t.BatchSize}, lr {t.Lr}, seed {t.Seed}");
         var inputs = StageRecord.Hash(settings);
         if (StageRecord.Reuse<string>(folder, "train", inputs, path) is not null)
         {
@@ -79,63 +87,23 @@ public static class PipelineRunner
             return (path, "reused");
         }
 
-        var options = new TrainingOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.Lr, Seed = t.Seed, WarmupEpochs = Math.Min(1, t.Epochs) };
-        if (t.Epochs > 0) options.Validate(); // 0 epochs: the zoo model's initial weights, nothing to train
-        var data = DataSource.Open(c.Data, t.Seed, t.Images);
-        var status = "ran";
-        ModelGraph? graph = null;
-        Checkpoint.State? state = null;
-        IReadOnlyDictionary<string, Torch.Tensor> optimizerState = new Dictionary<string, Torch.Tensor>();
-        if (File.Exists(path) && t.Epochs > 0)
+        var request = new TrainRequest
         {
-            // An interrupted training of the same settings: its checkpoint continues; anything else starts anew.
-            var loaded = Checkpoint.Load(path);
-            if (loaded.State is { } s && s.Model == c.Model && s.Data == c.Data && s.Options == options && s.EpochsCompleted < t.Epochs)
-            {
-                (graph, state, optimizerState, status) = (loaded.File.Graph, s, loaded.OptimizerState, "resumed");
-                observer.Info($"train: resuming {path} after epoch {s.EpochsCompleted} of {t.Epochs}");
-            }
-            else
-            {
-                loaded.File.Graph.Dispose();
-                foreach (var tensor in loaded.OptimizerState.Values) tensor.Dispose();
-            }
-        }
-
-        graph ??= ModelResolver.Open(c.Model, data.NumClasses, (ulong)t.Seed, zooInput: data.InputShape);
-        using var _ = graph;
-        if (t.Epochs == 0)
-        {
-            GraphFile.Save(graph, path);
-        }
-        else
-        {
-            using var trainer = new Trainer(graph, c.Model, data, options);
-            if (state is not null) trainer.Resume(state, optimizerState);
-            observer.Info($"train: {c.Model} on {data.Name}, {t.Epochs} epochs (checkpoint {path})");
-            using var epochs = trainer.Run(path, cancellation).GetEnumerator();
-            while (observer.WithProgress("train", bar =>
-                   {
-                       trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update($"train epoch {p.Epoch}/{t.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch));
-                       return epochs.MoveNext();
-                   }))
-            {
-                var r = epochs.Current;
-                observer.Info($"train epoch {r.Epoch}/{r.Epochs}: loss {r.TrainLoss:F3}, test top-1 {r.TestTop1:P2}");
-            }
-        }
-
+            Model = c.Model, Data = c.Data, TrainImages = t.Images, TestImages = t.TestImages, Output = path, ContinueInterrupted = true,
+            Options = new TrainingOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.Lr, Seed = t.Seed, WarmupEpochs = Math.Min(1, t.Epochs) },
+        };
+        var trained = TrainJob.Run(request, observer, cancellation);
         StageRecord.Write(folder, "train", inputs, path);
-        return (path, status);
+        return (path, trained.Resumed ? "resumed" : "ran");
     }
 
     /// <summary>Budgeted pruning, fine-tuning, compaction and the verified ONNX export; measurement is the benchmark stage's.</summary>
-    private static (PruneSummary Value, string Status) Prune(PipelineConfig c, string folder, string dense, IPruneObserver observer, CancellationToken cancellation)
+    private static (PruneSummary Value, string Status) Prune(PipelineConfig c, string folder, string dense, IPipelineObserver observer, CancellationToken cancellation)
     {
         var p = c.Prune;
         var output = Path.Combine(folder, "pruned.onnx");
         var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
-        var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
+        var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images{TestImages(c)}): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
                        Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}, sparsity {p.Sparsity}, options [{p.Options}]; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}");
         var files = new List<string> { dense };
         if (profile != LatencyProfiles.Auto) files.Add(profile);
@@ -151,7 +119,7 @@ public static class PipelineRunner
         {
             Model = dense, Output = output, Method = p.Method, Budgets = p.Budgets, Data = c.Data, Epochs = p.Epochs, FineTuneEpochs = p.FinetuneEpochs,
             LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
-            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, Sparsity = p.Sparsity,
+            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
@@ -186,7 +154,7 @@ public static class PipelineRunner
     /// The pruned .onnx on ONNX Runtime against our executor on the graph it was written from (kept by the prune stage),
     /// on real test images of the run's data; null (and said why) when that graph is missing.
     /// </summary>
-    private static (DataParity? Value, string Status) Parity(PipelineConfig c, PruneSummary prune, IPruneObserver observer)
+    private static (DataParity? Value, string Status) Parity(PipelineConfig c, PruneSummary prune, IPipelineObserver observer, CancellationToken cancellation)
     {
         var reference = DataParityCheck.ReferenceGraphPath(prune.OnnxPath);
         if (!File.Exists(reference))
@@ -196,7 +164,8 @@ public static class PipelineRunner
             return (null, "skipped");
         }
 
-        var data = DataSource.Open(c.Data, c.Train.Seed, c.Train.Images);
+        cancellation.ThrowIfCancellationRequested();
+        var data = DataSource.Open(c.Data, c.Train.Seed, c.Train.Images, c.Train.TestImages);
         var parity = DataParityCheck.Run(prune.OnnxPath, reference, data, Math.Min(DataParityCheck.DefaultImages, data.Test.Count));
         observer.Info(Invariant($"parity on {parity.Describe()}: max |Δ| {parity.MaxAbsDiff:G3} (outputs up to {parity.OutputScale:G3}), top-1 agreement {parity.Top1Agreement:P1}"));
         return (parity, "ran");
@@ -206,7 +175,8 @@ public static class PipelineRunner
     /// Dense and pruned on ONNX Runtime CPU at every batch size, taking turns round by round for the configured time;
     /// then, with those sessions closed, the pruned model per layer at the target batch (<see cref="LayerBenchmark"/>).
     /// </summary>
-    private static (IReadOnlyList<BatchLatency> Value, string Status) Benchmark(PipelineConfig c, string folder, string dense, PruneSummary prune, IPruneObserver observer)
+    private static (IReadOnlyList<BatchLatency> Value, string Status) Benchmark(PipelineConfig c, string folder, string dense, PruneSummary prune, IPipelineObserver observer,
+        CancellationToken cancellation)
     {
         var denseOnnx = Path.Combine(folder, "dense.onnx");
         if (EngineFactory.IsOnnxFile(dense))
@@ -229,7 +199,7 @@ public static class PipelineRunner
             var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
             var title = $"benchmark batch {batch}: dense and pruned taking turns";
             var runs = observer.WithProgress(title, bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
-                new ModelMeasurement { MinSeconds = c.Benchmark.Seconds }, new SyncProgress<double>(f => bar.Update(title, f, 1))));
+                new ModelMeasurement { MinSeconds = c.Benchmark.Seconds }, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation));
             var measured = new BatchLatency(batch, c.Target.Engine, Summary(runs[0], batch), Summary(runs[1], batch));
             observer.Info($"benchmark batch {batch}: dense p50 {measured.Dense.P50Ms:F3} ms, pruned p50 {measured.Pruned.P50Ms:F3} ms, speed-up {measured.Speedup:F2}×");
             results.Add(measured);
@@ -290,4 +260,7 @@ public static class PipelineRunner
     }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+
+    /// <summary>The test set's size in the stage settings, only when configured (so earlier runs' records stay valid).</summary>
+    private static string TestImages(PipelineConfig c) => c.Train.TestImages is { } n ? Invariant($", {n} test images") : "";
 }

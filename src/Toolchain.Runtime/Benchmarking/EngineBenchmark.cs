@@ -11,9 +11,11 @@ public static class EngineBenchmark
     /// <summary>
     /// Creates an engine with <paramref name="create"/> (timed as session creation), runs it on
     /// <paramref name="input"/> and disposes it. <paramref name="progress"/> receives the fraction of the recorded
-    /// phase done (0…1).
+    /// phase done (0…1). A cancelled <paramref name="cancellation"/> stops it between runs with
+    /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static BenchmarkReport Run(Func<IInferenceEngine> create, HostTensor input, BenchmarkOptions options, IProgress<double>? progress = null)
+    public static BenchmarkReport Run(Func<IInferenceEngine> create, HostTensor input, BenchmarkOptions options, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(input);
@@ -32,13 +34,18 @@ public static class EngineBenchmark
 
         IReadOnlyList<HostTensor> inputs = [input];
         var firstRunMs = Time(engine, inputs);
-        for (var i = 0; i < options.Warmup; i++) engine.Run(inputs);
+        for (var i = 0; i < options.Warmup; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            engine.Run(inputs);
+        }
 
         var samples = new List<double>(options.Iterations ?? 1024);
         var lastReported = -1.0;
         var loop = Stopwatch.StartNew();
         while (true)
         {
+            cancellation.ThrowIfCancellationRequested();
             samples.Add(Time(engine, inputs));
             var done = Fraction(options, samples.Count, loop.Elapsed);
             if (done >= 1) break;

@@ -22,6 +22,8 @@ public sealed record DataSource(string Name, ImageDataset Train, ImageDataset Te
     {
         if (spec == Shapes10Name)
         {
+            if (trainCount is < 1) throw new ArgumentOutOfRangeException(nameof(trainCount), trainCount, "shapes10 needs at least one training image");
+            if (testCount is < 1) throw new ArgumentOutOfRangeException(nameof(testCount), testCount, "shapes10 needs at least one test image");
             var train = Shapes10.Create(DatasetSplit.Train, trainCount, seed);
             var test = Shapes10.Create(DatasetSplit.Test, testCount, seed);
             return new DataSource(spec, train, test, Normalization.Compute(train));

@@ -8,7 +8,8 @@ namespace Toolchain.Training;
 /// <summary>Scores a graph on a dataset in eval mode, without gradients: loss, top-1 and top-5.</summary>
 public static class Evaluator
 {
-    public static EvaluationResult Evaluate(ModelGraph graph, ImageDataset dataset, Normalization normalization, int batchSize = 256)
+    /// <param name="cancellation">Checked before every batch (a cancelled evaluation throws <see cref="OperationCanceledException"/>).</param>
+    public static EvaluationResult Evaluate(ModelGraph graph, ImageDataset dataset, Normalization normalization, int batchSize = 256, CancellationToken cancellation = default)
     {
         var wasTraining = graph.Training;
         graph.Training = false;
@@ -23,6 +24,7 @@ public static class Evaluator
             {
                 using var scope = DisposeScope.Enter();
                 using var _ = batch;
+                cancellation.ThrowIfCancellationRequested();
                 var logits = graph.Forward(batch.Images);
                 lossSum += F.CrossEntropy(logits, batch.Labels, reduction: Reduction.Sum).Item();
                 var (_, indices) = logits.TopK(k, 1);

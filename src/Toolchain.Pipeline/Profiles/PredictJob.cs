@@ -1,0 +1,54 @@
+using Toolchain.Profiling;
+using Toolchain.Pruning;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>
+/// <c>toolchain predict</c>'s workflow: the model's latency from a latency profile (the one named, or this engine's in
+/// profiles/, checked against this machine's fingerprint), per layer; with <see cref="PredictRequest.Validate"/> the
+/// prediction is checked against the engine's measurement of compacted models at random widths.
+/// </summary>
+public static class PredictJob
+{
+    public static PredictResult Run(PredictRequest request, IPredictObserver observer, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        var r = request;
+        if (!(r.MeasureSeconds >= 0)) throw new ArgumentException($"--measure-seconds cannot be negative (got {r.MeasureSeconds})");
+        if (r.Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {r.Batch})");
+        if (!(r.Ratio >= 0 && r.Ratio < 1)) throw new ArgumentException($"--ratio must lie in [0, 1) (got {r.Ratio})");
+        if (r.RoundTo < 1) throw new ArgumentException($"--round-to must be at least 1 (got {r.RoundTo})");
+        if (r.Samples < 0) throw new ArgumentException($"--samples cannot be negative (got {r.Samples})");
+        if (r.Threads < 0) throw new ArgumentException($"--threads cannot be negative (got {r.Threads})");
+        if (!ProfileEngines.Names.Contains(r.Engine)) throw new ArgumentException($"unknown engine '{r.Engine}' (known: {string.Join(", ", ProfileEngines.Names)})");
+
+        var (path, profile) = LatencyProfiles.Select(r.Engine, r.Batch, r.Profile, r.Model);
+        var warnings = new List<string>();
+        var engine = r.Validate ? ProfileEngines.Create(r.Engine, r.Threads) : null;
+        var here = engine?.Fingerprint(r.Batch) ?? LatencyProfiles.Here(r.Engine, r.Threads, r.Batch);
+        var differences = profile.Device.Differences(here);
+        if (differences.Count > 0)
+        {
+            warnings.Add($"'{path}' was measured on another device or engine ({string.Join("; ", differences)}); its predictions may not hold here");
+        }
+
+        using var graph = ModelResolver.Open(r.Model);
+        var groups = ChannelGroups.Discover(graph);
+        var predictor = new LatencyPredictor(profile, groups);
+        if (predictor.CalibrationSource != CalibrationSource.Measured) warnings.Add(predictor.CalibrationNote);
+        foreach (var w in warnings) observer.Warning(w);
+
+        var widths = r.Ratio > 0
+            ? groups.Groups.Select(g => g.Prunable ? UniformPruning.KeptWidth(g.Channels, r.Ratio, r.RoundTo) : g.Channels).ToArray()
+            : groups.FullWidths();
+        var result = new PredictResult(graph.Name, path, profile.Device.Engine, r.Batch, r.Ratio, predictor.Predict(widths), predictor.CalibrationSource,
+            predictor.CalibrationNote, warnings, Validation: null);
+        observer.Predicted(result);
+        if (!r.Validate) return result;
+
+        var report = observer.WithProgress("measuring compacted models", bar => PredictionValidator.Validate(() => ModelResolver.Open(r.Model), profile, engine!, r.Batch,
+            r.Samples, r.Seed, new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1)), cancellation));
+        return result with { Validation = report };
+    }
+}

@@ -1,0 +1,36 @@
+using Toolchain.Profiling;
+
+namespace Toolchain.Pipeline;
+
+/// <summary>What <see cref="PredictJob"/> predicts: a model's latency from a profile, at full width or uniformly pruned, and optionally checked by measurement.</summary>
+public sealed record PredictRequest
+{
+    /// <summary>Zoo name, graph file, checkpoint or .onnx file.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The profile file; null: the one in profiles/ for the engine, core count and batch (<see cref="LatencyProfiles.Select"/>).</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>The engine the profile describes (<see cref="ProfileEngines.Names"/>).</summary>
+    public string Engine { get; init; } = "ort-cpu";
+
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Predict with this fraction of every prunable group's channels removed (uniform), in [0, 1).</summary>
+    public double Ratio { get; init; }
+
+    /// <summary>With a ratio: keep widths that are multiples of this.</summary>
+    public int RoundTo { get; init; } = 1;
+
+    /// <summary>Compact the model at random widths, measure each on the engine and compare with the prediction.</summary>
+    public bool Validate { get; init; }
+
+    /// <summary>With <see cref="Validate"/>: random width assignments besides the dense model, their seed, the engine's intra-op threads (0: one per core) and how long to measure.</summary>
+    public int Samples { get; init; } = 10;
+
+    public int Seed { get; init; } = 1;
+
+    public int Threads { get; init; }
+
+    public double MeasureSeconds { get; init; } = new ModelMeasurement().MinSeconds;
+}
