@@ -162,12 +162,12 @@ public sealed class InterruptCliTests
         Assert.False(File.Exists(Out("pruned.checkpoint.safetensors")));
         Assert.False(File.Exists(Out("results.json")));
 
-        // 4. Again, to the end: both stages reused, the benchmark measured anew, every gate judged.
+        // 4. Again, to the end: both stages reused, parity on real images and the benchmark run anew, every gate judged.
         var final = CliRunner.Run(dir.Path, args);
         Assert.True(final.ExitCode == ExitCodes.Success, $"exit {final.ExitCode}\n{final.Stdout}\n{final.Stderr}");
         var stages = Records(final.Stdout, "run").Single().GetProperty("stages").EnumerateArray()
             .ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("status").GetString());
-        Assert.Equal(new Dictionary<string, string?> { ["train"] = "reused", ["prune"] = "reused", ["benchmark"] = "ran" }, stages);
+        Assert.Equal(new Dictionary<string, string?> { ["train"] = "reused", ["prune"] = "reused", ["parity"] = "ran", ["benchmark"] = "ran" }, stages);
         Assert.True(File.Exists(Out("results.json")));
         Assert.True(File.Exists(Out("junit.xml")));
     }
