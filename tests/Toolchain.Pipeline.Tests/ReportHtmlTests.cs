@@ -34,6 +34,20 @@ public sealed partial class ReportHtmlTests
     }
 
     [Fact]
+    public void Render_AnEngineWithStatisticsOnly_IsInTheTable_WithoutAHistogram()
+    {
+        // trtexec prints percentiles, not each run: a TensorRT row has no samples.
+        var report = ReportFixtures.Realistic();
+        var tensorRt = new EngineLatency("tensorrt", 1, new LatencyMeasurement(0.052, 0.061, 0.07, 0.054, 18_518, [], null),
+            new LatencyMeasurement(0.031, 0.035, 0.04, 0.032, 31_250, [], null), []);
+        var html = ReportHtml.Render(report with { Latency = [.. report.Latency, tensorRt] });
+
+        Assert.DoesNotContain("histogram-tensorrt-b1", ChartNames(html));
+        Assert.Contains("tensorrt batch 1: the engine's timer reported statistics only, no histogram.", html, StringComparison.Ordinal);
+        Assert.Matches(@"<td>tensorrt</td><td>1</td><td>pruned</td><td>0\.031\d* ms</td>.*?<td>—</td></tr>", html);
+    }
+
+    [Fact]
     public void Render_EveryChart_IsWellFormedSvgWithAxisTitlesAndDataMarks()
     {
         var html = ReportHtml.Render(ReportFixtures.Realistic());

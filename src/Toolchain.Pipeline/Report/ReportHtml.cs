@@ -153,7 +153,7 @@ public static class ReportHtml
                 var error = m.PredictedMs is { } p ? Text.Signed((p - m.P50Ms) / m.P50Ms * 100, 1) + " %" : "—";
                 html.Append($"<tr><td>{Text.Escape(engine.Engine)}</td><td>{engine.Batch}</td><td>{name}</td><td>{Text.Ms(m.P50Ms)} ms</td><td>{Text.Ms(m.P90Ms)} ms</td>");
                 html.Append($"<td>{Text.Ms(m.P99Ms)} ms</td><td>{Text.Ms(m.MeanMs)} ms</td><td>{Text.Number(m.ThroughputPerSecond, "0")} images/s</td>");
-                html.Append($"<td>{Text.Ms(m.PredictedMs)}</td><td>{error}</td><td>{m.SamplesMs.Count}</td></tr>");
+                html.Append($"<td>{Text.Ms(m.PredictedMs)}</td><td>{error}</td><td>{(m.SamplesMs.Count > 0 ? m.SamplesMs.Count.ToString(CultureInfo.InvariantCulture) : "—")}</td></tr>");
             }
         }
 
@@ -162,6 +162,13 @@ public static class ReportHtml
 
         foreach (var engine in report.Latency)
         {
+            if (Sides(engine).Any(s => s.Measurement.SamplesMs.Count == 0))
+            {
+                // TensorRT's trtexec prints statistics, not each run.
+                html.Append($"<p class=\"note\">{Text.Escape(engine.Engine)} batch {engine.Batch}: the engine's timer reported statistics only, no histogram.</p>");
+                continue;
+            }
+
             Chart(html, $"histogram-{engine.Engine}-b{engine.Batch}", $"Latency distribution on {engine.Engine}, batch {engine.Batch}: dense and pruned overlaid.", HistogramChart.Render(engine));
         }
 

@@ -15,7 +15,7 @@ public static class Gates
     public static IReadOnlyList<GateResult> Judge(PipelineConfig c, PruneSummary prune, IReadOnlyList<BatchLatency> latency, DataParity? dataParity = null)
     {
         var gates = new List<GateResult>();
-        var target = latency.Single(l => l.Batch == c.Target.Batch);
+        var target = latency.Single(l => l.Batch == c.Target.Batch && l.Engine == c.Target.Engine); // the budget is judged on the target engine
         foreach (var budget in prune.Budgets) gates.Add(Budget(budget, c.Gates.LatencyTolerance ?? 0, prune, target));
 
         if (c.Gates.AccuracyFloor is { } floor)

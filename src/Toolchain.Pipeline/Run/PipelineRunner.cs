@@ -205,7 +205,12 @@ public static class PipelineRunner
             results.Add(measured);
         }
 
-        var target = results.FindIndex(l => l.Batch == c.Target.Batch);
+        if (TensorRt.FindTrtexec() is { } trtexec && TensorRtLatency(trtexec, c, folder, denseOnnx, prune.OnnxPath, observer, cancellation) is { } onTensorRt)
+        {
+            results.Add(onTensorRt);
+        }
+
+        var target = results.FindIndex(l => l.Batch == c.Target.Batch && l.Engine == c.Target.Engine);
         var profile = c.Target.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(c.Target.Engine, c.Target.Batch) : c.Target.Profile;
         var layers = observer.WithProgress($"per layer at batch {c.Target.Batch}: {LayerBenchmark.Runs} profiled runs", _ =>
             LayerBenchmark.Measure(c.Target.Engine, prune.OnnxPath, dense, prune.Widths, profile, c.Target.Batch, threads));
@@ -216,6 +221,54 @@ public static class PipelineRunner
         }
 
         return (results, "ran");
+    }
+
+    /// <summary>
+    /// Dense and pruned as TensorRT engines built by trtexec from the exported ONNX files, timed by trtexec at the target
+    /// batch (one after the other, not taking turns: trtexec times one engine per process). Null, and said why, when
+    /// trtexec fails or prints no 90th/99th percentile.
+    /// </summary>
+    private static BatchLatency? TensorRtLatency(string trtexec, PipelineConfig c, string folder, string denseOnnx, string prunedOnnx, IPipelineObserver observer,
+        CancellationToken cancellation)
+    {
+        var batch = c.Target.Batch;
+        string? shapes;
+        using (var probe = EngineFactory.Creator(c.Target.Engine, prunedOnnx, 1)())
+        {
+            var input = probe.Inputs[0];
+            if (input.Shape[0] > 0 && input.Shape[0] != batch)
+            {
+                observer.Info($"TensorRT: not timed — the exported models have a fixed batch of {input.Shape[0]}, the target batch is {batch}");
+                return null;
+            }
+
+            shapes = input.Shape[0] > 0 ? null : $"{input.Name}:{batch}x{string.Join("x", input.Shape.Skip(1))}";
+        }
+
+        try
+        {
+            var summaries = observer.WithProgress($"TensorRT at batch {batch}: building and timing dense and pruned engines with trtexec", _ =>
+                new[] { (denseOnnx, "dense.engine"), (prunedOnnx, "pruned.engine") }
+                    .Select(m => Trtexec.BuildAndTime(trtexec, m.Item1, Path.Combine(folder, m.Item2), c.Benchmark.Seconds, shapes, cancellation)).ToArray());
+            var measured = new BatchLatency(batch, "tensorrt", Summary(summaries[0].Latency, batch), Summary(summaries[1].Latency, batch));
+            observer.Info($"benchmark TensorRT batch {batch}: dense p50 {measured.Dense.P50Ms:F3} ms, pruned p50 {measured.Pruned.P50Ms:F3} ms, speed-up {measured.Speedup:F2}×");
+            return measured;
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException)
+        {
+            observer.Info($"TensorRT: not timed — {e.Message}");
+            return null;
+        }
+    }
+
+    private static LatencySummary Summary(TrtexecLatency l, int batch)
+    {
+        double Percentile(double p) => l.Percentiles.TryGetValue(p, out var v)
+            ? v
+            : throw new InvalidDataException($"trtexec printed no {p}th latency percentile (TensorRT 10 prints 90, 95 and 99)");
+
+        // trtexec reports statistics, not each run: the run count and samples stay empty.
+        return new LatencySummary(0, l.MeanMs, l.MedianMs, Percentile(90), Percentile(99), l.MinMs, l.MaxMs, batch * 1000 / l.MeanMs, []);
     }
 
     private static LatencySummary Summary(LatencyStatistics s, int batch)

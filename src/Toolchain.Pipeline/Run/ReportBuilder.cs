@@ -11,7 +11,7 @@ public static class ReportBuilder
     public static RunReport From(PipelineResult r, IReadOnlyList<string> artifacts)
     {
         var p = r.Prune;
-        var target = r.Latency.Single(l => l.Batch == r.Config.Target.Batch);
+        var target = r.Latency.Single(l => l.Batch == r.Config.Target.Batch && l.Engine == r.Config.Target.Engine);
         var env = r.Environment;
         var environment = new EnvironmentInfo(env["device"], env["cpu"], int.Parse(env["cores"], CultureInfo.InvariantCulture), int.Parse(env["threads"], CultureInfo.InvariantCulture),
             env["os"], DeviceFingerprint.NvidiaGpu().Gpu, [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, r.Profile);
@@ -31,8 +31,8 @@ public static class ReportBuilder
             r.Latency.Select(l =>
             {
                 var (layers, errors) = PerLayer(l.Layers);
-                return new EngineLatency(l.Engine, l.Batch, Measurement(l.Dense, l.Batch == target.Batch ? p.DensePredictedMs : null),
-                    Measurement(l.Pruned, l.Batch == target.Batch ? p.PrunedPredictedMs : null), layers, errors);
+                return new EngineLatency(l.Engine, l.Batch, Measurement(l.Dense, l == target ? p.DensePredictedMs : null),
+                    Measurement(l.Pruned, l == target ? p.PrunedPredictedMs : null), layers, errors);
             }).ToList(),
             p.Widths.Select(w => new GroupWidth(w.Group, w.Dense, w.Pruned, Prunable: true)).ToList(),
             // The written model is the trail's last point: fine-tuning's last epoch.

@@ -16,17 +16,16 @@ public static class TensorRt
         ? $"TensorRT: {status.Version}"
         : $"TensorRT is not on this host (looked for {string.Join(", ", status.LookedFor)})";
 
+    /// <summary>trtexec on the PATH, or null: what the pipeline builds and times TensorRT engines with.</summary>
+    public static string? FindTrtexec() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(f => Path.Combine(f, "trtexec")).FirstOrDefault(File.Exists);
+
     /// <summary>Searches the PATH and the library folders; Version holds where it was found (TensorRT's own version is not read).</summary>
     public static TensorRtStatus Detect()
     {
         var lookedFor = new List<string>();
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
         lookedFor.Add("trtexec on PATH");
-        foreach (var folder in path)
-        {
-            var candidate = Path.Combine(folder, "trtexec");
-            if (File.Exists(candidate)) return new TensorRtStatus(true, $"trtexec at {candidate}", lookedFor);
-        }
+        if (FindTrtexec() is { } trtexec) return new TensorRtStatus(true, $"trtexec at {trtexec}", lookedFor);
 
         var folders = LibraryFolders.Concat((Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)).Distinct();
         foreach (var folder in folders)

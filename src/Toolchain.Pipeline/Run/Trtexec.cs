@@ -22,14 +22,14 @@ public static partial class Trtexec
     /// ".partial" name and moved when trtexec succeeds) and returns its summary.
     /// </summary>
     /// <exception cref="InvalidOperationException">trtexec failed: its exit code and the end of its output.</exception>
-    public static TrtexecSummary BuildAndTime(string trtexec, string onnx, string engine, double seconds, CancellationToken cancellation = default)
+    /// <param name="shapes">trtexec's --shapes value (e.g. "input:8x1x28x28") for a model whose batch is dynamic; null for a static one.</param>
+    public static TrtexecSummary BuildAndTime(string trtexec, string onnx, string engine, double seconds, string? shapes = null, CancellationToken cancellation = default)
     {
         var partial = engine + ".partial";
         var start = new ProcessStartInfo(trtexec) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { $"--onnx={onnx}", $"--saveEngine={partial}", FormattableString.Invariant($"--duration={Math.Max(1, (int)Math.Ceiling(seconds))}"), "--warmUp=500" })
-        {
-            start.ArgumentList.Add(a);
-        }
+        var arguments = new List<string> { $"--onnx={onnx}", $"--saveEngine={partial}", FormattableString.Invariant($"--duration={Math.Max(1, (int)Math.Ceiling(seconds))}"), "--warmUp=500" };
+        if (shapes is not null) arguments.Add($"--shapes={shapes}");
+        foreach (var a in arguments) start.ArgumentList.Add(a);
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {trtexec}");
         using var stop = cancellation.Register(() =>
