@@ -34,13 +34,15 @@ public static class MethodsBenchmark
     // TOOLCHAIN_BENCH_CACHED=1: print the tables from the runs already recorded, run nothing new.
     private static readonly bool CachedOnly = Environment.GetEnvironmentVariable("TOOLCHAIN_BENCH_CACHED") == "1";
     private const int DenseEpochs = 15, PruneEpochs = 2, FineTuneEpochs = 1, DeployBatch = 8;
-    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-allocated", "swd-ramp", "hfp", "ltp"];
+    private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-ramp60", "swd-ramp40", "hfp", "ltp"];
 
     // Variants run as their method with extra options, under their own label (and cache name).
     private static readonly Dictionary<string, (string Method, string[] Options)> Variants = new()
     {
-        ["swd-allocated"] = ("swd", ["--swd-mask", "allocated"]),
-        ["swd-ramp"] = ("swd", ["--swd-ramp", "0.6"]),
+        // a(t) at a_max after 60 % / 40 % of the pruning phase (our option; the authors grow it over all of training).
+        // The allocator's mask (--swd-mask allocated) was measured too and was behind the authors' threshold at both budgets.
+        ["swd-ramp60"] = ("swd", ["--swd-ramp", "0.6"]),
+        ["swd-ramp40"] = ("swd", ["--swd-ramp", "0.4"]),
     };
 
     // The unstructured comparison: single weights kept (conv and linear), as a share of the dense model's.
@@ -131,7 +133,7 @@ public static class MethodsBenchmark
 
         var compareAt = compared.Min(g => g.Key);
         var lead = Lead(rows, compareAt, ["fsa", "greg1", "greg2"]);
-        Lead(rows, compareAt, ["hfp", "swd", "swd-allocated", "swd-ramp", "ltp"]);
+        Lead(rows, compareAt, ["hfp", "swd", "swd-ramp60", "swd-ramp40", "ltp"]);
         return lead;
     }
 
