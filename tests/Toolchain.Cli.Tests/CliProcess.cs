@@ -27,16 +27,7 @@ internal sealed class CliProcess : IDisposable
 
     public static CliProcess Start(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "toolchain.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["COLUMNS"] = "200";
-        var process = new Process { StartInfo = start };
+        var process = new Process { StartInfo = CliRunner.StartInfo(workingDirectory, args) };
         var cli = new CliProcess(process, args);
         process.OutputDataReceived += (_, e) =>
         {

@@ -7,7 +7,8 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(string workingDirectory, params string[] args)
+    /// <summary>How the tests start the CLI: <c>dotnet toolchain.dll ARGS</c> in <paramref name="workingDirectory"/>, output redirected.</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -18,7 +19,12 @@ internal static class CliRunner
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "toolchain.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    public static Result Run(string workingDirectory, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workingDirectory, args))!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
