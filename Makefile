@@ -14,7 +14,7 @@ TOOLCHAIN   := $(CLI_DIR)/toolchain
 PYTHON      := /usr/bin/python3
 DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1
 
-# ONNX Runtime's CPU library comes from the npm registry (scripts/fetch-onnxruntime.sh, sha256-pinned).
+# ONNX Runtime comes from NuGet with the solution's restore (Microsoft.ML.OnnxRuntime, versions in Directory.Packages.props).
 # Debian packages: libtorch (tensors, autograd, conv kernels), Fashion-MNIST (the real data set), OpenBLAS (fast BLAS for Linear/matmul:
 # Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, the Python oracle for tests, and Chromium (the report test renders report.html headless).
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
@@ -24,7 +24,6 @@ APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chro
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
-	@./scripts/fetch-onnxruntime.sh .deps/onnxruntime
 	@command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
 
 deps-test: deps ## also install the Python reference oracle used by tests and benchmarks

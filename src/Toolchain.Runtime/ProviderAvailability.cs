@@ -1,10 +1,8 @@
-using Toolchain.Runtime.Interop;
-
 namespace Toolchain.Runtime;
 
 /// <summary>
 /// Whether the loaded ONNX Runtime can use a GPU execution provider: it must be compiled in (GetAvailableProviders)
-/// and its provider library must sit next to libonnxruntime (ONNX Runtime loads it from there at session creation).
+/// and its provider library must sit next to libonnxruntime (ONNX Runtime loads it from there when the provider is added).
 /// </summary>
 internal static class ProviderAvailability
 {
@@ -20,8 +18,8 @@ internal static class ProviderAvailability
         };
         if (library is null) return null;
 
-        var loaded = OrtLibrary.Library;
-        var available = OrtNative.GetAvailableProviders();
+        var available = OrtRuntime.AvailableProviders;
+        var directory = OrtRuntime.LibraryDirectory;
         var problems = new List<string>();
         if (!available.Contains(registered))
         {
@@ -30,14 +28,12 @@ internal static class ProviderAvailability
 
         foreach (var required in new[] { library, "libonnxruntime_providers_shared.so" })
         {
-            var path = Path.Combine(loaded.Directory, required);
-            if (!File.Exists(path)) problems.Add($"{required} not found in {loaded.Directory}");
+            if (directory is null || !File.Exists(Path.Combine(directory, required))) problems.Add($"{required} not found in {directory ?? "the loaded library's folder"}");
         }
 
         return problems.Count == 0
             ? null
             : $"ONNX Runtime {label} execution provider is not available in this build: {string.Join("; ", problems)}. " +
-              $"The library at '{loaded.Path}' is ONNX Runtime {loaded.Version}'s CPU build; use a GPU build of ONNX Runtime " +
-              $"(point {OrtLibrary.PathVariable} at it) or ExecutionProvider.Cpu.";
+              $"This build carries ONNX Runtime {OrtRuntime.Version}'s CPU package (Microsoft.ML.OnnxRuntime); use ExecutionProvider.Cpu (--engine ort-cpu).";
     }
 }

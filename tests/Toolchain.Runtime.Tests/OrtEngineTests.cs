@@ -4,9 +4,9 @@ namespace Toolchain.Runtime.Tests;
 public sealed class OrtEngineTests
 {
     [Fact]
-    public void Version_IsTheFetchedRelease()
+    public void Version_IsThePackagesRelease()
     {
-        Assert.Equal("1.23.2", OrtEngine.Version);
+        Assert.Equal("1.31.1", OrtEngine.Version);
         Assert.Contains("CPUExecutionProvider", OrtEngine.AvailableProviders);
     }
 
@@ -205,5 +205,45 @@ public sealed class OrtEngineTests
         var e = Assert.Throws<OnnxRuntimeException>(() =>
             engine.Run([new HostTensor([2, 4], new float[8]), new HostTensor([3, 4], new float[12])]));
         Assert.Contains("two_inputs.onnx", e.Message);
+    }
+
+    [Fact]
+    public void Prepare_RepeatedRuns_WriteTheSameOutputsAsRunIntoKeptTensors()
+    {
+        using var engine = OrtEngine.Load(OnnxModels.ConvNet, new OrtEngineOptions { IntraOpThreads = 1 });
+        var x = OnnxModels.ConvNetInput(5);
+        using var prepared = engine.Prepare([x]);
+        Assert.Empty(prepared.Outputs);
+
+        prepared.Run(); // ONNX Runtime allocates the outputs
+        var first = Assert.Single(prepared.Outputs);
+        OnnxModels.AssertClose(OnnxModels.ConvNetExpected(5), first);
+        Array.Clear(first.Data);
+        prepared.Run(); // and from now on writes into the same arrays
+        Assert.Same(first, Assert.Single(prepared.Outputs));
+        OnnxModels.AssertClose(OnnxModels.ConvNetExpected(5), first);
+    }
+
+    [Fact]
+    public void Prepare_BadInputs_AreRejectedAndRunsAfterTheEnginesDisposal_Throw()
+    {
+        var engine = OrtEngine.Load(OnnxModels.ConvNet, null);
+        Assert.Throws<ArgumentException>(() => engine.Prepare([new HostTensor([1, 3, 16, 16], new float[768])]));
+        using var prepared = engine.Prepare([OnnxModels.ConvNetInput(2)]);
+        prepared.Run();
+        engine.Dispose();
+        Assert.Throws<ObjectDisposedException>(prepared.Run);
+    }
+
+    [Fact]
+    public void Prepare_TwoInputsTwoOutputs_MatchRun()
+    {
+        using var engine = OrtEngine.Load(OnnxModels.TwoInputs, null);
+        var a = new HostTensor([2, 4], Enumerable.Range(0, 8).Select(i => i * 0.25f).ToArray());
+        var b = new HostTensor([2, 4], Enumerable.Range(0, 8).Select(i => 1f - i).ToArray());
+        using var prepared = engine.Prepare([a, b]);
+        for (var i = 0; i < 3; i++) prepared.Run();
+
+        Assert.Equal(engine.Run([a, b]), prepared.Outputs);
     }
 }
