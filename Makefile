@@ -6,6 +6,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 CONFIG      ?= Release
+# ONNX Runtime package: cpu (Microsoft.ML.OnnxRuntime, default) or gpu (Microsoft.ML.OnnxRuntime.Gpu.Linux: --engine ort-cuda
+# and ort-tensorrt on a host with CUDA 13 and, for TensorRT, TensorRT 10 + cuDNN 9; CPU inference works with it too).
+ORT         ?= cpu
 BUILD_DIR   := build
 NATIVE_DIR  := $(BUILD_DIR)/native
 NATIVE_LIB  := $(NATIVE_DIR)/libtoolchain_native.so
@@ -34,8 +37,8 @@ native: deps ## build the C++ shim over libtorch
 	@cmake --build $(NATIVE_DIR) -j$$(nproc)
 
 build: native ## build everything; the CLI lands at build/cli/toolchain
-	@$(DOTNET_ENV) dotnet build Toolchain.sln -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
-	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
+	@$(DOTNET_ENV) dotnet build Toolchain.sln -c $(CONFIG) -p:OnnxRuntimeFlavor=$(ORT) -nologo -v quiet -clp:ErrorsOnly
+	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -p:OnnxRuntimeFlavor=$(ORT) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
 
 test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
 	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo 2>&1 | ./scripts/summarize-tests.sh

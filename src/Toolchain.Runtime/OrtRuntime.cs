@@ -16,6 +16,16 @@ internal static partial class OrtRuntime
 
     public static Ort.OrtEnv Instance => Env.Value;
 
+    /// <summary>The package this build carries: "cpu" (Microsoft.ML.OnnxRuntime) or "gpu" (Microsoft.ML.OnnxRuntime.Gpu.Linux).</summary>
+    public static string Flavor => Metadata("OnnxRuntimeFlavor") ?? "cpu";
+
+    /// <summary>The NuGet package id of the native library this build carries.</summary>
+    public static string Package => Metadata("OnnxRuntimePackage") ?? "Microsoft.ML.OnnxRuntime";
+
+    private static string? Metadata(string key) =>
+        typeof(OrtRuntime).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
+
     public static string Version => Instance.GetVersionString();
 
     public static IReadOnlyList<string> AvailableProviders => Instance.GetAvailableProviders();
