@@ -6,6 +6,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 CONFIG      ?= Release
+# ONNX Runtime package: cpu (Microsoft.ML.OnnxRuntime, default) or gpu (Microsoft.ML.OnnxRuntime.Gpu.Linux: --engine ort-cuda
+# and ort-tensorrt on a host with CUDA 13 and, for TensorRT, TensorRT 10 + cuDNN 9; CPU inference works with it too).
+ORT         ?= cpu
 BUILD_DIR   := build
 NATIVE_DIR  := $(BUILD_DIR)/native
 NATIVE_LIB  := $(NATIVE_DIR)/libtoolchain_native.so
@@ -14,7 +17,7 @@ TOOLCHAIN   := $(CLI_DIR)/toolchain
 PYTHON      := /usr/bin/python3
 DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1
 
-# ONNX Runtime's CPU library comes from the npm registry (scripts/fetch-onnxruntime.sh, sha256-pinned).
+# ONNX Runtime comes from NuGet with the solution's restore (Microsoft.ML.OnnxRuntime, versions in Directory.Packages.props).
 # Debian packages: libtorch (tensors, autograd, conv kernels), Fashion-MNIST (the real data set), OpenBLAS (fast BLAS for Linear/matmul:
 # Debian's default libblas.so.3 is the slow reference BLAS), the ONNX schema, the Python oracle for tests, and Chromium (the report test renders report.html headless).
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
@@ -24,7 +27,6 @@ APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chro
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
-	@./scripts/fetch-onnxruntime.sh .deps/onnxruntime
 	@command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is required and not on PATH" >&2; exit 1; }
 
 deps-test: deps ## also install the Python reference oracle used by tests and benchmarks
@@ -35,8 +37,8 @@ native: deps ## build the C++ shim over libtorch
 	@cmake --build $(NATIVE_DIR) -j$$(nproc)
 
 build: native ## build everything; the CLI lands at build/cli/toolchain
-	@$(DOTNET_ENV) dotnet build Toolchain.sln -c $(CONFIG) -nologo -v quiet -clp:ErrorsOnly
-	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
+	@$(DOTNET_ENV) dotnet build Toolchain.sln -c $(CONFIG) -p:OnnxRuntimeFlavor=$(ORT) -nologo -v quiet -clp:ErrorsOnly
+	@$(DOTNET_ENV) dotnet publish src/Toolchain.Cli -c $(CONFIG) -p:OnnxRuntimeFlavor=$(ORT) -o $(CLI_DIR) -nologo -v quiet -clp:ErrorsOnly --no-build
 
 test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
 	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo 2>&1 | ./scripts/summarize-tests.sh

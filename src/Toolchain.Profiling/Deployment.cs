@@ -77,7 +77,7 @@ public sealed record EagerDeployment : Deployment
 }
 
 /// <summary>
-/// ONNX Runtime's CPU layout optimisation (its NCHWc transformer) as observed on ONNX Runtime 1.23 — the rules are
+/// ONNX Runtime's CPU layout optimisation (its NCHWc transformer) as observed on ONNX Runtime 1.23 and 1.31 (OrtDeploymentTests pass on both) — the rules are
 /// checked by the profiler against the kernels ONNX Runtime actually picks for every sample it measures. Convolutions
 /// run on a channel-blocked layout (blocks of <see cref="Block"/> channels, padded): a dense conv reading fewer than
 /// <see cref="Block"/> channels reads the plain NCHW layout, one reading a multiple of <see cref="Alignment"/> reads the

@@ -1,3 +1,5 @@
+using Toolchain.Runtime;
+
 namespace Toolchain.Profiling;
 
 /// <summary>

@@ -198,12 +198,13 @@ public sealed class TorchCpuEngine : ProfileEngine
     /// <summary>A low percentile: libtorch's OpenMP threads stall for milliseconds when another process takes a core.</summary>
     private static double LowWallMs(IInferenceEngine engine, HostTensor input, int warmup, int runs)
     {
-        for (var i = 0; i < warmup; i++) engine.Run([input]);
+        using var run = engine.Prepare([input]);
+        for (var i = 0; i < warmup; i++) run.Run();
         var samples = new double[runs];
         for (var i = 0; i < runs; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            engine.Run([input]);
+            run.Run();
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 

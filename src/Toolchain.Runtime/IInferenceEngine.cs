@@ -16,4 +16,14 @@ public interface IInferenceEngine : IDisposable
 
     /// <summary>One tensor per entry of <see cref="Inputs"/>, in order; returns one per entry of <see cref="Outputs"/>.</summary>
     IReadOnlyList<HostTensor> Run(IReadOnlyList<HostTensor> inputs);
+
+    /// <summary>
+    /// Binds <paramref name="inputs"/> (checked as by <see cref="Run"/>) for repeated runs, the way latency is measured;
+    /// the engine may keep its native tensors between runs. The tensors' arrays are read at every run, not copied.
+    /// </summary>
+    IPreparedRun Prepare(IReadOnlyList<HostTensor> inputs)
+    {
+        EngineInputs.Validate(Name, Inputs, inputs);
+        return new RepeatedRun(this, inputs);
+    }
 }

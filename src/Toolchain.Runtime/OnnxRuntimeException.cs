@@ -1,6 +1,6 @@
 namespace Toolchain.Runtime;
 
-/// <summary>ONNX Runtime's error codes (OrtErrorCode in onnxruntime_c_api.h).</summary>
+/// <summary>ONNX Runtime's error codes (OrtErrorCode in onnxruntime_c_api.h), matched to the package's ErrorCode by name.</summary>
 public enum OnnxRuntimeErrorCode
 {
     Ok = 0,
@@ -27,6 +27,8 @@ public sealed class OnnxRuntimeException : Exception
         ErrorCode = errorCode;
 
     public OnnxRuntimeException(string message, Exception inner) : base(message, inner) => ErrorCode = OnnxRuntimeErrorCode.Fail;
+
+    public OnnxRuntimeException(string message, OnnxRuntimeErrorCode errorCode, Exception inner) : base(message, inner) => ErrorCode = errorCode;
 
     public OnnxRuntimeErrorCode ErrorCode { get; }
 }

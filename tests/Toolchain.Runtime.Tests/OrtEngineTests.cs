@@ -4,9 +4,9 @@ namespace Toolchain.Runtime.Tests;
 public sealed class OrtEngineTests
 {
     [Fact]
-    public void Version_IsTheFetchedRelease()
+    public void Version_IsThePackagesRelease()
     {
-        Assert.Equal("1.23.2", OrtEngine.Version);
+        Assert.Equal(OrtRuntime.Flavor == "gpu" ? "1.31.0" : "1.31.1", OrtEngine.Version);
         Assert.Contains("CPUExecutionProvider", OrtEngine.AvailableProviders);
     }
 
@@ -142,11 +142,22 @@ public sealed class OrtEngineTests
     [Theory]
     [InlineData(ExecutionProvider.Cuda, "CUDA", "libonnxruntime_providers_cuda.so")]
     [InlineData(ExecutionProvider.TensorRt, "TensorRT", "libonnxruntime_providers_tensorrt.so")]
-    public void Load_GpuProviderInCpuBuild_ThrowsNotSupportedSayingWhy(ExecutionProvider provider, string label, string library)
+    public void Load_GpuProviderWithoutItsLibraries_ThrowsNotSupportedSayingWhy(ExecutionProvider provider, string label, string library)
     {
+        if (OrtRuntime.Flavor == "gpu" && File.Exists("/dev/nvidiactl")) return; // a GPU host with the GPU build: the provider may well run
         var e = Assert.Throws<NotSupportedException>(() => OrtEngine.Load(OnnxModels.ConvNet, new OrtEngineOptions { Provider = provider }));
-        Assert.Contains($"ONNX Runtime {label} execution provider is not available in this build", e.Message);
-        Assert.Contains($"{library} not found", e.Message);
+        if (OrtRuntime.Flavor == "gpu")
+        {
+            // Here (no CUDA): the package's provider library is present, the CUDA libraries it needs are not.
+            Assert.Contains($"ONNX Runtime {label} execution provider cannot run on this host", e.Message);
+            Assert.Contains("libcudart.so.13", e.Message); // and libcuda.so.1, the driver: neither is on this machine
+        }
+        else
+        {
+            Assert.Contains($"ONNX Runtime {label} execution provider is not available in this build", e.Message);
+            Assert.Contains($"{library} not found", e.Message);
+            Assert.Contains("make build ORT=gpu", e.Message);
+        }
     }
 
     [Theory]
@@ -205,5 +216,45 @@ public sealed class OrtEngineTests
         var e = Assert.Throws<OnnxRuntimeException>(() =>
             engine.Run([new HostTensor([2, 4], new float[8]), new HostTensor([3, 4], new float[12])]));
         Assert.Contains("two_inputs.onnx", e.Message);
+    }
+
+    [Fact]
+    public void Prepare_RepeatedRuns_WriteTheSameOutputsAsRunIntoKeptTensors()
+    {
+        using var engine = OrtEngine.Load(OnnxModels.ConvNet, new OrtEngineOptions { IntraOpThreads = 1 });
+        var x = OnnxModels.ConvNetInput(5);
+        using var prepared = engine.Prepare([x]);
+        Assert.Empty(prepared.Outputs);
+
+        prepared.Run(); // ONNX Runtime allocates the outputs
+        var first = Assert.Single(prepared.Outputs);
+        OnnxModels.AssertClose(OnnxModels.ConvNetExpected(5), first);
+        Array.Clear(first.Data);
+        prepared.Run(); // and from now on writes into the same arrays
+        Assert.Same(first, Assert.Single(prepared.Outputs));
+        OnnxModels.AssertClose(OnnxModels.ConvNetExpected(5), first);
+    }
+
+    [Fact]
+    public void Prepare_BadInputs_AreRejectedAndRunsAfterTheEnginesDisposal_Throw()
+    {
+        var engine = OrtEngine.Load(OnnxModels.ConvNet, null);
+        Assert.Throws<ArgumentException>(() => engine.Prepare([new HostTensor([1, 3, 16, 16], new float[768])]));
+        using var prepared = engine.Prepare([OnnxModels.ConvNetInput(2)]);
+        prepared.Run();
+        engine.Dispose();
+        Assert.Throws<ObjectDisposedException>(prepared.Run);
+    }
+
+    [Fact]
+    public void Prepare_TwoInputsTwoOutputs_MatchRun()
+    {
+        using var engine = OrtEngine.Load(OnnxModels.TwoInputs, null);
+        var a = new HostTensor([2, 4], Enumerable.Range(0, 8).Select(i => i * 0.25f).ToArray());
+        var b = new HostTensor([2, 4], Enumerable.Range(0, 8).Select(i => 1f - i).ToArray());
+        using var prepared = engine.Prepare([a, b]);
+        for (var i = 0; i < 3; i++) prepared.Run();
+
+        Assert.Equal(engine.Run([a, b]), prepared.Outputs);
     }
 }

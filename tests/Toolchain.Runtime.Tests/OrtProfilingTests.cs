@@ -81,11 +81,11 @@ public sealed class OrtProfilingTests(ITestOutputHelper output)
               {"cat": "Node", "name": "a_kernel_time", "dur": 20, "args": {"op_name": "Conv"}},
             ]
             """;
-        var timings = OrtProfile.Parse(trace, "test");
+        var timings = OrtTrace.Summarize(OrtTrace.Parse(trace, "test"));
 
         Assert.Equal([new NodeTiming("a", "Conv", 30, 2, 15), new NodeTiming("b", "Relu", 3, 1, 3)], timings);
-        Assert.Throws<InvalidDataException>(() => OrtProfile.Parse("{\"not\": \"an array\"}", "test"));
-        Assert.Throws<InvalidDataException>(() => OrtProfile.Parse("[{", "test"));
+        Assert.Throws<InvalidDataException>(() => OrtTrace.Parse("{\"not\": \"an array\"}", "test"));
+        Assert.Throws<InvalidDataException>(() => OrtTrace.Parse("[{", "test"));
     }
 
     // Other tests' profiling sessions write traces concurrently: compare sets, not counts.

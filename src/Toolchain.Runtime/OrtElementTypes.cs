@@ -1,6 +1,6 @@
-namespace Toolchain.Runtime.Interop;
+namespace Toolchain.Runtime;
 
-/// <summary>ONNXTensorElementDataType values (onnxruntime_c_api.h) and the NumPy-style names the public API uses.</summary>
+/// <summary>ONNX tensor element types (ONNX Runtime's TensorElementType) by the NumPy-style names the public API uses.</summary>
 internal static class OrtElementTypes
 {
     private static readonly string[] Names =
