@@ -101,7 +101,7 @@ public sealed class PipelineConfig
     {
         public double? LatencyTolerance { get; set; } = 0.05;
         public double? AccuracyFloor { get; set; }
-        public double? MaxAccuracyDrop { get; set; } = 0.08;
+        public double? MaxAccuracyDrop { get; set; } = 0.15;
         public double? Parity { get; set; } = 1e-4;
         public double? MinSpeedup { get; set; }
     }
