@@ -23,7 +23,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     private readonly BudgetPenalty _penalty;
     private readonly HfpSettings _settings;
     private readonly long _totalSteps;
-    private readonly List<(ChannelGroup Group, Parameter[] Affine, GroupMember Member)> _scales = [];
+    private readonly List<(ChannelGroup Group, Parameter Gamma, GroupMember Member)> _scales = [];
     private readonly Dictionary<Parameter, float[]> _gradients = [];
 
     public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
@@ -36,7 +36,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         {
             foreach (var member in group.Members.Where(m => m is { Kind: MemberKind.Tensor, Role: TensorRole.Weight, Axis: 0 } && groups.Graph.GetNode(m.Node).Op == OpKind.BatchNorm))
             {
-                if (groups.Graph.FindParameter(member.Name) is { } gamma) _scales.Add((group, [gamma], member));
+                if (groups.Graph.FindParameter(member.Name) is { } gamma) _scales.Add((group, gamma, member));
             }
         }
 
@@ -63,14 +63,11 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     {
         var scales = _groups.Prunable.ToDictionary(g => g.Id, g => new double[g.Channels]);
         var reference = ScaleReference > 0 ? ScaleReference : 1;
-        foreach (var (group, affine, member) in _scales)
+        foreach (var (group, gamma, member) in _scales)
         {
-            foreach (var parameter in affine)
-            {
-                using var value = parameter.Value.Detach();
-                var values = value.ToArray<float>();
-                for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
-            }
+            using var value = gamma.Value.Detach();
+            var values = value.ToArray<float>();
+            for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
         }
 
         return scales;
@@ -92,19 +89,15 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         LastPenalty = value * LambdaScale;
         _gradients.Clear();
         if (value == 0) return;
-        foreach (var (group, affine, member) in _scales)
+        foreach (var (group, gamma, member) in _scales)
         {
-            var pushes = Enumerable.Range(0, group.Channels)
-                .Select(c => LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference).ToArray();
-            foreach (var parameter in affine)
+            if (!_gradients.TryGetValue(gamma, out var rows)) _gradients[gamma] = rows = new float[gamma.Shape[0]];
+            using var current = gamma.Value.Detach();
+            var values = current.ToArray<float>();
+            for (var c = 0; c < group.Channels; c++)
             {
-                if (!_gradients.TryGetValue(parameter, out var rows)) _gradients[parameter] = rows = new float[parameter.Shape[0]];
-                using var current = parameter.Value.Detach();
-                var values = current.ToArray<float>();
-                for (var c = 0; c < group.Channels; c++)
-                {
-                    foreach (var p in member.Positions[c]) rows[p] += (float)(pushes[c] * Math.Sign(values[p]));
-                }
+                var push = LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference;
+                foreach (var p in member.Positions[c]) rows[p] += (float)(push * Math.Sign(values[p]));
             }
         }
 
