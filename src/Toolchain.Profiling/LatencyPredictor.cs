@@ -277,7 +277,7 @@ public sealed class LatencyPredictor
         var layers = _structure.Units.Count;
         if (Profile.FindCalibration(graph.Name, Profiler.Topology(graph)) is { } own)
         {
-            var refitted = own.CanRefit(Groups.Count);
+            var refitted = own.CanRefit(_full);
             if (refitted) own = own.Refit(RawSum);
             return (own.Scale, own.OffsetMs, own.PerKernelMs, CalibrationSource.Measured,
                 $"measured on '{graph.Name}'{(refitted ? "" : " (fit as stored)")}: scale {own.Scale:F3}, offset {own.OffsetMs:F3} ms, {own.PerKernelMs * 1000:F2} µs per kernel",

@@ -33,8 +33,16 @@ public sealed record ModelCalibration(string Model, string Topology, int Layers,
     /// <summary>The calibrated latency of a width assignment whose layers sum to <paramref name="layersMs"/> over <paramref name="kernels"/> kernels.</summary>
     public double Apply(double layersMs, int kernels) => Scale * layersMs - PerKernelMs * kernels + OffsetMs;
 
-    /// <summary>Whether every point says which widths it measured, for a model with <paramref name="groups"/> channel groups.</summary>
-    public bool CanRefit(int groups) => Points.Count > 0 && Points.All(p => p.Widths?.Length == groups);
+    /// <summary>
+    /// Whether every point says which widths it measured and a graph whose groups have <paramref name="channels"/>
+    /// channels can express them: the calibrated model itself, not a compacted copy of it (the same topology, but its
+    /// channel maps stop at the pruned widths, so the dense points would be read at the wrong widths).
+    /// </summary>
+    public bool CanRefit(IReadOnlyList<int> channels)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        return Points.Count > 0 && Points.All(p => p.Widths is { } w && w.Length == channels.Count && w.Select((v, g) => v <= channels[g]).All(fits => fits));
+    }
 
     /// <summary>
     /// The same measurements fitted again against the tables as they are now: <paramref name="rawSum"/> gives each

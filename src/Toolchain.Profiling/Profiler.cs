@@ -193,7 +193,7 @@ public sealed class Profiler
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(graph);
         var groups = ChannelGroups.Discover(graph);
-        if (profile.FindCalibration(graph.Name, Topology(graph)) is { } calibration && calibration.CanRefit(groups.Count))
+        if (profile.FindCalibration(graph.Name, Topology(graph)) is { } calibration && calibration.CanRefit(groups.FullWidths()))
         {
             profile.SetCalibration(calibration.Refit(new LatencyPredictor(profile, groups, calibrated: false).RawSum));
         }

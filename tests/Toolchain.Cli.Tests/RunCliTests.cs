@@ -8,7 +8,10 @@ namespace Toolchain.Cli.Tests;
 /// <summary><c>toolchain run</c> as a build pipeline runs it: exit codes, the CI files, the report, stage reuse.</summary>
 public sealed class RunCliTests
 {
-    /// <summary>The committed Intel profile: foreign here, so the tests allow it explicitly (a pipeline refuses it otherwise).</summary>
+    /// <summary>
+    /// The committed profile. It may or may not be this machine's (CI's CPU can differ), so the tests allow it
+    /// explicitly; <see cref="ForeignProfile"/> makes one that is foreign for certain.
+    /// </summary>
     internal static string CommittedProfile()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -18,6 +21,16 @@ public sealed class RunCliTests
         }
 
         throw new FileNotFoundException("profiles/ort-cpu-2core-b1.json not found above the test folder");
+    }
+
+    /// <summary>The committed profile as if measured on another CPU, written into <paramref name="dir"/>.</summary>
+    private static string ForeignProfile(TempDirectory dir)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(CommittedProfile()))!;
+        json["device"]!["cpuModel"] = "Another CPU (test)";
+        var path = dir.File("foreign.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
     }
 
     /// <summary>A pipeline that takes seconds: an untrained zoo model, one-shot l1 without fine-tuning, 256 shapes10 images.</summary>
@@ -57,7 +70,7 @@ public sealed class RunCliTests
     public void Run_ForeignProfileNotAllowed_IsRefusedBeforeAnyWork()
     {
         using var dir = new TempDirectory();
-        var result = CliRunner.Run(dir.Path, "run", "--set", $"target.profile={CommittedProfile()}", "--set", "output=out");
+        var result = CliRunner.Run(dir.Path, "run", "--set", $"target.profile={ForeignProfile(dir)}", "--set", "output=out");
 
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("was measured on another device", result.Stderr);

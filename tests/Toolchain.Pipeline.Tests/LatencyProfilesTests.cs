@@ -35,11 +35,16 @@ public sealed class LatencyProfilesTests
         using var model = ModelZoo.Create("resnet20");
         var groups = ChannelGroups.Discover(model);
         var calibration = profile.FindCalibration(model.Name, Profiler.Topology(model))!;
-
-        Assert.False(LatencyProfiles.Covers(profile, groups)); // calibrated in 2026-11 at dense, uniform and random widths only
-
         var narrowest = groups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray();
-        profile.SetCalibration(calibration with { Points = [.. calibration.Points, new CalibrationPoint("narrowest", 0.05, 0.16, 42, narrowest)] });
+        Assert.True(LatencyProfiles.Covers(profile, groups)); // the profile as measured includes the narrowest point
+
+        // A calibration made before that point existed (dense, uniform and random widths only) is measured again.
+        var older = calibration.Points.Where(p => p.Widths is null || !p.Widths.SequenceEqual(narrowest)).ToList();
+        Assert.Equal(calibration.Points.Count - 1, older.Count);
+        profile.SetCalibration(calibration with { Points = older });
+        Assert.False(LatencyProfiles.Covers(profile, groups));
+
+        profile.SetCalibration(calibration with { Points = [.. older, new CalibrationPoint("narrowest", 0.05, 0.16, 42, narrowest)] });
         Assert.True(LatencyProfiles.Covers(profile, groups));
     }
 }

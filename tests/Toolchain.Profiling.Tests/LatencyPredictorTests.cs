@@ -108,6 +108,42 @@ public sealed class LatencyPredictorTests
     }
 
     [Fact]
+    public void CompactedCopy_IsPredictedWithTheDenseModelsCalibration_AsTheDenseModelAtItsWidths()
+    {
+        // A compacted model has the dense model's name and topology, so it finds the dense model's calibration; its
+        // points (dense widths) do not fit its narrower groups, so the fit stays as stored instead of being refitted
+        // at widths the compacted graph cannot express (that once predicted a pruned ResNet-20 at twice its latency).
+        using var dense = TestProfiles.Tiny();
+        var denseGroups = ChannelGroups.Discover(dense);
+        var raw = new LatencyPredictor(TestProfiles.For(dense, new EagerDeployment()), denseGroups);
+        var assignments = PredictionValidator.RandomWidths(denseGroups, 6, 7).Prepend(denseGroups.FullWidths()).ToList();
+        var points = assignments.Select((w, i) =>
+        {
+            var (layersMs, kernels) = raw.RawSum(w);
+            return new CalibrationPoint($"p{i}", 1.15 * layersMs - 0.002 * kernels + 0.04, layersMs, kernels, w);
+        }).ToList();
+        var (scale, offset, perKernel) = ModelCalibration.Fit(points);
+        var calibration = new ModelCalibration("tiny", Profiler.Topology(dense), raw.Units.Count, scale, offset, perKernel, points);
+        var profile = TestProfiles.For(dense, new EagerDeployment(), calibration);
+        var densePredictor = new LatencyPredictor(profile, denseGroups);
+
+        // One channel per group, as a tight budget leaves many: such a group is no longer prunable in the compacted graph.
+        var widths = denseGroups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray();
+        using var compacted = TestProfiles.Tiny();
+        var groups = ChannelGroups.Discover(compacted);
+        var masks = new GroupMasks(groups);
+        foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
+        Compactor.Compact(groups, masks);
+        Assert.Equal(Profiler.Topology(dense), Profiler.Topology(compacted));
+
+        var compactedGroups = ChannelGroups.Discover(compacted);
+        var predictor = new LatencyPredictor(profile, compactedGroups);
+        Assert.Equal(CalibrationSource.Measured, predictor.CalibrationSource);
+        Assert.Equal(densePredictor.Scale, predictor.Scale, 9);
+        Assert.Equal(densePredictor.Total(widths), predictor.Total(compactedGroups.FullWidths()), 9);
+    }
+
+    [Fact]
     public void ProbeAtCalibration_IsTheModelsOwn_ElseTheMedianOfTheProfiles_ElseNone()
     {
         using var graph = TestProfiles.Tiny();
