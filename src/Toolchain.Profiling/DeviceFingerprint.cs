@@ -1,4 +1,5 @@
 using System.Globalization;
+using Toolchain.Runtime;
 using Toolchain.Torch;
 
 namespace Toolchain.Profiling;
@@ -61,6 +62,17 @@ public sealed record DeviceFingerprint
     public override string ToString() =>
         $"{Engine} {EngineVersion}, {CpuModel}, {Cores} cores, {Threads} threads{(Gpu is null ? "" : $", {Gpu} (driver {GpuDriver ?? "?"})")}, batch {Batch}, {Precision}";
 
+    /// <summary>
+    /// This machine as <paramref name="engine"/> running with <paramref name="threads"/> threads sees it, without creating
+    /// the engine (which may not run here): its version from the loaded library, the GPU when it runs on one.
+    /// </summary>
+    public static DeviceFingerprint Current(EngineId engine, int threads, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var (gpu, driver) = engine.OnGpu ? HostGpu.Nvidia() : (null, null);
+        return Current(engine.Name, engine.Version, threads, batch, gpu, driver);
+    }
+
     /// <summary>This machine as an engine running with <paramref name="threads"/> threads would see it.</summary>
     public static DeviceFingerprint Current(string engine, string engineVersion, int threads, int batch, string? gpu = null, string? gpuDriver = null) => new()
     {
@@ -75,31 +87,4 @@ public sealed record DeviceFingerprint
         Precision = "float32",
         Date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
     };
-
-    /// <summary>The NVIDIA driver's GPU model and version from /proc/driver/nvidia, or nulls when there is none.</summary>
-    public static (string? Gpu, string? Driver) NvidiaGpu()
-    {
-        const string root = "/proc/driver/nvidia";
-        string? gpu = null, driver = null;
-        var gpus = Path.Combine(root, "gpus");
-        if (Directory.Exists(gpus))
-        {
-            gpu = Directory.EnumerateDirectories(gpus).Order(StringComparer.Ordinal)
-                .Select(d => Path.Combine(d, "information")).Where(File.Exists)
-                .SelectMany(File.ReadLines).Where(l => l.StartsWith("Model:", StringComparison.Ordinal))
-                .Select(l => l["Model:".Length..].Trim()).FirstOrDefault();
-        }
-
-        var version = Path.Combine(root, "version");
-        if (File.Exists(version))
-        {
-            // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar ..." — the version is the token with dots after "Module".
-            var first = File.ReadLines(version).FirstOrDefault() ?? "";
-            var tokens = first.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var module = Array.IndexOf(tokens, "Module");
-            driver = module >= 0 && module + 1 < tokens.Length ? tokens[module + 1] : first.Trim();
-        }
-
-        return (gpu, driver);
-    }
 }

@@ -18,16 +18,19 @@ public abstract class ProfileEngine
         Threads = threads;
     }
 
-    /// <summary>Engine id: ort-cpu, torch or torch-cuda.</summary>
-    public abstract string Name { get; }
+    /// <summary>The catalogue entry this engine times (<see cref="Engines.Profilable"/>).</summary>
+    public abstract EngineId Engine { get; }
 
-    public abstract string Version { get; }
+    /// <summary>Engine id: ort-cpu or torch.</summary>
+    public string Name => Engine.Name;
+
+    public string Version => Engine.Version;
 
     /// <summary>Intra-op threads, as deployed.</summary>
     public int Threads { get; }
 
     /// <summary>This machine running this engine.</summary>
-    public virtual DeviceFingerprint Fingerprint(int batch) => DeviceFingerprint.Current(Name, Version, Threads, batch);
+    public virtual DeviceFingerprint Fingerprint(int batch) => DeviceFingerprint.Current(Engine, Threads, batch);
 
     /// <summary>What one layer alone takes (ms): the statistic over <paramref name="runs"/> timed runs after <paramref name="warmup"/>.</summary>
     public abstract double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs);
@@ -62,9 +65,7 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
 {
     private Deployment? _deployment;
 
-    public override string Name => "ort-cpu";
-
-    public override string Version => OrtEngine.Version;
+    public override EngineId Engine => Engines.OrtCpu;
 
     public override string LayerStatistic => "interquartile mean over runs of the layer's kernel time, run after a twin of itself (ONNX Runtime's profiler, µs resolution)";
 
@@ -158,9 +159,7 @@ public sealed class TorchCpuEngine : ProfileEngine
 {
     public TorchCpuEngine(int threads) : base(threads) => Libtorch.Threads = threads;
 
-    public override string Name => "torch";
-
-    public override string Version => Libtorch.Version;
+    public override EngineId Engine => Engines.Torch;
 
     public override string LayerStatistic => "10th percentile of the single-layer graph's wall time minus that of an empty graph";
 
@@ -212,10 +211,10 @@ public sealed class TorchCpuEngine : ProfileEngine
     }
 }
 
-/// <summary>The engines the profiler can target, by name.</summary>
+/// <summary>The engines the profiler can target, by name: the catalogue's profilable entries (<see cref="Engines.Profilable"/>).</summary>
 public static class ProfileEngines
 {
-    public static IReadOnlyList<string> Names { get; } = ["ort-cpu", "torch", "torch-cuda"];
+    public static IReadOnlyList<string> Names { get; } = Engines.Profilable.Select(e => e.Name).ToArray();
 
     /// <summary>The engine <paramref name="name"/> with <paramref name="threads"/> intra-op threads (0: the deployment default, one per core).</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
@@ -224,26 +223,11 @@ public static class ProfileEngines
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be ≥ 0 (0: one per core)");
         var resolved = threads == 0 ? Environment.ProcessorCount : threads;
-        return name switch
-        {
-            "ort-cpu" => new OrtCpuEngine(resolved),
-            "torch" => new TorchCpuEngine(resolved),
-            "torch-cuda" => throw new NotSupportedException(CudaUnavailable()),
-            _ => throw new ArgumentException($"unknown profiling engine '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
-        };
-    }
-
-    /// <summary>Why CUDA profiling cannot run here.</summary>
-    private static string CudaUnavailable()
-    {
-        var (gpu, driver) = DeviceFingerprint.NvidiaGpu();
-        if (!Libtorch.CudaIsAvailable)
-        {
-            return "torch-cuda: libtorch reports no CUDA device on this machine" +
-                   (gpu is null ? " (and no NVIDIA driver is loaded)" : $" although the NVIDIA driver {driver} sees {gpu}: the native shim is built against a CPU-only libtorch; rebuild it against a CUDA libtorch") +
-                   "; profile ort-cpu or torch instead";
-        }
-
-        return $"torch-cuda: {gpu ?? "a CUDA device"} is present, but timing layers on it needs CUDA events, which the native shim does not export yet; profile ort-cpu or torch instead";
+        var engine = Engines.FindProfilable(name);
+        if (engine.WhyUnavailable() is { } why) throw new NotSupportedException(why);
+        if (engine == Engines.OrtCpu) return new OrtCpuEngine(resolved);
+        if (engine == Engines.Torch) return new TorchCpuEngine(resolved);
+        // A catalogue entry marked profilable that runs here but has no timer below is a bug of this file.
+        throw new InvalidOperationException($"{engine} is available but the profiler has no timer for it");
     }
 }

@@ -27,13 +27,7 @@ public sealed class OrtEngine : IInferenceEngine
         _runOptions = runOptions;
         _source = source;
         _profiling = options.EnableProfiling;
-        Name = options.Provider switch
-        {
-            ExecutionProvider.Cpu => "ort-cpu",
-            ExecutionProvider.Cuda => "ort-cuda",
-            ExecutionProvider.TensorRt => "ort-tensorrt",
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "unknown execution provider"),
-        };
+        Name = Engines.Of(options.Provider).Name;
         Inputs = ReadSpecs(session.InputNames, session.InputMetadata);
         Outputs = ReadSpecs(session.OutputNames, session.OutputMetadata);
         _inputNames = Inputs.Select(s => s.Name).ToArray();

@@ -26,7 +26,7 @@ public sealed class TorchEngine : IInferenceEngine
         Outputs = [new TensorSpec(graph.OutputName, "float32", WithDynamicBatch(graph.OutputShape))];
     }
 
-    public string Name => "torch";
+    public string Name => Engines.Torch.Name;
 
     public IReadOnlyList<TensorSpec> Inputs { get; }
 

@@ -107,6 +107,22 @@ public sealed class DeployCliTests
     }
 
     [Fact]
+    public void UnknownEngine_ExitsBadInputListingTheCatalogueNames()
+    {
+        using var dir = new TempDirectory();
+        var deployable = string.Join(", ", Engines.Deployable);
+        foreach (var args in new[] { new[] { "bench", "resnet20", "--engine", "tpu" }, ["infer", "resnet20", "--engine", "tpu", "--input", "x.npy", "--output", "y.npy"] })
+        {
+            var r = CliRunner.Run(dir.Path, args);
+            Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+            Assert.Contains($"unknown engine 'tpu' (known: {deployable})", r.Stderr);
+        }
+
+        var help = CliRunner.Run(dir.Path, "bench", "--help");
+        Assert.All(Engines.Deployable, e => Assert.Contains(e.Name, help.Stdout));
+    }
+
+    [Fact]
     public void DynamicSpatialOnnx_NeedsInputShape_ThenInspectsAndBenchmarks()
     {
         using var dir = new TempDirectory();

@@ -14,7 +14,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = "Zoo name, graph file, checkpoint or .onnx file" };
-        var engine = new Option<string>("--engine") { Description = EngineFactory.Description, DefaultValueFactory = _ => "ort-cpu" };
+        var engine = new Option<string>("--engine") { Description = EngineFactory.Description, DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs before measuring", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int?>("--iterations") { Description = "Timed runs (default 100 unless --duration is given)" };
@@ -42,7 +42,7 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         if (iterations is < 1) throw new ArgumentException($"--iterations must be at least 1 (got {iterations})");
         if (seconds is <= 0) throw new ArgumentException($"--duration must be positive (got {seconds})");
         if (iterations is not null && seconds is not null) throw new ArgumentException("give --iterations or --duration, not both");
-        if (perNode && !engineName.StartsWith("ort", StringComparison.Ordinal)) throw new ArgumentException("--per-node needs an ONNX Runtime engine (ort-*)");
+        if (perNode && EngineFactory.Validate(engineName).Backend != EngineBackend.OnnxRuntime) throw new ArgumentException($"--per-node needs an ONNX Runtime engine ({string.Join(", ", Engines.Deployable.Where(e => e.Backend == EngineBackend.OnnxRuntime))})");
 
         var create = EngineFactory.Creator(engineName, model, threads, inputShape);
         // The input shape comes from the engine itself; a probe engine is created once outside the timed creation.

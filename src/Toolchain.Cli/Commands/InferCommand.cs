@@ -14,7 +14,7 @@ public sealed class InferCommand(UiFactory uiFactory) : ICliCommand
         var model = new Argument<string>("model") { Description = "Zoo name, graph file, checkpoint or .onnx file" };
         var input = new Option<string>("--input", "-i") { Description = "Input tensor, NumPy .npy (float32, e.g. [N, 3, H, W])", Required = true };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the first output as .npy", Required = true };
-        var engine = new Option<string>("--engine") { Description = EngineFactory.Description, DefaultValueFactory = _ => "ort-cpu" };
+        var engine = new Option<string>("--engine") { Description = EngineFactory.Description, DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime (0: its default)" };
         var json = CommandOptions.Json();
         var command = new Command("infer", "Run a model on an input tensor with a chosen engine") { model, input, output, engine, threads, json };

@@ -5,6 +5,7 @@ using Toolchain.Cli.Ui;
 using Toolchain.Pipeline;
 using Toolchain.Profiling;
 using Toolchain.Pruning;
+using Toolchain.Runtime;
 
 namespace Toolchain.Cli.Commands;
 
@@ -19,7 +20,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
     {
         var model = new Argument<string>("model") { Description = "Zoo name, graph file, checkpoint or .onnx file" };
         var profileOption = new Option<string?>("--profile", "-p") { Description = "Latency profile (default: the one in profiles/ for this engine, core count and batch)" };
-        var engine = new Option<string>("--engine") { Description = $"Engine the profile describes: {string.Join(", ", ProfileEngines.Names)}", DefaultValueFactory = _ => "ort-cpu" };
+        var engine = new Option<string>("--engine") { Description = $"Engine the profile describes: {Engines.Describe(Engines.Profilable)}", DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
         var ratio = new Option<double>("--ratio") { Description = "Predict with this fraction of every prunable group's channels removed (uniform), in [0, 1)" };
         var roundTo = new Option<int>("--round-to") { Description = "With --ratio: keep widths that are multiples of this", DefaultValueFactory = _ => 1 };

@@ -3,6 +3,7 @@ using System.Globalization;
 using Toolchain.Cli.Ui;
 using Toolchain.Pipeline;
 using Toolchain.Profiling;
+using Toolchain.Runtime;
 
 namespace Toolchain.Cli.Commands;
 
@@ -16,7 +17,7 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
     public Command Build()
     {
         var models = new Argument<string[]>("model") { Description = "Zoo names, graph files, checkpoints or .onnx files", Arity = ArgumentArity.OneOrMore };
-        var engine = new Option<string>("--engine") { Description = $"Engine to profile: {string.Join(", ", ProfileEngines.Names)}", DefaultValueFactory = _ => "ort-cpu" };
+        var engine = new Option<string>("--engine") { Description = $"Engine to profile: {Engines.Describe(Engines.Profilable)}", DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out", "-o") { Description = "Profile to write or extend (default: profiles/ENGINE-NcoreS-bBATCH.json)" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads, as deployed (0: one per core)" };

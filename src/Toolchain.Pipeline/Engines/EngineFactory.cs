@@ -7,25 +7,28 @@ namespace Toolchain.Pipeline;
 /// <summary>
 /// --engine on the command line: which deployed engine runs MODEL. ONNX Runtime engines load an .onnx file as
 /// it is, or our export of any other model (zoo name, graph file, checkpoint) with BatchNorm folded, as deployed;
-/// the torch engine runs our own executor on the imported or loaded graph.
+/// the torch engine runs our own executor on the imported or loaded graph. The engines are the catalogue's
+/// deployable ones (<see cref="Engines.Deployable"/>).
 /// </summary>
 public static class EngineFactory
 {
-    public static readonly IReadOnlyList<string> Names = ["ort-cpu", "ort-cuda", "ort-tensorrt", "torch"];
+    public static IReadOnlyList<string> Names { get; } = Engines.Deployable.Select(e => e.Name).ToArray();
 
-    public const string Description = "Engine: ort-cpu (ONNX Runtime, CPU), ort-cuda, ort-tensorrt (where their libraries exist) or torch (libtorch executor)";
+    /// <summary>--engine's description; names only, so --help does not load ONNX Runtime to probe the GPU providers.</summary>
+    public static string Description { get; } = $"Engine: {Engines.Describe(Engines.Deployable)}";
 
     /// <summary>Checks the name before any work starts.</summary>
-    public static void Validate(string engine)
-    {
-        if (!Names.Contains(engine)) throw new ArgumentException($"unknown engine '{engine}' (known: {string.Join(", ", Names)})");
-    }
+    /// <exception cref="ArgumentException">Not a deployable engine; the message lists those that are.</exception>
+    public static EngineId Validate(string engine) => Engines.FindDeployable(engine);
 
     /// <summary>A function that creates the engine, so benchmarks can time session creation.</summary>
+    /// <exception cref="NotSupportedException">The engine cannot run on this host (says why).</exception>
     public static Func<IInferenceEngine> Creator(string engine, string model, int threads, long[]? inputShape = null, bool profileNodes = false)
     {
-        Validate(engine);
-        if (engine == "torch")
+        var id = Validate(engine);
+        // Before the export below: a GPU engine this host cannot run says why without first exporting the model.
+        if (id.WhyUnavailable() is { } why) throw new NotSupportedException(why);
+        if (id.Backend == EngineBackend.Libtorch)
         {
             return () => new TorchEngine(ModelResolver.Open(model, inputShape: inputShape), ownsGraph: true);
         }
@@ -34,12 +37,7 @@ public static class EngineFactory
         {
             IntraOpThreads = threads,
             EnableProfiling = profileNodes,
-            Provider = engine switch
-            {
-                "ort-cuda" => ExecutionProvider.Cuda,
-                "ort-tensorrt" => ExecutionProvider.TensorRt,
-                _ => ExecutionProvider.Cpu,
-            },
+            Provider = id.Provider!.Value,
         };
         if (IsOnnxFile(model))
         {

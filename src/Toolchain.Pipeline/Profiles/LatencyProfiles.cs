@@ -38,10 +38,11 @@ public static class LatencyProfiles
             return null;
         }
 
+        var here = Here(engine, 0, batch);
         try
         {
             var loaded = LatencyProfile.Load(path);
-            var differences = loaded.Device.Differences(DeviceFingerprint.Current(engine, OrtEngine.Version, Environment.ProcessorCount, batch));
+            var differences = loaded.Device.Differences(here);
             if (differences.Count > 0)
             {
                 observer.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — " +
@@ -81,12 +82,9 @@ public static class LatencyProfiles
 
     /// <summary>This machine as a profile of <paramref name="engine"/> would describe it, without creating the engine (which may not run here).</summary>
     /// <param name="threads">Intra-op threads (0: one per core).</param>
-    public static DeviceFingerprint Here(string engine, int threads, int batch)
-    {
-        var (gpu, driver) = engine == "torch-cuda" ? DeviceFingerprint.NvidiaGpu() : (null, null);
-        var version = engine == "ort-cpu" ? OrtEngine.Version : Torch.Libtorch.Version;
-        return DeviceFingerprint.Current(engine, version, threads == 0 ? Environment.ProcessorCount : threads, batch, gpu, driver);
-    }
+    /// <exception cref="ArgumentException">Unknown engine.</exception>
+    public static DeviceFingerprint Here(string engine, int threads, int batch) =>
+        DeviceFingerprint.Current(Engines.Find(engine), threads == 0 ? Environment.ProcessorCount : threads, batch);
 
     /// <summary>
     /// This machine's profile for the model: <see cref="AutoProfilePath"/> as it is when it already covers and

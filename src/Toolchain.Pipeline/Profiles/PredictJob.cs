@@ -1,5 +1,6 @@
 using Toolchain.Profiling;
 using Toolchain.Pruning;
+using Toolchain.Runtime;
 
 namespace Toolchain.Pipeline;
 
@@ -21,7 +22,7 @@ public static class PredictJob
         if (r.RoundTo < 1) throw new ArgumentException($"--round-to must be at least 1 (got {r.RoundTo})");
         if (r.Samples < 0) throw new ArgumentException($"--samples cannot be negative (got {r.Samples})");
         if (r.Threads < 0) throw new ArgumentException($"--threads cannot be negative (got {r.Threads})");
-        if (!ProfileEngines.Names.Contains(r.Engine)) throw new ArgumentException($"unknown engine '{r.Engine}' (known: {string.Join(", ", ProfileEngines.Names)})");
+        _ = Engines.FindProfilable(r.Engine); // before the profile is looked for: an unknown name lists the known ones
 
         var (path, profile) = LatencyProfiles.Select(r.Engine, r.Batch, r.Profile, r.Model);
         var warnings = new List<string>();

@@ -1,4 +1,5 @@
 using Toolchain.Profiling;
+using Toolchain.Runtime;
 
 namespace Toolchain.Pipeline;
 
@@ -12,7 +13,7 @@ public sealed record PredictRequest
     public string? Profile { get; init; }
 
     /// <summary>The engine the profile describes (<see cref="ProfileEngines.Names"/>).</summary>
-    public string Engine { get; init; } = "ort-cpu";
+    public string Engine { get; init; } = Engines.OrtCpu.Name;
 
     public int Batch { get; init; } = 1;
 

@@ -1,4 +1,5 @@
 using Toolchain.Profiling;
+using Toolchain.Runtime;
 
 namespace Toolchain.Pipeline;
 
@@ -9,7 +10,7 @@ public sealed record ProfileRequest
     public required IReadOnlyList<string> Models { get; init; }
 
     /// <summary>The engine to profile (<see cref="ProfileEngines.Names"/>).</summary>
-    public string Engine { get; init; } = "ort-cpu";
+    public string Engine { get; init; } = Engines.OrtCpu.Name;
 
     public int Batch { get; init; } = 1;
 

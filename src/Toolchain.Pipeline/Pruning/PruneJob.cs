@@ -19,7 +19,7 @@ namespace Toolchain.Pipeline;
 public static class PruneJob
 {
     /// <summary>The deployed engine: the one the latency profile describes and dense and pruned are measured on.</summary>
-    public const string Engine = "ort-cpu";
+    public static string Engine => Engines.OrtCpu.Name;
 
     /// <summary>
     /// Runs the job. It owns every native object it makes (models, engines, the checkpoint) and disposes them before

@@ -37,7 +37,7 @@ public static class LayerBenchmark
     public static PerLayerLatency? Measure(string engine, string prunedOnnx, string dense, IReadOnlyList<WidthSummary> widths, string? profile, int batch, int threads)
     {
         ArgumentNullException.ThrowIfNull(widths);
-        if (!engine.StartsWith("ort-", StringComparison.Ordinal)) return null;
+        if (EngineFactory.Validate(engine).Backend != EngineBackend.OnnxRuntime) return null;
         using var created = EngineFactory.Creator(engine, prunedOnnx, threads, profileNodes: true)();
         if (created is not OrtEngine ort) return null;
         var shape = EngineFactory.InputShape(ort, batch);

@@ -1,3 +1,5 @@
+using Toolchain.Runtime;
+
 namespace Toolchain.Pipeline;
 
 /// <summary>
@@ -41,7 +43,7 @@ public sealed class PipelineConfig
 
     public sealed class TargetSection
     {
-        public string Engine { get; set; } = "ort-cpu";
+        public string Engine { get; set; } = Engines.OrtCpu.Name;
         public int Batch { get; set; } = 1;
         public string Profile { get; set; } = "auto";
         public bool AllowForeignProfile { get; set; }
@@ -121,7 +123,7 @@ public sealed class PipelineConfig
         Require(Train.Lr > 0, "train.lr", $"must be positive (got {Train.Lr})");
         Require(Train.Images is null or >= 1, "train.images", $"must be at least 1 (got {Train.Images})");
         Require(Train.TestImages is null or >= 1, "train.testImages", $"must be at least 1 (got {Train.TestImages})");
-        Require(Target.Engine == "ort-cpu", "target.engine", $"is '{Target.Engine}'; the pipeline deploys on ort-cpu (TensorRT engines are built beside it where the host has TensorRT)");
+        Require(Target.Engine == Engines.OrtCpu.Name, "target.engine", $"is '{Target.Engine}'; the pipeline deploys on {Engines.OrtCpu} (TensorRT engines are built beside it where the host has TensorRT)");
         Require(Target.Batch >= 1, "target.batch", $"must be at least 1 (got {Target.Batch})");
         Require(!string.IsNullOrWhiteSpace(Target.Profile), "target.profile", "is empty: give auto or a profile file");
         Require(Prune.Budgets.Count > 0, "prune.budgets", "is empty: give at least one budget, e.g. [latency=50%]");

@@ -146,7 +146,7 @@ public static class PipelineRunner
         }
 
         var device = LatencyProfile.Load(path).Device;
-        var differences = device.Differences(DeviceFingerprint.Current(t.Engine, OrtEngine.Version, System.Environment.ProcessorCount, t.Batch));
+        var differences = device.Differences(LatencyProfiles.Here(t.Engine, 0, t.Batch));
         return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
     }
 
@@ -280,7 +280,7 @@ public static class PipelineRunner
 
     private static Dictionary<string, string> Environment(PipelineConfig c)
     {
-        var device = DeviceFingerprint.Current(c.Target.Engine, OrtEngine.Version, System.Environment.ProcessorCount, c.Target.Batch);
+        var device = LatencyProfiles.Here(c.Target.Engine, 0, c.Target.Batch);
         return new Dictionary<string, string>
         {
             ["device"] = device.ToString(),
