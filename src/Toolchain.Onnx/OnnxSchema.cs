@@ -3,7 +3,7 @@ namespace Toolchain.Onnx;
 /// <summary>The ONNX versions the exporter writes and the importer accepts.</summary>
 public static class OnnxSchema
 {
-    /// <summary>IR version written: Debian's onnx checker accepts up to 8, ONNX Runtime 1.23 up to 11.</summary>
+    /// <summary>IR version written: Debian's onnx checker accepts up to 8; ONNX Runtime (1.31, the version this project loads) accepts later ones too.</summary>
     public const long IrVersion = 8;
 
     /// <summary>Default-domain opset written.</summary>

@@ -18,8 +18,8 @@ public sealed record OnnxExportOptions
     /// <summary>
     /// Writes weight tensors (2 or more dimensions: conv and linear weights) that are mostly zeros as ONNX
     /// sparse_initializer (COO: the non-zero values and their linear int64 indices) wherever that is smaller than the dense
-    /// tensor, i.e. below 1/3 non-zero (12 bytes per kept weight against 4 per weight). ONNX Runtime (1.23, the version
-    /// this project loads) densifies them when it loads the model — checked with a Conv weight — so the file shrinks,
+    /// tensor, i.e. below 1/3 non-zero (12 bytes per kept weight against 4 per weight). ONNX Runtime (1.31, the version
+    /// this project loads) densifies them when it loads the model — the export tests' parity checks run such files — so the file shrinks,
     /// not the latency. Off by default: most consumers expect dense initializers.
     /// </summary>
     public bool SparseWeights { get; init; }
