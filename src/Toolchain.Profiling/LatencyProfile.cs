@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Profiling;
 
@@ -330,16 +331,7 @@ public sealed partial class LatencyProfile
             _calibrations.OrderBy(c => c.Model, StringComparer.Ordinal).ToList<ModelCalibration?>());
         // One row of numbers per line keeps committed profiles readable and diffs small.
         var json = NumberArray().Replace(JsonSerializer.Serialize(dto, Options), m => Whitespace().Replace(m.Value, " ").Replace("[ ", "[").Replace(" ]", "]"));
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllText(temp, json + "\n");
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.WriteAllText(full, json + "\n");
     }
 
     private static LayerDto ToDto(LayerProfile layer)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Runtime;
 
@@ -94,21 +95,7 @@ public static partial class Npy
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"cannot write '{path}': folder '{directory}' does not exist");
 
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(Encode(tensor));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp); // gone already after a successful rename
-        }
+        AtomicFile.WriteAllBytes(full, Encode(tensor));
     }
 
     /// <summary>The bytes of a .npy file holding <paramref name="tensor"/>.</summary>

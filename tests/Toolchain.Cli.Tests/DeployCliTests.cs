@@ -1,3 +1,4 @@
+using Toolchain.Torch.Serialization;
 using System.Text.Json;
 using Toolchain.Runtime;
 using Toolchain.TestSupport;
@@ -18,7 +19,7 @@ public sealed class DeployCliTests
         Assert.InRange(root.GetProperty("parityMaxAbsDiff").GetDouble(), 0, 1e-4 * Math.Max(1, root.GetProperty("logitScale").GetDouble()));
         Assert.Equal(17, root.GetProperty("opset").GetInt32());
         Assert.True(new FileInfo(dir.File("resnet20.onnx")).Length > 1_000_000);
-        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.PartialSuffix));
 
         // The exported file is a model like any other: inspect imports it with the same counts as the zoo's.
         var inspect = CliRunner.Run(dir.Path, "inspect", "resnet20.onnx", "--json");

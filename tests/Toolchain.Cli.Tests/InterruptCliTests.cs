@@ -1,3 +1,4 @@
+using Toolchain.Torch.Serialization;
 using System.Text.Json;
 using Toolchain.Methods;
 using Toolchain.TestSupport;
@@ -66,7 +67,7 @@ public sealed class InterruptCliTests
         Assert.Contains("small.checkpoint.safetensors", stopped.Stderr);
         Assert.True(File.Exists(dir.File("small.checkpoint.safetensors")));
         Assert.False(File.Exists(dir.File("small.onnx"))); // never a half-written (or a not yet fine-tuned) output
-        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(AtomicFile.PartialSuffix, StringComparison.Ordinal));
 
         var resumed = CliRunner.Run(dir.Path, [.. prune, "--resume"]);
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.Stderr);

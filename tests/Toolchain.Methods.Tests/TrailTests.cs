@@ -1,3 +1,4 @@
+using Toolchain.Torch.Serialization;
 using Toolchain.TestSupport;
 
 namespace Toolchain.Methods.Tests;
@@ -21,7 +22,7 @@ public sealed class TrailTests
         Assert.Equal([14, 9], loaded.Entries[1].Widths);
         Assert.Equal(0.49, loaded.Entries[1].Costs["latency"]);
         Assert.True(loaded.Entries[1].BudgetsMet);
-        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp")); // written through a temporary file, renamed
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.PartialSuffix)); // written through a temporary file, renamed
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Toolchain.Torch.Serialization;
 using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Profiling;
@@ -44,7 +45,7 @@ public sealed class LatencyProfileTests
             (c.Model, c.Topology, c.Layers, c.Scale, c.OffsetMs, c.PerKernelMs));
         Assert.Equal(original.Points, c.Points);
         Assert.Equal(0.0875, c.ProbeMs);
-        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*" + AtomicFile.PartialSuffix));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Methods;
 
@@ -68,11 +69,7 @@ public sealed class Trail
 
     public void Save(string path)
     {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temporary, JsonSerializer.Serialize(new Document(Model, Method, GroupNames, Budgets, _entries), Json));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Document(Model, Method, GroupNames, Budgets, _entries), Json), createFolder: true);
     }
 
     /// <summary>Reads a trail written by <see cref="Save"/>.</summary>

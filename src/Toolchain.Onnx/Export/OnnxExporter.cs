@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Onnx;
 using Toolchain.Graph;
 using Toolchain.Onnx.Export;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Onnx;
 
@@ -33,36 +34,8 @@ public static class OnnxExporter
             throw new DirectoryNotFoundException($"cannot write ONNX model to '{fullPath}': folder '{folder}' does not exist; create it first");
         }
 
-        var bytes = Export(graph, options);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch (Exception e)
-        {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
-            {
-                // the original failure is the one to report
-            }
-
-            if (e is IOException or UnauthorizedAccessException)
-            {
-                throw new IOException($"cannot write ONNX model to '{fullPath}': {e.Message}", e);
-            }
-
-            throw;
-        }
+        // The message names the model: AtomicFile's IOException says which file and why (disk full, permissions).
+        AtomicFile.WriteAllBytes(fullPath, Export(graph, options));
     }
 
     internal static ModelProto ToModel(ModelGraph graph, OnnxExportOptions? options = null)

@@ -1,6 +1,7 @@
 using Toolchain.Graph;
 using Toolchain.Onnx;
 using Toolchain.Runtime;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
 
@@ -24,7 +25,7 @@ public static class OnnxOutput
             }
         }
 
-        WriteAtomically(path, bytes);
+        AtomicFile.WriteAllBytes(path, bytes);
         return new OnnxOutputResult(bytes.Length, maxDiff, scale);
     }
 
@@ -49,23 +50,5 @@ public static class OnnxOutput
         var data = new float[HostTensor.ElementCount(shape)];
         for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
         return data;
-    }
-
-    /// <summary>Writes to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAtomically(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"the folder of '{path}' does not exist");
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline.Report;
 
@@ -46,7 +47,7 @@ public static class ReportHtml
     public static void Write(RunReport report, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        OnnxOutput.WriteAtomically(path, System.Text.Encoding.UTF8.GetBytes(Render(report)));
+        AtomicFile.WriteAllText(path, Render(report));
     }
 
     private static void Header(StringBuilder html, RunReport report, string title)

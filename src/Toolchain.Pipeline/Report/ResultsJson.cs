@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline.Report;
 
@@ -50,7 +51,7 @@ public static class ResultsJson
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        OnnxOutput.WriteAtomically(path, System.Text.Encoding.UTF8.GetBytes(Serialize(report)));
+        AtomicFile.WriteAllText(path, Serialize(report));
     }
 
     /// <summary>Reads a results.json; refuses one written by a newer schema version instead of misreading it.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
 
@@ -32,10 +33,10 @@ public static class PipelineOutputs
     private static IReadOnlyList<string> WriteCiFiles(PipelineResult result)
     {
         var junit = Path.Combine(result.Folder, JUnitFile);
-        OnnxOutput.WriteAtomically(junit, Encoding.UTF8.GetBytes(JUnit(result)));
+        AtomicFile.WriteAllText(junit, JUnit(result));
         var summary = Path.Combine(result.Folder, SummaryFile);
         var markdown = Markdown(result);
-        OnnxOutput.WriteAtomically(summary, Encoding.UTF8.GetBytes(markdown));
+        AtomicFile.WriteAllText(summary, markdown);
         if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } step) File.AppendAllText(step, markdown + "\n");
         return [junit, summary];
     }

@@ -7,6 +7,7 @@ using Toolchain.Pipeline.Report;
 using Toolchain.Profiling;
 using Toolchain.Runtime;
 using Toolchain.Training;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
 
@@ -186,7 +187,7 @@ public static class PipelineRunner
         else
         {
             using var file = GraphFile.Load(dense);
-            OnnxOutput.WriteAtomically(denseOnnx, OnnxExporter.Export(file.Graph, new OnnxExportOptions()));
+            AtomicFile.WriteAllBytes(denseOnnx, OnnxExporter.Export(file.Graph, new OnnxExportOptions()));
         }
 
         var threads = System.Environment.ProcessorCount;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
 
@@ -50,7 +51,7 @@ internal static class StageRecord
     {
         var path = PathOf(folder, stage);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        OnnxOutput.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(new Record<T>(inputs, result), Json));
+        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(new Record<T>(inputs, result), Json));
     }
 
     private static string PathOf(string folder, string stage) => Path.Combine(folder, "stages", stage + ".json");

@@ -48,27 +48,15 @@ public static class SafeTensors
 
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         var padded = (json.Length + 7) / 8 * 8; // the reference writer pads the header to 8 bytes with spaces
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(json);
-                for (var i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-                foreach (var name in names) WriteData(stream, tensors[name]);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            stream.Write(length);
+            stream.Write(json);
+            for (var i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (var name in names) WriteData(stream, tensors[name]);
+        }, createFolder: true);
     }
 
     /// <summary>Metadata of a safetensors file (empty when it has none).</summary>
