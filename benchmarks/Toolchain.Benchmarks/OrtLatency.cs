@@ -36,11 +36,5 @@ public static class OrtLatency
     }
 
     /// <summary>A seeded uniform [−1, 1) input of <paramref name="shape"/>.</summary>
-    public static HostTensor RandomInput(long[] shape)
-    {
-        var random = new Random(0);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return new HostTensor(shape, data);
-    }
+    public static HostTensor RandomInput(long[] shape) => HostTensor.RandomUniform(shape);
 }

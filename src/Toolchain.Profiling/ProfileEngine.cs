@@ -45,13 +45,7 @@ public abstract class ProfileEngine
     public abstract Deployment Deployment { get; }
 
     /// <summary>Uniform [−1, 1) values from a fixed seed.</summary>
-    internal static HostTensor RandomInput(long[] shape)
-    {
-        var random = new Random(0);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return new HostTensor(shape, data);
-    }
+    internal static HostTensor RandomInput(long[] shape) => HostTensor.RandomUniform(shape);
 }
 
 /// <summary>

@@ -44,6 +44,9 @@ public sealed record HostTensor
         return count;
     }
 
+    /// <summary>Uniform [−1, 1) values of <paramref name="shape"/> from <paramref name="seed"/> (<see cref="Toolchain.Torch.SeededInputs"/>).</summary>
+    public static HostTensor RandomUniform(long[] shape, int seed = 0) => new(shape, Toolchain.Torch.SeededInputs.Uniform(shape, seed));
+
     /// <summary>A shape as <c>[2, 3, -1]</c>.</summary>
     public static string FormatShape(IReadOnlyList<long> shape) => "[" + string.Join(", ", shape) + "]";
 

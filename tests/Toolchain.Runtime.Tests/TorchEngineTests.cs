@@ -69,11 +69,5 @@ public sealed class TorchEngineTests
         }
     }
 
-    internal static HostTensor RandomInput(long[] shape, int seed)
-    {
-        var random = new Random(seed);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return new HostTensor(shape, data);
-    }
+    internal static HostTensor RandomInput(long[] shape, int seed) => HostTensor.RandomUniform(shape, seed);
 }

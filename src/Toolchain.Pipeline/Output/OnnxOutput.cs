@@ -1,6 +1,7 @@
 using Toolchain.Graph;
 using Toolchain.Onnx;
 using Toolchain.Runtime;
+using Toolchain.Torch;
 using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
@@ -44,11 +45,5 @@ public static class OnnxOutput
     }
 
     /// <summary>Uniform [−1, 1) values from a fixed seed: inputs for checks and benchmarks.</summary>
-    public static float[] RandomInput(long[] shape)
-    {
-        var random = new Random(0);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return data;
-    }
+    public static float[] RandomInput(long[] shape) => SeededInputs.Uniform(shape);
 }

@@ -49,9 +49,6 @@ public sealed record VerifiedCompaction(CompactionReport Report, double MaxAbsDi
     private static Tensor RandomBatch(long[] inputShape, int seed)
     {
         long[] shape = [2, .. inputShape.Skip(1)];
-        var random = new Random(seed);
-        var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
-        for (var i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
-        return Tensor.FromArray(values, shape);
+        return Tensor.FromArray(SeededInputs.Uniform(shape, seed), shape);
     }
 }

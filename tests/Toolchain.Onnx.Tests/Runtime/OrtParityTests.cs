@@ -56,8 +56,7 @@ public sealed class OrtParityTests
     {
         var shape = graph.InputShape;
         shape[0] = batch;
-        var random = new Random(7);
-        var input = new HostTensor(shape, Enumerable.Range(0, (int)HostTensor.ElementCount(shape)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        var input = HostTensor.RandomUniform(shape, seed: 7);
         HostTensor expected;
         using (var ours = new TorchEngine(graph)) expected = ours.Run([input])[0];
 
