@@ -9,6 +9,9 @@ CONFIG      ?= Release
 # ONNX Runtime package: cpu (Microsoft.ML.OnnxRuntime, default) or gpu (Microsoft.ML.OnnxRuntime.Gpu.Linux: --engine ort-cuda
 # and ort-tensorrt on a host with CUDA 13 and, for TensorRT, TensorRT 10 + cuDNN 9; CPU inference works with it too).
 ORT         ?= cpu
+# make fuzz: how many mutated models, from which seed (make test runs 1,200 from a fixed one)
+FUZZ_CASES  ?= 20000
+FUZZ_SEED   ?= 1
 BUILD_DIR   := build
 NATIVE_DIR  := $(BUILD_DIR)/native
 NATIVE_LIB  := $(NATIVE_DIR)/libtoolchain_native.so
@@ -23,7 +26,7 @@ DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
 APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chromium
 
-.PHONY: deps deps-test native build test run bench clean
+.PHONY: deps deps-test native build test run bench fuzz clean
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -48,6 +51,10 @@ run: build ## the main job on its built-in default: the pipeline (toolchain run)
 
 bench: deps-test build ## end-to-end comparisons against PyTorch, measured in the same run
 	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- all
+
+fuzz: build ## a longer fuzz campaign of the ONNX loaders (FUZZ_CASES, FUZZ_SEED); failing cases land in tests/Toolchain.Onnx.Tests/bin/*/fuzz-failures
+	@TOOLCHAIN_FUZZ_CASES=$(FUZZ_CASES) TOOLCHAIN_FUZZ_SEED=$(FUZZ_SEED) $(DOTNET_ENV) dotnet test tests/Toolchain.Onnx.Tests -c $(CONFIG) --no-build -nologo \
+		--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed|^case |Passed!|Failed!"
 
 clean:
 	rm -rf $(BUILD_DIR) src/*/bin src/*/obj tests/*/bin tests/*/obj benchmarks/*/bin benchmarks/*/obj

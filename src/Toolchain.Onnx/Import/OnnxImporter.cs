@@ -221,7 +221,7 @@ public static class OnnxImporter
                 }
             }
 
-            return (long[])requested.Clone();
+            return Bounded((long[])requested.Clone());
         }
 
         if (dims is null) throw new OnnxImportException($"{source}: graph input '{input.Name}' has no shape; pass OnnxImportOptions.InputShape (e.g. {example})") { NeedsInputShape = true };
@@ -246,6 +246,27 @@ public static class OnnxImporter
             }
         }
 
-        return shape;
+        return Bounded(shape);
+
+        // A shape field is a number anyone can write: one sample of 10¹² values would be allocated by the first forward pass.
+        long[] Bounded(long[] candidate)
+        {
+            var perSample = 1.0;
+            foreach (var d in candidate.Skip(1)) perSample *= d;
+            if (perSample > MaxInputElementsPerSample)
+            {
+                throw new OnnxImportException(
+                    $"{source}: graph input '{input.Name}' has shape {Shapes.Format(candidate)}: {perSample:G3} values per sample, more than the {MaxInputElementsPerSample:N0} the importer accepts; " +
+                    $"pass OnnxImportOptions.InputShape (--input-shape) with the size to import for (e.g. {example})")
+                {
+                    NeedsInputShape = true,
+                };
+            }
+
+            return candidate;
+        }
     }
+
+    /// <summary>The most values one input sample may have (2²⁸ floats, 1 GiB): far above any image a CNN takes.</summary>
+    public const long MaxInputElementsPerSample = 1L << 28;
 }
