@@ -79,6 +79,39 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
         Assert.True(outcomes.GetValueOrDefault("import loaded") > 0, summary);
     }
 
+    [Fact]
+    public void FoundByTheFuzzer_AHugeDeclaredInput_IsRefusedAtImportNamingTheInput()
+    {
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(Seeds()[0].Bytes);
+        model.Graph.Input[0].Type.TensorType.Shape.Dim[2].DimValue = 1L << 40;
+
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(model), "huge.onnx"));
+        Assert.StartsWith("huge.onnx: graph input", e.Message);
+        Assert.Contains("[1, 1, 1099511627776, 28]", e.Message);
+        Assert.True(e.NeedsInputShape);
+    }
+
+    [Fact]
+    public void FoundByTheFuzzer_AnAbsurdStride_IsRefusedAtImportNamingTheNode()
+    {
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(Seeds()[0].Bytes);
+        var conv = model.Graph.Node.First(n => n.OpType == "Conv");
+        var strides = conv.Attribute.FirstOrDefault(a => a.Name == "strides");
+        if (strides is null)
+        {
+            strides = new global::Onnx.AttributeProto { Name = "strides", Type = global::Onnx.AttributeProto.Types.AttributeType.Ints };
+            conv.Attribute.Add(strides);
+        }
+
+        strides.Ints.Clear();
+        strides.Ints.Add([1, int.MaxValue]);
+
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(Google.Protobuf.MessageExtensions.ToByteArray(model), "stride.onnx"));
+        Assert.StartsWith("stride.onnx", e.Message);
+        Assert.Equal(conv.Name, e.NodeName);
+        Assert.Contains("strides [1, 2147483647]", e.Message);
+    }
+
     private static void Count(Dictionary<string, int> outcomes, string loader, string outcome) =>
         outcomes[$"{loader} {outcome}"] = outcomes.GetValueOrDefault($"{loader} {outcome}") + 1;
 
