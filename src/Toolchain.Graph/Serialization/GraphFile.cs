@@ -118,7 +118,9 @@ public static class GraphFile
             foreach (var t in tensors.Values) t.Dispose();
 
             if (e is InvalidDataException) throw;
-            if (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+            // The JSON DOM reports a missing value as a null (NullReferenceException at a `!`), a value of another
+            // type as InvalidOperationException, a number too large for its field as OverflowException: the file's fault.
+            if (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException or NullReferenceException or OverflowException)
             {
                 throw Bad($"malformed graph structure ({e.Message})", e);
             }
@@ -141,7 +143,7 @@ public static class GraphFile
         {
             attributes = AttributeCodec.Read(op, json["attributes"]?.AsObject() ?? []);
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or NullReferenceException or OverflowException)
         {
             throw bad($"node '{name}' ({op}) has bad attributes: {e.Message}", e);
         }

@@ -127,20 +127,23 @@ public static class SafeTensors
         var dataLength = stream.Length - dataStart;
         var entries = new List<Entry>();
         var metadata = new Dictionary<string, string>();
-        foreach (var (name, node) in root)
+        var current = MetadataKey;
+        try
         {
-            if (name == MetadataKey)
+            foreach (var (name, node) in root)
             {
-                foreach (var (k, v) in node?.AsObject() ?? []) metadata[k] = v?.GetValue<string>() ?? "";
-                continue;
-            }
+                current = name;
+                if (name == MetadataKey)
+                {
+                    foreach (var (k, v) in node?.AsObject() ?? []) metadata[k] = v?.GetValue<string>() ?? "";
+                    continue;
+                }
 
-            try
-            {
                 var dtype = Parse(node!["dtype"]!.GetValue<string>());
                 var shape = node["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
                 var offsets = node["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize();
+                if (shape.Any(d => d < 0)) throw Bad($"tensor '{name}': shape [{string.Join(", ", shape)}] has a negative dimension");
+                var expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * dtype.ElementSize());
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != expected)
                 {
                     throw Bad($"tensor '{name}': offsets [{string.Join(", ", offsets)}] do not hold shape [{string.Join(", ", shape)}] of {dtype.Name()} " +
@@ -149,10 +152,14 @@ public static class SafeTensors
 
                 entries.Add(new Entry(name, dtype, shape, offsets[0], offsets[1]));
             }
-            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
-            {
-                throw Bad($"tensor '{name}' lacks a valid dtype, shape or data_offsets ({e.Message})");
-            }
+        }
+        // The JSON DOM reports a missing value as a null (the `!` above), a value of another type or invalid UTF-8 as
+        // InvalidOperationException; a shape whose size overflows as OverflowException. All are the file's fault.
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or OverflowException)
+        {
+            throw Bad(current == MetadataKey
+                ? $"the metadata is not a map of strings ({e.Message})"
+                : $"tensor '{current}' lacks a valid dtype, shape or data_offsets ({e.Message})");
         }
 
         return new Header(entries, metadata, dataStart);
