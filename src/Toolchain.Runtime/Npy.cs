@@ -31,7 +31,8 @@ public static partial class Npy
             throw new InvalidDataException($"'{source}' is not a NumPy .npy file (it does not start with \\x93NUMPY)");
         }
 
-        int major = bytes[6], headerStart, headerLength;
+        int major = bytes[6], headerStart;
+        long headerLength;
         switch (major)
         {
             case 1:
@@ -40,7 +41,7 @@ public static partial class Npy
                 break;
             case 2 or 3:
                 if (bytes.Length < 12) throw new InvalidDataException($"'{source}': the .npy header is truncated");
-                headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]));
+                headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
                 headerStart = 12;
                 break;
             default:
@@ -48,7 +49,7 @@ public static partial class Npy
         }
 
         if (headerStart + headerLength > bytes.Length) throw new InvalidDataException($"'{source}': the .npy header is truncated");
-        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes.Slice(headerStart, headerLength));
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes.Slice(headerStart, (int)headerLength));
         var (descr, fortran, shape) = ParseHeader(header, source);
         if (fortran)
         {
@@ -63,15 +64,22 @@ public static partial class Npy
                 $"'{source}' holds element type '{descr}'; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') can be read"),
         };
 
-        var count = HostTensor.ElementCount(shape);
-        var data = bytes[(headerStart + headerLength)..];
-        if (data.Length < checked(count * elementSize))
+        // The shape is a number anyone can write: its size is checked against the bytes present before anything is allocated.
+        var data = bytes[(headerStart + (int)headerLength)..];
+        var count = 1.0;
+        foreach (var d in shape)
         {
-            throw new InvalidDataException(
-                $"'{source}' is truncated: shape {HostTensor.FormatShape(shape)} of '{descr}' needs {count * elementSize} data bytes, the file has {data.Length}");
+            if (d < 0) throw new InvalidDataException($"'{source}': shape {HostTensor.FormatShape(shape)} has a negative dimension");
+            count *= d;
         }
 
-        var values = new float[count];
+        if (count * elementSize > data.Length)
+        {
+            throw new InvalidDataException(
+                $"'{source}' is truncated: shape {HostTensor.FormatShape(shape)} of '{descr}' needs {count * elementSize:G} data bytes, the file has {data.Length}");
+        }
+
+        var values = new float[(long)count];
         for (var i = 0; i < values.Length; i++)
         {
             var element = data.Slice(i * elementSize, elementSize);
