@@ -8,7 +8,8 @@ namespace Toolchain.Onnx.Tests.Import;
 
 /// <summary>
 /// The torchvision families that need Pad (DenseNet's average pools, exported as Pad + AveragePool) or ReduceMean
-/// (MNASNet's and ShuffleNet's x.mean([2, 3])), and GoogLeNet, as PyTorch 1.13 exports them at 64×64: the imported
+/// (MNASNet's and ShuffleNet's x.mean([2, 3])), GoogLeNet and Inception v3 (Pad before its padded average pools), as
+/// PyTorch 1.13 exports them at 64×64 (Inception v3 at 75×75, its smallest input): the imported
 /// graph computes PyTorch's logits, so does ONNX Runtime running our export of it, and it trains.
 /// </summary>
 public sealed class TorchvisionFamilyTests(TorchvisionExports exports) : IClassFixture<TorchvisionExports>
@@ -22,6 +23,7 @@ public sealed class TorchvisionFamilyTests(TorchvisionExports exports) : IClassF
     [InlineData("mnasnet0_5", 17)]
     [InlineData("shufflenet_v2_x0_5", 13)]
     [InlineData("shufflenet_v2_x0_5", 17)]
+    [InlineData("inception_v3", 17)]
     public void Import_Family_LogitsMatchPyTorch(string model, int opset)
     {
         var folder = exports.Folder(model);
@@ -29,7 +31,8 @@ public sealed class TorchvisionFamilyTests(TorchvisionExports exports) : IClassF
         var expected = ImportSupport.Load(Path.Combine(folder, "expected.safetensors"));
         using var graph = OnnxImporter.Import(Path.Combine(folder, $"{model}_{opset}.onnx"));
 
-        Assert.Equal([1L, 3, 64, 64], graph.InputShape);
+        var size = model == "inception_v3" ? 75 : 64; // see import_torchvision.py's SIZE
+        Assert.Equal([1L, 3, size, size], graph.InputShape);
         using var noGrad = Libtorch.NoGrad();
         ImportSupport.AssertOutputsMatch(expected["logits"], graph.Forward(expected["x"]), $"{model} opset {opset} logits");
     }
@@ -39,6 +42,7 @@ public sealed class TorchvisionFamilyTests(TorchvisionExports exports) : IClassF
     [InlineData("googlenet", OpKind.MaxPool, 13)]
     [InlineData("mnasnet0_5", OpKind.ReduceMean, 1)]
     [InlineData("shufflenet_v2_x0_5", OpKind.ReduceMean, 1)]
+    [InlineData("inception_v3", OpKind.Pad, 9)] // F.avg_pool2d(x, 3, 1, 1) in every InceptionA, C and E block
     public void ImportThenExport_OnnxRuntimeRunsOurFileWithPyTorchsLogits(string model, OpKind op, int count)
     {
         var folder = exports.Folder(model);
@@ -63,6 +67,7 @@ public sealed class TorchvisionFamilyTests(TorchvisionExports exports) : IClassF
     [InlineData("googlenet")]
     [InlineData("mnasnet0_5")]
     [InlineData("shufflenet_v2_x0_5")]
+    [InlineData("inception_v3")]
     public void Import_Family_OneSgdStepReachesEveryParameter(string model)
     {
         var folder = exports.Folder(model);

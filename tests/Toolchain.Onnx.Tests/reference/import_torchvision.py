@@ -30,12 +30,14 @@ warnings.filterwarnings("ignore")
 
 BATCH = {"vgg16_bn": 1}
 SEEDS = {"resnet18": 18, "resnet50": 50, "mobilenet_v2": 2, "vgg16_bn": 16,
-         "densenet121": 121, "googlenet": 22, "mnasnet0_5": 5, "shufflenet_v2_x0_5": 25}
+         "densenet121": 121, "googlenet": 22, "mnasnet0_5": 5, "shufflenet_v2_x0_5": 25, "inception_v3": 3}
 # The families added for Pad and ReduceMean run at 64×64 to keep the tests quick on two cores; every one of them
 # ends in a global pool, so the classifier is the same as at 224×224.
-SIZE = {"densenet121": 64, "googlenet": 64, "mnasnet0_5": 64, "shufflenet_v2_x0_5": 64}
-# googlenet's auxiliary classifiers only run in training; without them the module's parameters are the export's.
-KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True}}
+SIZE = {"densenet121": 64, "googlenet": 64, "mnasnet0_5": 64, "shufflenet_v2_x0_5": 64,
+        "inception_v3": 75}  # the smallest input inception_v3 accepts
+# googlenet's and inception_v3's auxiliary classifiers only run in training; without them the module's parameters are the export's.
+KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True},
+          "inception_v3": {"aux_logits": False, "init_weights": True}}
 # DenseNet normalises before each convolution (BatchNorm → ReLU → Conv), so its BatchNorms stay in the export and
 # the count of folded convolution parameters below does not describe it.
 NOT_FOLDED = {"densenet121"}

@@ -19,11 +19,13 @@ import tsio
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 warnings.filterwarnings("ignore")
 
-SEEDS = {"resnet18": 180, "mobilenet_v2": 20, "densenet121": 1210, "googlenet": 220, "mnasnet0_5": 50, "shufflenet_v2_x0_5": 250}
+SEEDS = {"resnet18": 180, "mobilenet_v2": 20, "densenet121": 1210, "googlenet": 220, "mnasnet0_5": 50, "shufflenet_v2_x0_5": 250, "inception_v3": 30}
 # The families added for Pad and ReduceMean run at 64×64 (each ends in a global pool) to keep the tests quick.
-SIZE = {"densenet121": 64, "googlenet": 64, "mnasnet0_5": 64, "shufflenet_v2_x0_5": 64}
-# googlenet's auxiliary classifiers only run in training.
-KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True}}
+SIZE = {"densenet121": 64, "googlenet": 64, "mnasnet0_5": 64, "shufflenet_v2_x0_5": 64,
+        "inception_v3": 75}  # the smallest input inception_v3 accepts
+# googlenet's and inception_v3's auxiliary classifiers only run in training.
+KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True},
+          "inception_v3": {"aux_logits": False, "init_weights": True}}
 
 
 def main(name, outdir):
