@@ -10,27 +10,15 @@ public static class CostCounter
     public static long Parameters(Node node, Func<string, long[]?> tensorShape) =>
         node.Tensors.Where(t => t.Key.IsTrainable()).Sum(t => Shapes.Product(tensorShape(t.Value) ?? []));
 
-    public static long Macs(Node node, IReadOnlyDictionary<string, long[]> valueShapes, Func<string, long[]?> tensorShape)
+    public static long Macs(Node node, IReadOnlyDictionary<string, long[]> valueShapes, Func<string, long[]?> tensorShape) => node.Op switch
     {
-        switch (node.Op)
-        {
-            case OpKind.Conv:
-            {
-                var w = tensorShape(node.TensorName(TensorRole.Weight)!)!;
-                var y = valueShapes[node.Output];
-                // weight [C_out, C_in/groups, kh, kw] already holds C_out·(C_in/groups)·kh·kw
-                return Shapes.Product(w) * y[2] * y[3];
-            }
-
-            case OpKind.Gemm:
-                return Shapes.Product(tensorShape(node.TensorName(TensorRole.Weight)!)!);
-            case OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
-                or OpKind.Sigmoid or OpKind.SiLU or OpKind.Add or OpKind.Mul or OpKind.Concat or OpKind.Split or OpKind.Slice
-                or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape
-                or OpKind.Transpose or OpKind.Dropout or OpKind.Identity:
-                return 0;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(node), node.Op, "unknown op");
-        }
-    }
+        // weight [C_out, C_in/groups, kh, kw] already holds C_out·(C_in/groups)·kh·kw
+        OpKind.Conv => Shapes.Product(tensorShape(node.TensorName(TensorRole.Weight)!)!) * valueShapes[node.Output][2] * valueShapes[node.Output][3],
+        OpKind.Gemm => Shapes.Product(tensorShape(node.TensorName(TensorRole.Weight)!)!),
+        // Padding and means are data movement and additions, not multiply-accumulates: counted as pooling is.
+        OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
+            or OpKind.Sigmoid or OpKind.SiLU or OpKind.Add or OpKind.Mul or OpKind.Concat or OpKind.Split or OpKind.Slice
+            or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape
+            or OpKind.Transpose or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean => 0,
+    };
 }

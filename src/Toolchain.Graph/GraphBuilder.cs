@@ -156,6 +156,14 @@ public sealed class GraphBuilder : IDisposable
 
     public string Dropout(string x, double probability = 0.5, string? name = null) => Op(OpKind.Dropout, [x], new DropoutAttributes(probability), name);
 
+    /// <summary>Pads every dimension: <paramref name="pads"/> holds the amounts before each dimension, then after each (ONNX's layout).</summary>
+    public string Pad(string x, IReadOnlyList<long> pads, PadMode mode = PadMode.Constant, double value = 0, string? name = null) =>
+        Op(OpKind.Pad, [x], new PadAttributes(pads.ToArray(), mode, value), name);
+
+    /// <summary>Mean over <paramref name="axes"/>; ReduceMean(x, [2, 3], keepDims: false) is global average pooling flattened to [N, C].</summary>
+    public string ReduceMean(string x, IReadOnlyList<int> axes, bool keepDims = true, string? name = null) =>
+        Op(OpKind.ReduceMean, [x], new ReduceMeanAttributes(axes.ToArray(), keepDims), name);
+
     // ---- general -----------------------------------------------------------------------------------------
 
     /// <summary>

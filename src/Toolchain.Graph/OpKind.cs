@@ -1,8 +1,9 @@
 namespace Toolchain.Graph;
 
 /// <summary>
-/// Every operation the IR knows. Code that branches on it uses an exhaustive switch, so adding a member makes
-/// the compiler point at every place (shape inference, executor, counting, graph files) that must learn it.
+/// Every operation the IR knows. Code that must handle every op branches on it with a switch expression that names
+/// each member and has no default arm; CS8509 is an error (Directory.Build.props), so adding a member makes the
+/// compiler point at every place that must learn it. README.md in this project lists those places in order.
 /// </summary>
 public enum OpKind
 {
@@ -29,4 +30,6 @@ public enum OpKind
     Gemm,
     Dropout,
     Identity,
+    Pad,
+    ReduceMean,
 }

@@ -84,147 +84,193 @@ public static class ShapeInference
         }
 
         var x = inputs[0];
-        switch (node.Op)
+        // One rule per op, each a local function below; the switch expression has no default arm, so a new op does
+        // not compile until it has a shape rule.
+        return node.Op switch
         {
-            case OpKind.Conv:
+            OpKind.Conv => Conv(),
+            OpKind.BatchNorm => BatchNorm(),
+            OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
+                or OpKind.SiLU or OpKind.Dropout or OpKind.Identity => [x],
+            OpKind.Add or OpKind.Mul => [Broadcast(x, inputs[1]) ?? throw Fail($"shapes {Shapes.Format(x)} and {Shapes.Format(inputs[1])} do not broadcast")],
+            OpKind.Concat => Concat(),
+            OpKind.Split => Split(),
+            OpKind.Slice => Slice(),
+            OpKind.MaxPool or OpKind.AveragePool => Pool(),
+            OpKind.GlobalAveragePool => GlobalAveragePool(),
+            OpKind.Flatten => Flatten(),
+            OpKind.Reshape => [Reshape(x, node.AttributesAs<ReshapeAttributes>().Shape) ?? throw Fail(
+                $"input {Shapes.Format(x)} ({Shapes.Product(x)} elements) cannot take shape [{string.Join(", ", node.AttributesAs<ReshapeAttributes>().Shape)}]")],
+            OpKind.Transpose => Transpose(),
+            OpKind.Gemm => Gemm(),
+            OpKind.Pad => Pad(),
+            OpKind.ReduceMean => ReduceMean(),
+        };
+
+        long[][] Conv()
+        {
+            var a = node.AttributesAs<ConvAttributes>();
+            Rank(x, 4, "input");
+            var w = Tensor(TensorRole.Weight, required: true)!;
+            Rank(w, 4, $"weight '{node.TensorName(TensorRole.Weight)}'");
+            if (a.Groups < 1 || x[1] % a.Groups != 0 || w[0] % a.Groups != 0 || w[1] * a.Groups != x[1])
             {
-                var a = node.AttributesAs<ConvAttributes>();
-                Rank(x, 4, "input");
-                var w = Tensor(TensorRole.Weight, required: true)!;
-                Rank(w, 4, $"weight '{node.TensorName(TensorRole.Weight)}'");
-                if (a.Groups < 1 || x[1] % a.Groups != 0 || w[0] % a.Groups != 0 || w[1] * a.Groups != x[1])
-                {
-                    throw Fail($"input {Shapes.Format(x)} has {x[1]} channels but weight {Shapes.Format(w)} with groups={a.Groups} expects {w[1] * a.Groups} " +
-                               "(in-channels = weight dim 1 × groups; out-channels must divide by groups)");
-                }
-
-                if (w[2] != a.Kernel.H || w[3] != a.Kernel.W)
-                {
-                    throw Fail($"weight {Shapes.Format(w)} disagrees with kernel {a.Kernel.H}x{a.Kernel.W}");
-                }
-
-                Vector(TensorRole.Bias, w[0], required: false);
-                var h = ConvOut(x[2], a.Kernel.H, a.Stride.H, a.Padding.H, a.Dilation.H, ceil: false);
-                var wd = ConvOut(x[3], a.Kernel.W, a.Stride.W, a.Padding.W, a.Dilation.W, ceil: false);
-                if (h < 1 || wd < 1) throw Fail($"input {Shapes.Format(x)} is too small for kernel {a.Kernel}, stride {a.Stride}, padding {a.Padding}, dilation {a.Dilation}");
-                return [[x[0], w[0], h, wd]];
+                throw Fail($"input {Shapes.Format(x)} has {x[1]} channels but weight {Shapes.Format(w)} with groups={a.Groups} expects {w[1] * a.Groups} " +
+                           "(in-channels = weight dim 1 × groups; out-channels must divide by groups)");
             }
 
-            case OpKind.BatchNorm:
+            if (w[2] != a.Kernel.H || w[3] != a.Kernel.W)
             {
-                if (x.Length < 2) throw Fail($"input {Shapes.Format(x)} has no channel dimension");
-                foreach (var role in new[] { TensorRole.Weight, TensorRole.Bias, TensorRole.RunningMean, TensorRole.RunningVar })
-                {
-                    Vector(role, x[1], required: true);
-                }
-
-                return [x];
+                throw Fail($"weight {Shapes.Format(w)} disagrees with kernel {a.Kernel.H}x{a.Kernel.W}");
             }
 
-            case OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
-                or OpKind.SiLU or OpKind.Dropout or OpKind.Identity:
-                return [x];
+            Vector(TensorRole.Bias, w[0], required: false);
+            var h = ConvOut(x[2], a.Kernel.H, a.Stride.H, a.Padding.H, a.Dilation.H, ceil: false);
+            var wd = ConvOut(x[3], a.Kernel.W, a.Stride.W, a.Padding.W, a.Dilation.W, ceil: false);
+            if (h < 1 || wd < 1) throw Fail($"input {Shapes.Format(x)} is too small for kernel {a.Kernel}, stride {a.Stride}, padding {a.Padding}, dilation {a.Dilation}");
+            return [[x[0], w[0], h, wd]];
+        }
 
-            case OpKind.Add or OpKind.Mul:
-                return [Broadcast(x, inputs[1]) ?? throw Fail($"shapes {Shapes.Format(x)} and {Shapes.Format(inputs[1])} do not broadcast")];
-
-            case OpKind.Concat:
+        long[][] BatchNorm()
+        {
+            if (x.Length < 2) throw Fail($"input {Shapes.Format(x)} has no channel dimension");
+            foreach (var role in new[] { TensorRole.Weight, TensorRole.Bias, TensorRole.RunningMean, TensorRole.RunningVar })
             {
-                var axis = node.AttributesAs<ConcatAttributes>().Axis;
-                if (axis < 0 || axis >= x.Length) throw Fail($"axis {axis} is outside input {Shapes.Format(x)}");
-                var result = (long[])x.Clone();
-                foreach (var other in inputs.Skip(1))
-                {
-                    var agrees = other.Length == x.Length && Enumerable.Range(0, x.Length).All(d => d == axis || other[d] == x[d]);
-                    if (!agrees)
-                    {
-                        throw Fail($"inputs {string.Join(", ", inputs.Select(Shapes.Format))} differ outside axis {axis}");
-                    }
-
-                    result[axis] += other[axis];
-                }
-
-                return [result];
+                Vector(role, x[1], required: true);
             }
 
-            case OpKind.Split:
+            return [x];
+        }
+
+        long[][] Concat()
+        {
+            var axis = node.AttributesAs<ConcatAttributes>().Axis;
+            if (axis < 0 || axis >= x.Length) throw Fail($"axis {axis} is outside input {Shapes.Format(x)}");
+            var result = (long[])x.Clone();
+            foreach (var other in inputs.Skip(1))
             {
-                var a = node.AttributesAs<SplitAttributes>();
-                if (a.Axis < 0 || a.Axis >= x.Length) throw Fail($"axis {a.Axis} is outside input {Shapes.Format(x)}");
-                if (a.Sizes.Any(s => s < 1) || a.Sizes.Sum() != x[a.Axis])
+                var agrees = other.Length == x.Length && Enumerable.Range(0, x.Length).All(d => d == axis || other[d] == x[d]);
+                if (!agrees)
                 {
-                    throw Fail($"sizes [{string.Join(", ", a.Sizes)}] do not partition dimension {a.Axis} of input {Shapes.Format(x)}");
+                    throw Fail($"inputs {string.Join(", ", inputs.Select(Shapes.Format))} differ outside axis {axis}");
                 }
 
-                return a.Sizes.Select(s =>
-                {
-                    var o = (long[])x.Clone();
-                    o[a.Axis] = s;
-                    return o;
-                }).ToArray();
+                result[axis] += other[axis];
             }
 
-            case OpKind.Slice:
+            return [result];
+        }
+
+        long[][] Split()
+        {
+            var a = node.AttributesAs<SplitAttributes>();
+            if (a.Axis < 0 || a.Axis >= x.Length) throw Fail($"axis {a.Axis} is outside input {Shapes.Format(x)}");
+            if (a.Sizes.Any(s => s < 1) || a.Sizes.Sum() != x[a.Axis])
             {
-                var a = node.AttributesAs<SliceAttributes>();
-                if (a.Axis < 0 || a.Axis >= x.Length) throw Fail($"axis {a.Axis} is outside input {Shapes.Format(x)}");
-                if (a.Step < 1) throw Fail($"step {a.Step} must be positive");
-                var (start, end) = SliceBounds(a, x[a.Axis]);
+                throw Fail($"sizes [{string.Join(", ", a.Sizes)}] do not partition dimension {a.Axis} of input {Shapes.Format(x)}");
+            }
+
+            return a.Sizes.Select(s =>
+            {
                 var o = (long[])x.Clone();
-                o[a.Axis] = end <= start ? 0 : (end - start + a.Step - 1) / a.Step;
-                if (o[a.Axis] == 0) throw Fail($"slice [{a.Start}:{a.End}:{a.Step}] of dimension {a.Axis} of {Shapes.Format(x)} is empty");
-                return [o];
+                o[a.Axis] = s;
+                return o;
+            }).ToArray();
+        }
+
+        long[][] Slice()
+        {
+            var a = node.AttributesAs<SliceAttributes>();
+            if (a.Axis < 0 || a.Axis >= x.Length) throw Fail($"axis {a.Axis} is outside input {Shapes.Format(x)}");
+            if (a.Step < 1) throw Fail($"step {a.Step} must be positive");
+            var (start, end) = SliceBounds(a, x[a.Axis]);
+            var o = (long[])x.Clone();
+            o[a.Axis] = end <= start ? 0 : (end - start + a.Step - 1) / a.Step;
+            if (o[a.Axis] == 0) throw Fail($"slice [{a.Start}:{a.End}:{a.Step}] of dimension {a.Axis} of {Shapes.Format(x)} is empty");
+            return [o];
+        }
+
+        long[][] Pool()
+        {
+            var a = node.AttributesAs<PoolAttributes>();
+            Rank(x, 4, "input");
+            if (a.Padding * 2 > a.Kernel) throw Fail($"padding {a.Padding} exceeds half of kernel {a.Kernel}");
+            var h = ConvOut(x[2], a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
+            var w = ConvOut(x[3], a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
+            if (h < 1 || w < 1) throw Fail($"input {Shapes.Format(x)} is smaller than the {a.Kernel}x{a.Kernel} window");
+            return [[x[0], x[1], h, w]];
+        }
+
+        long[][] Flatten()
+        {
+            var axis = node.AttributesAs<FlattenAttributes>().Axis;
+            if (axis < 0 || axis > x.Length) throw Fail($"axis {axis} is outside input {Shapes.Format(x)}");
+            return [[Shapes.Product(x, 0, axis), Shapes.Product(x, axis)]];
+        }
+
+        long[][] Transpose()
+        {
+            var perm = node.AttributesAs<TransposeAttributes>().Permutation;
+            if (perm.Count != x.Length || perm.Order().Select((p, i) => p == i).Any(ok => !ok))
+            {
+                throw Fail($"permutation [{string.Join(", ", perm)}] does not permute the {x.Length} dimensions of {Shapes.Format(x)}");
             }
 
-            case OpKind.MaxPool or OpKind.AveragePool:
+            return [perm.Select(p => x[p]).ToArray()];
+        }
+
+        long[][] Gemm()
+        {
+            Rank(x, 2, "input");
+            var w = Tensor(TensorRole.Weight, required: true)!;
+            Rank(w, 2, $"weight '{node.TensorName(TensorRole.Weight)}'");
+            if (w[1] != x[1]) throw Fail($"input {Shapes.Format(x)} has {x[1]} features but weight {Shapes.Format(w)} expects {w[1]}");
+            Vector(TensorRole.Bias, w[0], required: false);
+            return [[x[0], w[0]]];
+        }
+
+        long[][] GlobalAveragePool()
+        {
+            Rank(x, 4, "input");
+            return [[x[0], x[1], 1, 1]];
+        }
+
+        long[][] Pad()
+        {
+            var a = node.AttributesAs<PadAttributes>();
+            if (a.Pads.Count != 2 * x.Length)
             {
-                var a = node.AttributesAs<PoolAttributes>();
-                Rank(x, 4, "input");
-                if (a.Padding * 2 > a.Kernel) throw Fail($"padding {a.Padding} exceeds half of kernel {a.Kernel}");
-                var h = ConvOut(x[2], a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
-                var w = ConvOut(x[3], a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
-                if (h < 1 || w < 1) throw Fail($"input {Shapes.Format(x)} is smaller than the {a.Kernel}x{a.Kernel} window");
-                return [[x[0], x[1], h, w]];
+                throw Fail($"pads [{string.Join(", ", a.Pads)}] have {a.Pads.Count} values; input {Shapes.Format(x)} needs {2 * x.Length} (before each dimension, then after each)");
             }
 
-            case OpKind.GlobalAveragePool:
-                Rank(x, 4, "input");
-                return [[x[0], x[1], 1, 1]];
-
-            case OpKind.Flatten:
+            if (a.Pads.Any(p => p < 0)) throw Fail($"pads [{string.Join(", ", a.Pads)}] are negative; cropping is a Slice");
+            var o = (long[])x.Clone();
+            for (var d = 0; d < x.Length; d++)
             {
-                var axis = node.AttributesAs<FlattenAttributes>().Axis;
-                if (axis < 0 || axis > x.Length) throw Fail($"axis {axis} is outside input {Shapes.Format(x)}");
-                return [[Shapes.Product(x, 0, axis), Shapes.Product(x, axis)]];
-            }
-
-            case OpKind.Reshape:
-                return [Reshape(x, node.AttributesAs<ReshapeAttributes>().Shape) ?? throw Fail(
-                    $"input {Shapes.Format(x)} ({Shapes.Product(x)} elements) cannot take shape [{string.Join(", ", node.AttributesAs<ReshapeAttributes>().Shape)}]")];
-
-            case OpKind.Transpose:
-            {
-                var perm = node.AttributesAs<TransposeAttributes>().Permutation;
-                if (perm.Count != x.Length || perm.Order().Select((p, i) => p == i).Any(ok => !ok))
+                // Reflect mirrors inside the dimension without its edge, so it cannot reach further than extent − 1.
+                if (a.Mode == PadMode.Reflect && a.IsPadded(d) && (a.Before(d) >= x[d] || a.After(d) >= x[d]))
                 {
-                    throw Fail($"permutation [{string.Join(", ", perm)}] does not permute the {x.Length} dimensions of {Shapes.Format(x)}");
+                    throw Fail($"reflect padding {a.Before(d)} before, {a.After(d)} after dimension {d} of {Shapes.Format(x)} must each be below its extent {x[d]}");
                 }
 
-                return [perm.Select(p => x[p]).ToArray()];
+                if (a.Mode == PadMode.Edge && a.IsPadded(d) && x[d] == 0) throw Fail($"edge padding of the empty dimension {d} of {Shapes.Format(x)}");
+                o[d] += a.Before(d) + a.After(d);
             }
 
-            case OpKind.Gemm:
+            return [o];
+        }
+
+        long[][] ReduceMean()
+        {
+            var a = node.AttributesAs<ReduceMeanAttributes>();
+            if (a.Axes.Count == 0 || a.Axes.Any(d => d < 0 || d >= x.Length) || a.Axes.Zip(a.Axes.Skip(1)).Any(p => p.First >= p.Second))
             {
-                Rank(x, 2, "input");
-                var w = Tensor(TensorRole.Weight, required: true)!;
-                Rank(w, 2, $"weight '{node.TensorName(TensorRole.Weight)}'");
-                if (w[1] != x[1]) throw Fail($"input {Shapes.Format(x)} has {x[1]} features but weight {Shapes.Format(w)} expects {w[1]}");
-                Vector(TensorRole.Bias, w[0], required: false);
-                return [[x[0], w[0]]];
+                throw Fail($"axes [{string.Join(", ", a.Axes)}] must be ascending, distinct and inside input {Shapes.Format(x)}");
             }
 
-            default:
-                throw new ArgumentOutOfRangeException(nameof(node), node.Op, "unknown op");
+            return a.KeepDims
+                ? [x.Select((e, d) => a.Axes.Contains(d) ? 1 : e).ToArray()]
+                : [x.Where((_, d) => !a.Axes.Contains(d)).ToArray()];
         }
     }
 
@@ -236,8 +282,7 @@ public static class ShapeInference
         OpKind.Conv or OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Split or OpKind.Slice or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape or OpKind.Transpose or OpKind.Gemm
-            or OpKind.Dropout or OpKind.Identity => (1, 1),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown op"),
+            or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean => (1, 1),
     };
 
     /// <summary>Output size of a convolution/pooling window along one dimension (PyTorch's formula).</summary>

@@ -52,7 +52,6 @@ public static class LayerUnits
         Unsupported,
     }
 
-#pragma warning disable CS8524 // unnamed enum values throw; every named op must be listed (a new op is a compile error)
     private static Role RoleOf(OpKind op) => op switch
     {
         OpKind.Conv or OpKind.Gemm => Role.Head,
@@ -60,9 +59,10 @@ public static class LayerUnits
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Add or OpKind.Mul or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool => Role.Standalone,
         OpKind.Flatten or OpKind.Reshape or OpKind.Identity or OpKind.Dropout => Role.Free,
-        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose => Role.Unsupported,
+        // Not timed yet: these move data in ways the unit graphs do not model. Pad and ReduceMean (global pooling as
+        // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
+        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean => Role.Unsupported,
     };
-#pragma warning restore CS8524
 
     /// <summary>Activations ONNX Runtime fuses into the preceding Conv/Gemm (MLAS activation kinds).</summary>
     public static bool IsFusableActivation(OpKind op) => op is OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.Sigmoid or OpKind.HardSigmoid;

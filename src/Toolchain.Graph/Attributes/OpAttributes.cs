@@ -20,9 +20,10 @@ public abstract record OpAttributes
         OpKind.Reshape => typeof(ReshapeAttributes),
         OpKind.Transpose => typeof(TransposeAttributes),
         OpKind.Dropout => typeof(DropoutAttributes),
+        OpKind.Pad => typeof(PadAttributes),
+        OpKind.ReduceMean => typeof(ReduceMeanAttributes),
         OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU
             or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => typeof(NoAttributes),
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown op"),
     };
 }
 

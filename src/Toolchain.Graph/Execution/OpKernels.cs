@@ -20,150 +20,174 @@ internal static class OpKernels
         Func<Tensor>? Optional(TensorRole role) => node.TensorName(role) is { } name ? tensor(name) : null;
         Func<Tensor> Required(TensorRole role) => tensor(node.TensorName(role)!);
 
-        switch (node.Op)
+        // One kernel per op; the switch expression has no default arm, so a new op does not compile until it can run.
+        return node.Op switch
         {
-            case OpKind.Conv:
-            {
-                var a = node.AttributesAs<ConvAttributes>();
-                var weight = Required(TensorRole.Weight);
-                var bias = Optional(TensorRole.Bias);
-                return (s, _) => s[o0] = F.Conv2d(s[i0]!, weight(), bias?.Invoke(), a.Stride, a.Padding, a.Dilation, a.Groups);
-            }
+            OpKind.Conv => Conv(),
+            OpKind.BatchNorm => BatchNorm(),
+            OpKind.Relu => (s, _) => s[o0] = s[i0]!.Relu(),
+            OpKind.Relu6 => (s, _) => s[o0] = s[i0]!.Relu6(),
+            OpKind.Clip => Clip(),
+            OpKind.HardSwish => (s, _) => s[o0] = s[i0]!.HardSwish(),
+            OpKind.HardSigmoid => (s, _) => s[o0] = s[i0]!.HardSigmoid(),
+            OpKind.Sigmoid => (s, _) => s[o0] = s[i0]!.Sigmoid(),
+            OpKind.SiLU => (s, _) => s[o0] = s[i0]!.Silu(),
+            OpKind.Add => Add(),
+            OpKind.Mul => Mul(),
+            OpKind.Concat => Concat(),
+            OpKind.Split => Split(),
+            OpKind.Slice => Slice(),
+            OpKind.MaxPool => MaxPool(),
+            OpKind.AveragePool => AveragePool(),
+            OpKind.GlobalAveragePool => (s, _) => s[o0] = F.AdaptiveAvgPool2d(s[i0]!, 1, 1),
+            OpKind.Flatten => Flatten(),
+            OpKind.Reshape => Reshape(),
+            OpKind.Transpose => Transpose(),
+            OpKind.Gemm => Gemm(),
+            OpKind.Dropout => Dropout(),
+            OpKind.Identity => (s, _) => s[o0] = s[i0]!.Alias(),
+            OpKind.Pad => Pad(),
+            OpKind.ReduceMean => ReduceMean(),
+        };
 
-            case OpKind.BatchNorm:
-            {
-                var a = node.AttributesAs<BatchNormAttributes>();
-                var (weight, bias) = (Required(TensorRole.Weight), Required(TensorRole.Bias));
-                var (mean, variance) = (Required(TensorRole.RunningMean), Required(TensorRole.RunningVar));
-                return (s, training) => s[o0] = F.BatchNorm(s[i0]!, mean(), variance(), weight(), bias(), training, a.Momentum, a.Epsilon);
-            }
+        Kernel Conv()
+        {
+            var a = node.AttributesAs<ConvAttributes>();
+            var weight = Required(TensorRole.Weight);
+            var bias = Optional(TensorRole.Bias);
+            return (s, _) => s[o0] = F.Conv2d(s[i0]!, weight(), bias?.Invoke(), a.Stride, a.Padding, a.Dilation, a.Groups);
+        }
 
-            case OpKind.Relu:
-                return (s, _) => s[o0] = s[i0]!.Relu();
-            case OpKind.Relu6:
-                return (s, _) => s[o0] = s[i0]!.Relu6();
-            case OpKind.Clip:
-            {
-                var a = node.AttributesAs<ClipAttributes>();
-                return (s, _) => s[o0] = s[i0]!.Clamp(a.Min, a.Max);
-            }
+        Kernel BatchNorm()
+        {
+            var a = node.AttributesAs<BatchNormAttributes>();
+            var (weight, bias) = (Required(TensorRole.Weight), Required(TensorRole.Bias));
+            var (mean, variance) = (Required(TensorRole.RunningMean), Required(TensorRole.RunningVar));
+            return (s, training) => s[o0] = F.BatchNorm(s[i0]!, mean(), variance(), weight(), bias(), training, a.Momentum, a.Epsilon);
+        }
 
-            case OpKind.HardSwish:
-                return (s, _) => s[o0] = s[i0]!.HardSwish();
-            case OpKind.HardSigmoid:
-                return (s, _) => s[o0] = s[i0]!.HardSigmoid();
-            case OpKind.Sigmoid:
-                return (s, _) => s[o0] = s[i0]!.Sigmoid();
-            case OpKind.SiLU:
-                return (s, _) => s[o0] = s[i0]!.Silu();
-            case OpKind.Add:
-            {
-                var i1 = inputs[1];
-                return (s, _) => s[o0] = s[i0]!.Add(s[i1]!);
-            }
+        Kernel Clip()
+        {
+            var a = node.AttributesAs<ClipAttributes>();
+            return (s, _) => s[o0] = s[i0]!.Clamp(a.Min, a.Max);
+        }
 
-            case OpKind.Mul:
-            {
-                var i1 = inputs[1];
-                return (s, _) => s[o0] = s[i0]!.Mul(s[i1]!);
-            }
+        Kernel Add()
+        {
+            var i1 = inputs[1];
+            return (s, _) => s[o0] = s[i0]!.Add(s[i1]!);
+        }
 
-            case OpKind.Concat:
-            {
-                var axis = node.AttributesAs<ConcatAttributes>().Axis;
-                var parts = new Tensor[inputs.Length];
-                return (s, _) =>
-                {
-                    for (var i = 0; i < inputs.Length; i++) parts[i] = s[inputs[i]]!;
-                    s[o0] = Tensor.Cat(parts, axis);
-                    Array.Clear(parts);
-                };
-            }
+        Kernel Mul()
+        {
+            var i1 = inputs[1];
+            return (s, _) => s[o0] = s[i0]!.Mul(s[i1]!);
+        }
 
-            case OpKind.Split:
+        Kernel Concat()
+        {
+            var axis = node.AttributesAs<ConcatAttributes>().Axis;
+            var parts = new Tensor[inputs.Length];
+            return (s, _) =>
             {
-                var a = node.AttributesAs<SplitAttributes>();
-                var starts = new long[a.Sizes.Count];
-                for (var i = 1; i < starts.Length; i++) starts[i] = starts[i - 1] + a.Sizes[i - 1];
-                return (s, _) =>
-                {
-                    for (var i = 0; i < outputs.Length; i++) s[outputs[i]] = s[i0]!.Slice(a.Axis, starts[i], starts[i] + a.Sizes[i]);
-                };
-            }
+                for (var i = 0; i < inputs.Length; i++) parts[i] = s[inputs[i]]!;
+                s[o0] = Tensor.Cat(parts, axis);
+                Array.Clear(parts);
+            };
+        }
 
-            case OpKind.Slice:
+        Kernel Split()
+        {
+            var a = node.AttributesAs<SplitAttributes>();
+            var starts = new long[a.Sizes.Count];
+            for (var i = 1; i < starts.Length; i++) starts[i] = starts[i - 1] + a.Sizes[i - 1];
+            return (s, _) =>
             {
-                var a = node.AttributesAs<SliceAttributes>();
-                return (s, _) =>
+                for (var i = 0; i < outputs.Length; i++) s[outputs[i]] = s[i0]!.Slice(a.Axis, starts[i], starts[i] + a.Sizes[i]);
+            };
+        }
+
+        Kernel Slice()
+        {
+            var a = node.AttributesAs<SliceAttributes>();
+            return (s, _) =>
+            {
+                var x = s[i0]!;
+                var (start, end) = ShapeInference.SliceBounds(a, x.Size(a.Axis));
+                s[o0] = x.Slice(a.Axis, start, end, a.Step);
+            };
+        }
+
+        Kernel MaxPool()
+        {
+            var a = node.AttributesAs<PoolAttributes>();
+            return (s, _) => s[o0] = F.MaxPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
+        }
+
+        Kernel AveragePool()
+        {
+            var a = node.AttributesAs<PoolAttributes>();
+            return (s, _) => s[o0] = F.AvgPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, a.CeilMode, a.CountIncludePad);
+        }
+
+        Kernel Flatten()
+        {
+            var axis = node.AttributesAs<FlattenAttributes>().Axis;
+            return axis == 1
+                ? (s, _) => s[o0] = s[i0]!.Flatten(1)
+                : (s, _) =>
                 {
                     var x = s[i0]!;
-                    var (start, end) = ShapeInference.SliceBounds(a, x.Size(a.Axis));
-                    s[o0] = x.Slice(a.Axis, start, end, a.Step);
+                    var shape = x.Shape;
+                    s[o0] = x.Reshape(Shapes.Product(shape, 0, axis), Shapes.Product(shape, axis));
                 };
-            }
+        }
 
-            case OpKind.MaxPool:
+        Kernel Reshape()
+        {
+            var target = node.AttributesAs<ReshapeAttributes>().Shape;
+            return (s, _) =>
             {
-                var a = node.AttributesAs<PoolAttributes>();
-                return (s, _) => s[o0] = F.MaxPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, 1, a.CeilMode);
-            }
+                var x = s[i0]!;
+                var shape = ShapeInference.Reshape(x.Shape, target) ?? throw new GraphShapeException(
+                    node.Name, node.Op, $"input {Shapes.Format(x.Shape)} cannot take shape [{string.Join(", ", target)}]");
+                s[o0] = x.Reshape(shape);
+            };
+        }
 
-            case OpKind.AveragePool:
-            {
-                var a = node.AttributesAs<PoolAttributes>();
-                return (s, _) => s[o0] = F.AvgPool2d(s[i0]!, a.Kernel, a.Stride, a.Padding, a.CeilMode, a.CountIncludePad);
-            }
+        Kernel Transpose()
+        {
+            var perm = node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p).ToArray();
+            return (s, _) => s[o0] = s[i0]!.Permute(perm);
+        }
 
-            case OpKind.GlobalAveragePool:
-                return (s, _) => s[o0] = F.AdaptiveAvgPool2d(s[i0]!, 1, 1);
-            case OpKind.Flatten:
-            {
-                var axis = node.AttributesAs<FlattenAttributes>().Axis;
-                return axis == 1
-                    ? (s, _) => s[o0] = s[i0]!.Flatten(1)
-                    : (s, _) =>
-                    {
-                        var x = s[i0]!;
-                        var shape = x.Shape;
-                        s[o0] = x.Reshape(Shapes.Product(shape, 0, axis), Shapes.Product(shape, axis));
-                    };
-            }
+        Kernel Gemm()
+        {
+            var weight = Required(TensorRole.Weight);
+            var bias = Optional(TensorRole.Bias);
+            return (s, _) => s[o0] = F.Linear(s[i0]!, weight(), bias?.Invoke());
+        }
 
-            case OpKind.Reshape:
-            {
-                var target = node.AttributesAs<ReshapeAttributes>().Shape;
-                return (s, _) =>
-                {
-                    var x = s[i0]!;
-                    var shape = ShapeInference.Reshape(x.Shape, target) ?? throw new GraphShapeException(
-                        node.Name, node.Op, $"input {Shapes.Format(x.Shape)} cannot take shape [{string.Join(", ", target)}]");
-                    s[o0] = x.Reshape(shape);
-                };
-            }
+        Kernel Dropout()
+        {
+            var p = node.AttributesAs<DropoutAttributes>().Probability;
+            return (s, training) => s[o0] = F.Dropout(s[i0]!, p, training);
+        }
 
-            case OpKind.Transpose:
-            {
-                var perm = node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p).ToArray();
-                return (s, _) => s[o0] = s[i0]!.Permute(perm);
-            }
+        Kernel Pad()
+        {
+            var a = node.AttributesAs<PadAttributes>();
+            var padded = Enumerable.Range(0, a.Rank).Where(a.IsPadded).ToArray();
+            // A Pad of zeros (PyTorch's average-pool export writes one before every AveragePool) moves no data.
+            if (padded.Length == 0) return (s, _) => s[o0] = s[i0]!.Alias();
+            return (s, _) => s[o0] = Padding.Apply(s[i0]!, a, padded);
+        }
 
-            case OpKind.Gemm:
-            {
-                var weight = Required(TensorRole.Weight);
-                var bias = Optional(TensorRole.Bias);
-                return (s, _) => s[o0] = F.Linear(s[i0]!, weight(), bias?.Invoke());
-            }
-
-            case OpKind.Dropout:
-            {
-                var p = node.AttributesAs<DropoutAttributes>().Probability;
-                return (s, training) => s[o0] = F.Dropout(s[i0]!, p, training);
-            }
-
-            case OpKind.Identity:
-                return (s, _) => s[o0] = s[i0]!.Alias();
-            default:
-                throw new ArgumentOutOfRangeException(nameof(node), node.Op, "unknown op");
+        Kernel ReduceMean()
+        {
+            var a = node.AttributesAs<ReduceMeanAttributes>();
+            var axes = a.Axes.Select(d => (long)d).ToArray();
+            return (s, _) => s[o0] = s[i0]!.Mean(axes, a.KeepDims);
         }
     }
 

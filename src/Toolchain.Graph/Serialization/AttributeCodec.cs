@@ -10,68 +10,44 @@ internal static class AttributeCodec
         static JsonArray Pair((int H, int W) p) => [p.H, p.W];
         static JsonArray Longs(IEnumerable<long> xs) => new(xs.Select(x => (JsonNode)x).ToArray());
 
-        switch (op)
+        JsonObject Pool(PoolAttributes a) => new()
         {
-            case OpKind.Conv:
-            {
-                var a = (ConvAttributes)attributes;
-                return new JsonObject
-                {
-                    ["kernel"] = Pair(a.Kernel), ["stride"] = Pair(a.Stride), ["padding"] = Pair(a.Padding),
-                    ["dilation"] = Pair(a.Dilation), ["groups"] = a.Groups,
-                };
-            }
+            ["kernel"] = a.Kernel, ["stride"] = a.Stride, ["padding"] = a.Padding, ["ceil_mode"] = a.CeilMode,
+            ["count_include_pad"] = a.CountIncludePad,
+        };
 
-            case OpKind.BatchNorm:
+        // A switch expression without a default arm: a new op does not compile until it has a graph-file form.
+        return op switch
+        {
+            OpKind.Conv => attributes is ConvAttributes a ? new JsonObject
             {
-                var a = (BatchNormAttributes)attributes;
-                return new JsonObject { ["epsilon"] = a.Epsilon, ["momentum"] = a.Momentum };
-            }
+                ["kernel"] = Pair(a.Kernel), ["stride"] = Pair(a.Stride), ["padding"] = Pair(a.Padding),
+                ["dilation"] = Pair(a.Dilation), ["groups"] = a.Groups,
+            } : Mismatch(),
+            OpKind.BatchNorm => attributes is BatchNormAttributes a ? new JsonObject { ["epsilon"] = a.Epsilon, ["momentum"] = a.Momentum } : Mismatch(),
+            OpKind.Clip => attributes is ClipAttributes a ? new JsonObject { ["min"] = a.Min, ["max"] = a.Max } : Mismatch(),
+            OpKind.Concat => attributes is ConcatAttributes a ? new JsonObject { ["axis"] = a.Axis } : Mismatch(),
+            OpKind.Split => attributes is SplitAttributes a ? new JsonObject { ["axis"] = a.Axis, ["sizes"] = Longs(a.Sizes) } : Mismatch(),
+            OpKind.Slice => attributes is SliceAttributes a
+                ? new JsonObject { ["axis"] = a.Axis, ["start"] = a.Start, ["end"] = a.End, ["step"] = a.Step }
+                : Mismatch(),
+            OpKind.MaxPool or OpKind.AveragePool => attributes is PoolAttributes a ? Pool(a) : Mismatch(),
+            OpKind.Flatten => attributes is FlattenAttributes a ? new JsonObject { ["axis"] = a.Axis } : Mismatch(),
+            OpKind.Reshape => attributes is ReshapeAttributes a ? new JsonObject { ["shape"] = Longs(a.Shape) } : Mismatch(),
+            OpKind.Transpose => attributes is TransposeAttributes a ? new JsonObject { ["perm"] = Longs(a.Permutation.Select(p => (long)p)) } : Mismatch(),
+            OpKind.Dropout => attributes is DropoutAttributes a ? new JsonObject { ["p"] = a.Probability } : Mismatch(),
+            // The mode is written by name (lower case, as ONNX spells it) so a graph file stays readable and stable.
+            OpKind.Pad => attributes is PadAttributes a
+                ? new JsonObject { ["pads"] = Longs(a.Pads), ["mode"] = a.Mode.ToString().ToLowerInvariant(), ["value"] = a.Value }
+                : Mismatch(),
+            OpKind.ReduceMean => attributes is ReduceMeanAttributes a
+                ? new JsonObject { ["axes"] = Longs(a.Axes.Select(x => (long)x)), ["keepdims"] = a.KeepDims }
+                : Mismatch(),
+            OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU
+                or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => [],
+        };
 
-            case OpKind.Clip:
-            {
-                var a = (ClipAttributes)attributes;
-                return new JsonObject { ["min"] = a.Min, ["max"] = a.Max };
-            }
-
-            case OpKind.Concat:
-                return new JsonObject { ["axis"] = ((ConcatAttributes)attributes).Axis };
-            case OpKind.Split:
-            {
-                var a = (SplitAttributes)attributes;
-                return new JsonObject { ["axis"] = a.Axis, ["sizes"] = Longs(a.Sizes) };
-            }
-
-            case OpKind.Slice:
-            {
-                var a = (SliceAttributes)attributes;
-                return new JsonObject { ["axis"] = a.Axis, ["start"] = a.Start, ["end"] = a.End, ["step"] = a.Step };
-            }
-
-            case OpKind.MaxPool or OpKind.AveragePool:
-            {
-                var a = (PoolAttributes)attributes;
-                return new JsonObject
-                {
-                    ["kernel"] = a.Kernel, ["stride"] = a.Stride, ["padding"] = a.Padding, ["ceil_mode"] = a.CeilMode,
-                    ["count_include_pad"] = a.CountIncludePad,
-                };
-            }
-
-            case OpKind.Flatten:
-                return new JsonObject { ["axis"] = ((FlattenAttributes)attributes).Axis };
-            case OpKind.Reshape:
-                return new JsonObject { ["shape"] = Longs(((ReshapeAttributes)attributes).Shape) };
-            case OpKind.Transpose:
-                return new JsonObject { ["perm"] = Longs(((TransposeAttributes)attributes).Permutation.Select(p => (long)p)) };
-            case OpKind.Dropout:
-                return new JsonObject { ["p"] = ((DropoutAttributes)attributes).Probability };
-            case OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU
-                or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity:
-                return [];
-            default:
-                throw new ArgumentOutOfRangeException(nameof(op), op, "unknown op");
-        }
+        JsonObject Mismatch() => throw new ArgumentException($"{op} carries {attributes.GetType().Name}, not {OpAttributes.ExpectedType(op).Name}", nameof(attributes));
     }
 
     /// <summary>Parses attributes; throws FormatException (or a JSON exception) naming the missing field.</summary>
@@ -104,9 +80,18 @@ internal static class AttributeCodec
             OpKind.Reshape => new ReshapeAttributes(Longs("shape")),
             OpKind.Transpose => new TransposeAttributes(Longs("perm").Select(p => (int)p).ToArray()),
             OpKind.Dropout => new DropoutAttributes(Double("p")),
+            OpKind.Pad => new PadAttributes(Longs("pads"), Mode(Field("mode").GetValue<string>()), Double("value")),
+            OpKind.ReduceMean => new ReduceMeanAttributes(Longs("axes").Select(x => (int)x).ToArray(), Field("keepdims").GetValue<bool>()),
             OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU
                 or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => NoAttributes.Instance,
-            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown op"),
+        };
+
+        static PadMode Mode(string mode) => mode switch
+        {
+            "constant" => PadMode.Constant,
+            "reflect" => PadMode.Reflect,
+            "edge" => PadMode.Edge,
+            _ => throw new FormatException($"attribute 'mode' is '{mode}'; a Pad's mode is constant, reflect or edge"),
         };
     }
 }

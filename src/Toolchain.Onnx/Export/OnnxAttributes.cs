@@ -17,4 +17,7 @@ internal static class OnnxAttributes
         attribute.Ints.AddRange(values);
         return attribute;
     }
+
+    public static AttributeProto Text(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };
 }

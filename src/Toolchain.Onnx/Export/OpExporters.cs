@@ -13,162 +13,129 @@ internal static class OpExporters
     public static void Export(Node node, ExportContext cx)
     {
         var x = cx.Value(node.Inputs[0]);
-        switch (node.Op)
+        // A switch expression without a default arm: a new op does not compile until it has an export rule.
+        Action export = node.Op switch
         {
-            case OpKind.Conv:
-                cx.AddNode("Conv", node.Name,
-                    Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
-                    node.Outputs, ConvAttributes(node.AttributesAs<ConvAttributes>()));
-                break;
+            OpKind.Conv => () => cx.AddNode("Conv", node.Name,
+                Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
+                node.Outputs, ConvAttributes(node.AttributesAs<ConvAttributes>())),
+            OpKind.BatchNorm => () => BatchNorm(node, x, cx),
+            OpKind.Relu => () => Unary("Relu", node, x, cx),
+            OpKind.Relu6 => () => Clip(node, x, 0, 6, cx),
+            OpKind.Clip => () => Clip(node, x, node.AttributesAs<ClipAttributes>().Min, node.AttributesAs<ClipAttributes>().Max, cx),
+            // ONNX's HardSwish is PyTorch's: x·clip(x/6 + 1/2, 0, 1).
+            OpKind.HardSwish => () => Unary("HardSwish", node, x, cx),
+            // ONNX's default alpha is 0.2; PyTorch's hardsigmoid uses 1/6.
+            OpKind.HardSigmoid => () => cx.AddNode("HardSigmoid", node.Name, [x], node.Outputs, Float("alpha", 1.0 / 6), Float("beta", 0.5)),
+            OpKind.Sigmoid => () => Unary("Sigmoid", node, x, cx),
+            OpKind.SiLU => () => Silu(node, x, cx),
+            OpKind.Add => () => cx.AddNode("Add", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs),
+            OpKind.Mul => () => cx.AddNode("Mul", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs),
+            OpKind.Concat => () => cx.AddNode("Concat", node.Name, node.Inputs.Select(cx.Value), node.Outputs,
+                Int("axis", node.AttributesAs<ConcatAttributes>().Axis)),
+            OpKind.Split => () => Split(node, x, cx),
+            OpKind.Slice => () => Slice(node, x, cx),
+            OpKind.MaxPool => () => cx.AddNode("MaxPool", node.Name, [x], node.Outputs, [.. PoolAttributes(node.AttributesAs<PoolAttributes>())]),
+            OpKind.AveragePool => () => AveragePool(node, x, cx),
+            OpKind.GlobalAveragePool => () => Unary("GlobalAveragePool", node, x, cx),
+            OpKind.Flatten => () => cx.AddNode("Flatten", node.Name, [x], node.Outputs, Int("axis", node.AttributesAs<FlattenAttributes>().Axis)),
+            // Our Reshape has ONNX's meaning of 0 (copy the input dimension): allowzero stays at its default 0.
+            OpKind.Reshape => () => cx.AddNode("Reshape", node.Name,
+                [x, cx.Int64($"{node.Name}.shape", node.AttributesAs<ReshapeAttributes>().Shape)], node.Outputs),
+            OpKind.Transpose => () => cx.AddNode("Transpose", node.Name, [x], node.Outputs,
+                Ints("perm", [.. node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p)])),
+            // nn.Linear: y = x·Wᵀ + b with W [out, in].
+            OpKind.Gemm => () => cx.AddNode("Gemm", node.Name,
+                Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
+                node.Outputs, Int("transB", 1)),
+            OpKind.Dropout => () => Dropout(node, x, cx),
+            OpKind.Identity => () => Unary("Identity", node, x, cx),
+            OpKind.Pad => () => Pad(node, x, cx),
+            // Opset 17 still takes the axes as an attribute (opset 18 moved them to an input).
+            OpKind.ReduceMean => () => cx.AddNode("ReduceMean", node.Name, [x], node.Outputs,
+                Ints("axes", [.. node.AttributesAs<ReduceMeanAttributes>().Axes.Select(a => (long)a)]),
+                Int("keepdims", node.AttributesAs<ReduceMeanAttributes>().KeepDims ? 1 : 0)),
+        };
+        export();
+    }
 
-            case OpKind.BatchNorm:
-            {
-                var a = node.AttributesAs<BatchNormAttributes>();
-                cx.AddNode("BatchNormalization", node.Name,
-                    [x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.RequiredStateTensor(node, TensorRole.Bias),
-                        cx.RequiredStateTensor(node, TensorRole.RunningMean), cx.RequiredStateTensor(node, TensorRole.RunningVar)],
-                    node.Outputs,
-                    // ONNX's momentum weighs the running value, PyTorch's the batch value.
-                    Float("epsilon", a.Epsilon), Float("momentum", 1 - a.Momentum));
-                break;
-            }
+    private static void BatchNorm(Node node, string x, ExportContext cx)
+    {
+        var a = node.AttributesAs<BatchNormAttributes>();
+        cx.AddNode("BatchNormalization", node.Name,
+            [x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.RequiredStateTensor(node, TensorRole.Bias),
+                cx.RequiredStateTensor(node, TensorRole.RunningMean), cx.RequiredStateTensor(node, TensorRole.RunningVar)],
+            node.Outputs,
+            // ONNX's momentum weighs the running value, PyTorch's the batch value.
+            Float("epsilon", a.Epsilon), Float("momentum", 1 - a.Momentum));
+    }
 
-            case OpKind.Relu:
-                Unary("Relu", node, x, cx);
-                break;
+    private static void Silu(Node node, string x, ExportContext cx)
+    {
+        // Opset 17 has no SiLU: x·sigmoid(x).
+        var sigmoid = $"{node.Name}.sigmoid";
+        cx.AddNode("Sigmoid", sigmoid, [x], [sigmoid]);
+        cx.AddNode("Mul", node.Name, [x, sigmoid], node.Outputs);
+    }
 
-            case OpKind.Relu6:
-                Clip(node, x, 0, 6, cx);
-                break;
+    private static void Split(Node node, string x, ExportContext cx)
+    {
+        // Since opset 13 the sizes are an input, not an attribute.
+        var a = node.AttributesAs<SplitAttributes>();
+        cx.AddNode("Split", node.Name, [x, cx.Int64($"{node.Name}.split", a.Sizes)], node.Outputs, Int("axis", a.Axis));
+    }
 
-            case OpKind.Clip:
-            {
-                var a = node.AttributesAs<ClipAttributes>();
-                Clip(node, x, a.Min, a.Max, cx);
-                break;
-            }
+    private static void Slice(Node node, string x, ExportContext cx)
+    {
+        var a = node.AttributesAs<SliceAttributes>();
+        cx.AddNode("Slice", node.Name,
+            [x, cx.Int64($"{node.Name}.starts", [a.Start]), cx.Int64($"{node.Name}.ends", [a.End]),
+                cx.Int64($"{node.Name}.axes", [a.Axis]), cx.Int64($"{node.Name}.steps", [a.Step])],
+            node.Outputs);
+    }
 
-            case OpKind.HardSwish:
-                // ONNX's HardSwish is PyTorch's: x·clip(x/6 + 1/2, 0, 1).
-                Unary("HardSwish", node, x, cx);
-                break;
-
-            case OpKind.HardSigmoid:
-                // ONNX's default alpha is 0.2; PyTorch's hardsigmoid uses 1/6.
-                cx.AddNode("HardSigmoid", node.Name, [x], node.Outputs, Float("alpha", 1.0 / 6), Float("beta", 0.5));
-                break;
-
-            case OpKind.Sigmoid:
-                Unary("Sigmoid", node, x, cx);
-                break;
-
-            case OpKind.SiLU:
-            {
-                // Opset 17 has no SiLU: x·sigmoid(x).
-                var sigmoid = $"{node.Name}.sigmoid";
-                cx.AddNode("Sigmoid", sigmoid, [x], [sigmoid]);
-                cx.AddNode("Mul", node.Name, [x, sigmoid], node.Outputs);
-                break;
-            }
-
-            case OpKind.Add:
-                cx.AddNode("Add", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs);
-                break;
-
-            case OpKind.Mul:
-                cx.AddNode("Mul", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs);
-                break;
-
-            case OpKind.Concat:
-                cx.AddNode("Concat", node.Name, node.Inputs.Select(cx.Value), node.Outputs,
-                    Int("axis", node.AttributesAs<ConcatAttributes>().Axis));
-                break;
-
-            case OpKind.Split:
-            {
-                // Since opset 13 the sizes are an input, not an attribute.
-                var a = node.AttributesAs<SplitAttributes>();
-                cx.AddNode("Split", node.Name, [x, cx.Int64($"{node.Name}.split", a.Sizes)], node.Outputs, Int("axis", a.Axis));
-                break;
-            }
-
-            case OpKind.Slice:
-            {
-                var a = node.AttributesAs<SliceAttributes>();
-                cx.AddNode("Slice", node.Name,
-                    [x, cx.Int64($"{node.Name}.starts", [a.Start]), cx.Int64($"{node.Name}.ends", [a.End]),
-                        cx.Int64($"{node.Name}.axes", [a.Axis]), cx.Int64($"{node.Name}.steps", [a.Step])],
-                    node.Outputs);
-                break;
-            }
-
-            case OpKind.MaxPool:
-            {
-                var a = node.AttributesAs<PoolAttributes>();
-                cx.AddNode("MaxPool", node.Name, [x], node.Outputs, [.. PoolAttributes(a)]);
-                break;
-            }
-
-            case OpKind.AveragePool:
-            {
-                var a = node.AttributesAs<PoolAttributes>();
-                if (a is { CeilMode: true, CountIncludePad: true, Padding: > 0 } && CeilOverhangCorrection(a, node, cx) is { } correction)
-                {
-                    // A ceil-mode window overhangs the padded input. PyTorch divides it by its size clipped to the padded
-                    // input; ONNX Runtime by the whole window (and its Pad fusion turns an explicit Pad back into that).
-                    // So: average over the input elements only, then rescale each output position by
-                    // (input elements / PyTorch's divisor), a constant map of the static spatial size.
-                    var pooled = cx.AddNode("AveragePool", $"{node.Name}.pool", [x], [$"{node.Name}.pooled"],
-                        [.. PoolAttributes(a), Int("count_include_pad", 0)]).Output[0];
-                    var (h, w) = (correction.GetLength(0), correction.GetLength(1));
-                    var ratio = cx.Float($"{node.Name}.divisor_ratio", correction.Cast<float>().ToArray(), [1, 1, h, w]);
-                    cx.AddNode("Mul", node.Name, [pooled, ratio], node.Outputs);
-                    break;
-                }
-
-                cx.AddNode("AveragePool", node.Name, [x], node.Outputs,
-                    [.. PoolAttributes(a), Int("count_include_pad", a.CountIncludePad ? 1 : 0)]);
-                break;
-            }
-
-            case OpKind.GlobalAveragePool:
-                Unary("GlobalAveragePool", node, x, cx);
-                break;
-
-            case OpKind.Flatten:
-                cx.AddNode("Flatten", node.Name, [x], node.Outputs, Int("axis", node.AttributesAs<FlattenAttributes>().Axis));
-                break;
-
-            case OpKind.Reshape:
-                // Our Reshape has ONNX's meaning of 0 (copy the input dimension): allowzero stays at its default 0.
-                cx.AddNode("Reshape", node.Name, [x, cx.Int64($"{node.Name}.shape", node.AttributesAs<ReshapeAttributes>().Shape)], node.Outputs);
-                break;
-
-            case OpKind.Transpose:
-                cx.AddNode("Transpose", node.Name, [x], node.Outputs,
-                    Ints("perm", [.. node.AttributesAs<TransposeAttributes>().Permutation.Select(p => (long)p)]));
-                break;
-
-            case OpKind.Gemm:
-                // nn.Linear: y = x·Wᵀ + b with W [out, in].
-                cx.AddNode("Gemm", node.Name,
-                    Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
-                    node.Outputs, Int("transB", 1));
-                break;
-
-            case OpKind.Dropout:
-                // Inference: the identity. Readers take the input directly, unless the graph's output must keep its name.
-                if (node.Output == cx.Graph.OutputName) Unary("Identity", node, x, cx);
-                else cx.Alias(node.Output, x);
-                break;
-
-            case OpKind.Identity:
-                Unary("Identity", node, x, cx);
-                break;
-
-            default:
-                throw new OnnxExportException(node.Name, node.Op, "has no ONNX export rule");
+    private static void AveragePool(Node node, string x, ExportContext cx)
+    {
+        var a = node.AttributesAs<PoolAttributes>();
+        if (a is { CeilMode: true, CountIncludePad: true, Padding: > 0 } && CeilOverhangCorrection(a, node, cx) is { } correction)
+        {
+            // A ceil-mode window overhangs the padded input. PyTorch divides it by its size clipped to the padded
+            // input; ONNX Runtime by the whole window (and its Pad fusion turns an explicit Pad back into that).
+            // So: average over the input elements only, then rescale each output position by
+            // (input elements / PyTorch's divisor), a constant map of the static spatial size.
+            var pooled = cx.AddNode("AveragePool", $"{node.Name}.pool", [x], [$"{node.Name}.pooled"],
+                [.. PoolAttributes(a), Int("count_include_pad", 0)]).Output[0];
+            var (h, w) = (correction.GetLength(0), correction.GetLength(1));
+            var ratio = cx.Float($"{node.Name}.divisor_ratio", correction.Cast<float>().ToArray(), [1, 1, h, w]);
+            cx.AddNode("Mul", node.Name, [pooled, ratio], node.Outputs);
+            return;
         }
+
+        cx.AddNode("AveragePool", node.Name, [x], node.Outputs,
+            [.. PoolAttributes(a), Int("count_include_pad", a.CountIncludePad ? 1 : 0)]);
+    }
+
+    private static void Dropout(Node node, string x, ExportContext cx)
+    {
+        // Inference: the identity. Readers take the input directly, unless the graph's output must keep its name.
+        if (node.Output == cx.Graph.OutputName) Unary("Identity", node, x, cx);
+        else cx.Alias(node.Output, x);
+    }
+
+    private static void Pad(Node node, string x, ExportContext cx)
+    {
+        // Since opset 11 the pads (and the constant) are inputs; the layout (begins, then ends) is ours.
+        var a = node.AttributesAs<PadAttributes>();
+        var mode = a.Mode switch
+        {
+            PadMode.Constant => "constant",
+            PadMode.Reflect => "reflect",
+            PadMode.Edge => "edge",
+        };
+        string[] inputs = a.Mode == PadMode.Constant && a.Value != 0
+            ? [x, cx.Int64($"{node.Name}.pads", a.Pads), cx.FloatScalar($"{node.Name}.value", a.Value)]
+            : [x, cx.Int64($"{node.Name}.pads", a.Pads)];
+        cx.AddNode("Pad", node.Name, inputs, node.Outputs, Text("mode", mode));
     }
 
     public static AttributeProto[] ConvAttributes(ConvAttributes a) =>

@@ -69,7 +69,7 @@ public static class OnnxImporter
             throw Fail("not an ONNX model: it has no graph (is this an .onnx file?)");
         }
 
-        CheckOpset(model, source);
+        var opset = CheckOpset(model, source);
         // Sparse initializers (what `prune --sparsity unstructured` writes for mostly-zero weights) are read as the dense tensors they stand for.
         var dense = graph.SparseInitializer.Select(s =>
         {
@@ -121,7 +121,7 @@ public static class OnnxImporter
 
             for (var i = 0; i < graph.Node.Count; i++)
             {
-                if (!context.IsConsumed(graph.Node[i])) ConvertNode(context, graph.Node[i], i, source);
+                if (!context.IsConsumed(graph.Node[i])) ConvertNode(context, graph.Node[i], i, source, opset);
             }
 
             var output = graph.Output[0].Name;
@@ -150,7 +150,7 @@ public static class OnnxImporter
         }
     }
 
-    private static void ConvertNode(ImportContext context, NodeProto node, int index, string source)
+    private static void ConvertNode(ImportContext context, NodeProto node, int index, string source, long opset)
     {
         var label = node.Name.Length > 0 ? $"{source}: node '{node.Name}' ({node.OpType})" : $"{source}: node #{index} ({node.OpType}, unnamed)";
         if (node.Domain is not ("" or "ai.onnx"))
@@ -160,7 +160,8 @@ public static class OnnxImporter
 
         if (!OpConverters.Table.TryGetValue(node.OpType, out var convert))
         {
-            throw new OnnxImportException($"{label}: op type '{node.OpType}' is not supported. Supported ops: {OpConverters.SupportedList}",
+            // The opset says which version of the op the file means; the supported set is what the user can re-export to.
+            throw new OnnxImportException($"{label}: op type '{node.OpType}' (opset {opset}) is not supported. Supported ops: {OpConverters.SupportedList}",
                 node.Name, node.OpType);
         }
 
@@ -174,7 +175,8 @@ public static class OnnxImporter
         }
     }
 
-    private static void CheckOpset(ModelProto model, string source)
+    /// <summary>The default domain's opset, checked to be one the importer reads.</summary>
+    private static long CheckOpset(ModelProto model, string source)
     {
         var imports = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
         if (imports.Count == 0)
@@ -188,6 +190,8 @@ public static class OnnxImporter
             throw new OnnxImportException($"{source}: opset {opset} is not supported; the importer reads opsets " +
                                           $"{OnnxSchema.MinImportOpset}–{OnnxSchema.MaxImportOpset} (re-export with e.g. torch.onnx.export(..., opset_version={OnnxSchema.Opset}))");
         }
+
+        return opset;
     }
 
     /// <summary>

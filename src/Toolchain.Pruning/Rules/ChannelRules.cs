@@ -4,12 +4,11 @@ namespace Toolchain.Pruning;
 
 /// <summary>
 /// The one table of channel rules: every <see cref="OpKind"/> has exactly one entry. The switch lists each op by
-/// name with no default arm, so a new op is a compile error (CS8509, warnings are errors) until it gets a rule;
-/// an out-of-range value throws.
+/// name with no default arm, so a new op is a compile error (CS8509, an error in Directory.Build.props) until it gets
+/// a rule; an unnamed value throws SwitchExpressionException.
 /// </summary>
 internal static class ChannelRules
 {
-#pragma warning disable CS8524 // unnamed enum values throw SwitchExpressionException; named ones must all be listed
     public static IChannelRule For(OpKind op) => op switch
     {
         OpKind.Conv => ConvRule.Instance,
@@ -24,6 +23,7 @@ internal static class ChannelRules
         OpKind.Slice => SliceRule.Instance,
         OpKind.Flatten or OpKind.Reshape => ReshapeRule.Instance,
         OpKind.Transpose => TransposeRule.Instance,
+        OpKind.Pad => PadRule.Instance,
+        OpKind.ReduceMean => ReduceMeanRule.Instance,
     };
-#pragma warning restore CS8524
 }

@@ -57,7 +57,24 @@ def torchvision_model(t, m):
         return {"eval_logits": model(t["x"])}
 
 
-CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model}
+def pad_mean(t, m):
+    """conv → reflect, replicate (ONNX edge) and constant 0.25 padding → mean over H, W kept → 1×1 conv → mean over
+    H, W dropped: the logits and every parameter's gradient of a summed cross entropy."""
+    w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
+    c = F.conv2d(t["x"], w["conv.weight"], w["conv.bias"])
+    c = F.pad(c, (2, 1, 1, 2), mode="reflect")  # F.pad: (left, right, top, bottom)
+    c = F.pad(c, (0, 3, 1, 0), mode="replicate")
+    c = F.pad(c, (1, 1, 2, 0), value=0.25)
+    c = c + c.mean((2, 3), keepdim=True)
+    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
+    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
+    out = {"logits": logits.detach()}
+    for name, p in w.items():
+        out["grad." + name] = p.grad
+    return out
+
+
+CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean}
 
 if __name__ == "__main__":
     case, inp, outp = sys.argv[1:4]

@@ -58,6 +58,9 @@ public sealed class BadInputTests(HandBuiltModels models)
         Assert.Equal("Erf", e.OpType);
         Assert.Contains("unknown_op.onnx", e.Message);
         Assert.Contains("node 'my_erf' (Erf)", e.Message);
+        Assert.Contains("'Erf' (opset 13) is not supported", e.Message);
+        Assert.Contains("Pad", e.Message);
+        Assert.Contains("ReduceMean", e.Message);
         Assert.Contains("Supported ops: Add, AveragePool, BatchNormalization", e.Message);
         Assert.Contains("Conv", e.Message);
     }
@@ -92,6 +95,9 @@ public sealed class BadInputTests(HandBuiltModels models)
     [InlineData("mul_constant", "/scale/Mul", "multiplying an activation by a constant")]
     [InlineData("unsupported_attribute", "/Flatten", "attribute 'keepdims' of Flatten is not supported (supported: axis)")]
     [InlineData("hardsigmoid_default", "/act/HardSigmoid", "alpha=0.2, beta=0.5 is not supported")]
+    [InlineData("pad_negative", "/pad/Pad", "negative pads [0, 0, -1, 0, 0, 0, 0, 0] (cropping) are not supported")]
+    [InlineData("pad_reflect_too_far", "/pad/Pad", "reflect padding 8 before, 0 after dimension 2 of [1, 4, 8, 8] must each be below its extent 8")]
+    [InlineData("reduce_mean_axis_twice", "/ReduceMean", "axes [2, -2] name a dimension twice")]
     public void Import_UnsupportedNode_NamesNodeAndReason(string model, string node, string reason)
     {
         var e = Rejects(() => OnnxImporter.Import(models.Model(model)));

@@ -27,6 +27,8 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("pools")]
     [InlineData("conv_same")]
     [InlineData("misc")]
+    [InlineData("pad_reduce_11")]
+    [InlineData("pad_reduce_17")]
     public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
     {
         using var graph = OnnxImporter.Import(models.Model(name));
@@ -72,6 +74,25 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
             [new SliceAttributes(1, 1, 5, 2), new SliceAttributes(3, -6, long.MaxValue), new SliceAttributes(2, 0, -1)],
             slices);
         Assert.Equal([2L, 2, 7, 6], graph.OutputShape);
+    }
+
+    [Theory]
+    [InlineData("pad_reduce_11")]
+    [InlineData("pad_reduce_17")]
+    public void Import_PadAndReduceMean_ReadPadsConstantModeAxesAndKeepDims(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        Assert.Equal(
+            [OpKind.Conv, OpKind.Pad, OpKind.Pad, OpKind.Pad, OpKind.Pad, OpKind.AveragePool, OpKind.ReduceMean, OpKind.Add, OpKind.ReduceMean],
+            graph.Nodes.Select(n => n.Op));
+        Assert.Equal(new PadAttributes([0, 0, 1, 2, 0, 0, 2, 1], PadMode.Reflect), graph.GetNode("reflect").Attributes);
+        Assert.Equal(new PadAttributes([0, 0, 0, 1, 0, 0, 2, 0], PadMode.Edge), graph.GetNode("edge").Attributes);
+        Assert.Equal(new PadAttributes([0, 0, 1, 1, 0, 0, 1, 1], PadMode.Constant, 0.5), graph.GetNode("const").Attributes);
+        Assert.Equal(new PadAttributes(new long[8]), graph.GetNode("pool.pad").Attributes);
+        // Negative axes are resolved and sorted; keepdims is read both ways.
+        Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: true), graph.GetNode("mean").Attributes);
+        Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: false), graph.GetNode("gap").Attributes);
+        Assert.Equal([1L, 4], graph.OutputShape);
     }
 
     [Fact]

@@ -261,6 +261,35 @@ def dynamic_hw():
     return m, x, y
 
 
+def pad_reduce(opset):
+    """Pad as PyTorch writes it since opset 11 (pads and constant as inputs; reflect, edge, constant 0.5), a Pad of zeros
+    before an AveragePool (nn.AvgPool2d's export), then ReduceMean over H, W with negative axes, kept and not kept."""
+    w = randn(4, 3, 3, 3, scale=0.3)
+    pads = lambda name, p: init(name, np.array(p, dtype=np.int64))
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv"),
+        helper.make_node("Pad", ["c", "p_reflect"], ["r"], name="/reflect/Pad", mode="reflect"),
+        helper.make_node("Pad", ["r", "p_edge"], ["e"], name="/edge/Pad", mode="edge"),
+        helper.make_node("Pad", ["e", "p_const", "half"], ["k"], name="/const/Pad"),
+        helper.make_node("Pad", ["k", "p_zero"], ["z"], name="/pool/Pad", mode="constant"),
+        helper.make_node("AveragePool", ["z"], ["a"], name="/pool/AveragePool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("ReduceMean", ["a"], ["m"], name="/mean/ReduceMean", axes=[-1, -2], keepdims=1),
+        helper.make_node("Add", ["a", "m"], ["s"], name="/Add"),
+        helper.make_node("ReduceMean", ["s"], ["y"], name="/gap/ReduceMean", axes=[2, 3], keepdims=0),
+    ]
+    initializers = [init("conv.weight", w), pads("p_reflect", [0, 0, 1, 2, 0, 0, 2, 1]), pads("p_edge", [0, 0, 0, 1, 0, 0, 2, 0]),
+                    pads("p_const", [0, 0, 1, 1, 0, 0, 1, 1]), pads("p_zero", [0] * 8), init("half", np.array(0.5, dtype=np.float32))]
+    m = model(nodes, [image_input(["batch", 3, 8, 8])], "y", initializers, opset)
+    x = randn(2, 3, 8, 8)
+    c = F.conv2d(t(x), t(w))
+    r = F.pad(c, (2, 1, 1, 2), mode="reflect")  # F.pad lists the last dimension first: (left, right, top, bottom)
+    e = F.pad(r, (1, 0, 0, 2), mode="replicate")
+    k = F.pad(e, (1, 1, 1, 1), value=0.5)
+    a = F.avg_pool2d(k, 2, 2)
+    y = (a + a.mean((2, 3), keepdim=True)).mean((2, 3))
+    return m, x, y
+
+
 def typed_fields():
     """Tensors in the typed fields instead of raw_data: float_data, double_data (cast), int64_data, int32_data."""
     w, b = randn(4, 3, 3, 3, scale=0.3), randn(4)
@@ -302,6 +331,8 @@ GOOD = {
     "conv_same": conv_same,
     "misc": misc,
     "dynamic_hw": dynamic_hw,
+    "pad_reduce_11": lambda: pad_reduce(11),
+    "pad_reduce_17": lambda: pad_reduce(17),
 }
 
 
@@ -342,6 +373,11 @@ BAD = {
                                       [init("scale", np.array(2.0, dtype=np.float32))]),
     "unsupported_attribute": lambda: conv_then(helper.make_node("Flatten", ["c"], ["y"], name="/Flatten", axis=1, keepdims=1)),
     "hardsigmoid_default": lambda: conv_then(helper.make_node("HardSigmoid", ["c"], ["y"], name="/act/HardSigmoid")),
+    "pad_negative": lambda: conv_then(helper.make_node("Pad", ["c", "pads"], ["y"], name="/pad/Pad"),
+                                      [init("pads", np.array([0, 0, -1, 0, 0, 0, 0, 0], dtype=np.int64))]),
+    "pad_reflect_too_far": lambda: conv_then(helper.make_node("Pad", ["c", "pads"], ["y"], name="/pad/Pad", mode="reflect"),
+                                             [init("pads", np.array([0, 0, 8, 0, 0, 0, 0, 0], dtype=np.int64))]),
+    "reduce_mean_axis_twice": lambda: conv_then(helper.make_node("ReduceMean", ["c"], ["y"], name="/ReduceMean", axes=[2, -2])),
     "two_outputs": two_outputs,
     "external_data": external_data,
 }

@@ -4,8 +4,9 @@ using Toolchain.Onnx;
 namespace Toolchain.Pruning.Tests.Deployment;
 
 /// <summary>
-/// A user's model, pruned and deployed: torchvision resnet18 and mobilenet_v2 as PyTorch exports them (opset 17,
-/// BatchNorm folded into the convolutions), imported, pruned to half of every prunable group (random masks, and the
+/// A user's model, pruned and deployed: torchvision resnet18 and mobilenet_v2 (and, with random and L1 masks without
+/// constant folding, densenet121, googlenet, mnasnet0_5 and shufflenet_v2_x0_5 at 64×64, inception_v3 at 75×75) as
+/// PyTorch exports them (opset 17, BatchNorm folded into the convolutions where one precedes it), imported, pruned to half of every prunable group (random masks, and the
 /// L1 one-shot baseline), exported again and run in ONNX Runtime. The deployed file computes what the masked graph
 /// computes (with the default constant folding, what our executor computes for the pruned graph) and has exactly the
 /// parameters and MACs the cost models predicted.
@@ -17,6 +18,11 @@ public sealed class TorchvisionDeploymentTests(TorchvisionModels models) : IClas
     [Theory]
     [InlineData("resnet18")]
     [InlineData("mobilenet_v2")]
+    [InlineData("densenet121")] // Pad (zeros) before each transition's AveragePool; BatchNorms before the convs stay
+    [InlineData("googlenet")]
+    [InlineData("mnasnet0_5")] // global pooling as ReduceMean over H, W
+    [InlineData("shufflenet_v2_x0_5")] // channel split (Slice), shuffle (Reshape, Transpose) and ReduceMean
+    [InlineData("inception_v3")] // spatial zero Pad before each padded AveragePool, at 75×75
     public void RandomHalfOfEveryGroup_CompactedExportRunsInOnnxRuntimeLikeTheMaskedGraph(string model)
     {
         var export = models.Get(model);
@@ -36,6 +42,11 @@ public sealed class TorchvisionDeploymentTests(TorchvisionModels models) : IClas
     [Theory]
     [InlineData("resnet18")]
     [InlineData("mobilenet_v2")]
+    [InlineData("densenet121")]
+    [InlineData("googlenet")]
+    [InlineData("mnasnet0_5")]
+    [InlineData("shufflenet_v2_x0_5")]
+    [InlineData("inception_v3")]
     public void OneShotL1Half_WithoutConstantFolding_PrunedExportRunsInOnnxRuntimeLikeTheSameChannelsMasked(string model)
     {
         var export = models.Get(model);

@@ -30,6 +30,8 @@ internal static class OpConverters
         ["MatMul"] = MatMulConverter.Convert,
         ["MaxPool"] = PoolConverter.Convert,
         ["Mul"] = ElementwiseConverter.Convert,
+        ["Pad"] = PadConverter.Convert,
+        ["ReduceMean"] = ReduceMeanConverter.Convert,
         ["Relu"] = SimpleOpConverter.Convert,
         ["Reshape"] = ReshapeConverter.Convert,
         ["Shape"] = ShapeConverter.Convert,
