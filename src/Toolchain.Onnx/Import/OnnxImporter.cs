@@ -39,6 +39,32 @@ public static class OnnxImporter
         return Import(model, path, options);
     }
 
+    /// <summary>
+    /// Reads the file at <paramref name="path"/> as far as any loader must — the protobuf decodes and holds a graph with
+    /// inputs — and throws what <see cref="Import(string, OnnxImportOptions?)"/> would for a file that does not, naming it
+    /// <paramref name="sourceName"/>. Cheap next to an import (no tensors are decoded, no operator checked), so a device agent
+    /// refuses a corrupt upload at once instead of queueing it; operators only ONNX Runtime supports still pass.
+    /// </summary>
+    /// <exception cref="OnnxImportException">Not an ONNX model.</exception>
+    public static void CheckReadable(string path, string sourceName)
+    {
+        ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw NotOnnx(sourceName, e);
+        }
+
+        if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Input.Count == 0))
+        {
+            throw new OnnxImportException($"{sourceName}: not an ONNX model: it has no graph (is this an .onnx file?)");
+        }
+    }
+
     /// <summary>Imports a serialized ONNX model; <paramref name="sourceName"/> names it in errors (and the graph, when the model does not).</summary>
     public static ModelGraph Import(byte[] model, string sourceName, OnnxImportOptions? options = null)
     {
