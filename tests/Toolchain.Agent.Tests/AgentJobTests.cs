@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Toolchain.Agent.Api;
 using Toolchain.Agent.Client;
@@ -112,6 +113,61 @@ public sealed class AgentJobTests
         var next = await client.WaitAsync((await client.SubmitBenchAsync(TestAgent.Resnet20, Quick)).Id);
         Assert.Equal(JobState.Done, next.State);
         Assert.Single(agent.Host.Jobs.History);
+    }
+
+    /// <summary>
+    /// A file that decodes as ONNX but that ONNX Runtime refuses to load (its input has no type) passes the upload check;
+    /// the job then fails with ONNX Runtime's own message, as a local bench would, and the agent goes on to the next job.
+    /// </summary>
+    [Fact]
+    public async Task JobWhoseModelOnnxRuntimeRefuses_FailsWithTheLoadersMessage_AndTheAgentRunsTheNextJob()
+    {
+        await using var agent = await TestAgent.StartAsync();
+        using var client = agent.Client();
+        var failed = await client.WaitAsync((await client.SubmitBenchAsync(OnnxWithUntypedInput(), Quick with { Name = "odd.onnx" })).Id);
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.Equal(ApiError.BadInput, failed.Error!.Kind);
+        Assert.Contains("Load model from odd.onnx failed:This is an invalid model", failed.Error.Message); // ONNX Runtime's words
+        Assert.Contains("odd.onnx", failed.Error.Message);
+        Assert.DoesNotContain(agent.Host.Services.GetRequiredService<UploadFolder>().Root, failed.Error.Message);
+        var failure = Assert.Throws<AgentException>(() => client.ResultOf(failed));
+        Assert.True(failure.IsBadInput);
+
+        Assert.Equal(JobState.Done, (await client.WaitAsync((await client.SubmitBenchAsync(TestAgent.Resnet20, Quick)).Id)).State);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(agent.Host.Services.GetRequiredService<UploadFolder>().Root));
+    }
+
+    /// <summary>ModelProto { ir_version 8, opset 17, graph { node NoSuchOp(x) → y, input x, output y } } — no types anywhere — written field by field.</summary>
+    private static byte[] OnnxWithUntypedInput()
+    {
+        static byte[] Message(params Action<CodedOutputStream>[] fields)
+        {
+            using var stream = new MemoryStream();
+            var output = new CodedOutputStream(stream);
+            foreach (var field in fields) field(output);
+            output.Flush();
+            return stream.ToArray();
+        }
+
+        static Action<CodedOutputStream> Number(int field, long value) => o =>
+        {
+            o.WriteTag(field, WireFormat.WireType.Varint);
+            o.WriteInt64(value);
+        };
+        static Action<CodedOutputStream> Text(int field, string value) => o =>
+        {
+            o.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            o.WriteString(value);
+        };
+        static Action<CodedOutputStream> Nested(int field, byte[] value) => o =>
+        {
+            o.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(ByteString.CopyFrom(value));
+        };
+
+        var node = Message(Text(1, "x"), Text(2, "y"), Text(4, "NoSuchOp"));
+        var graph = Message(Nested(1, node), Text(2, "g"), Nested(11, Message(Text(1, "x"))), Nested(12, Message(Text(1, "y"))));
+        return Message(Number(1, 8), Nested(7, graph), Nested(8, Message(Number(2, 17))));
     }
 
     [Fact]
