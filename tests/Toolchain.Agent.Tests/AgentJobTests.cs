@@ -171,7 +171,7 @@ public sealed class AgentJobTests
     }
 
     [Fact]
-    public async Task Multipart_ModelAndSettingsParts_RunWithThoseSettings_AndTheQueryOverridesThem()
+    public async Task Multipart_ModelAndSettingsParts_RunWithThoseSettings_PerNodeIncluded_AndTheQueryOverridesThem()
     {
         await using var agent = await TestAgent.StartAsync();
         using var http = agent.Http(agent.Token);
@@ -179,7 +179,7 @@ public sealed class AgentJobTests
         var model = new ByteArrayContent(TestAgent.Resnet20);
         model.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(model, "model", "my-model.onnx");
-        form.Add(new StringContent("""{ "iterations": 3, "warmup": 0, "batch": 2 }""", Encoding.UTF8, "application/json"), "settings");
+        form.Add(new StringContent("""{ "iterations": 3, "warmup": 0, "batch": 2, "perNode": true }""", Encoding.UTF8, "application/json"), "settings");
         using var response = await http.PostAsync("v1/jobs/bench?batch=3", form);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var queued = (await response.Content.ReadFromJsonAsync<JobView>(AgentJson.Options))!;
@@ -191,6 +191,10 @@ public sealed class AgentJobTests
         Assert.Equal("my-model.onnx", record.Model);
         Assert.Equal(3, record.Report.Iterations);
         Assert.Equal(3, record.Report.Batch);
+        // --per-node's record comes back beside the result: ResNet-20's 21 convolutions, each timed by ONNX Runtime's profiler.
+        Assert.Equal("nodes", done.Nodes!.Type);
+        Assert.Equal(3, done.Nodes.Runs);
+        Assert.True(done.Nodes.Nodes.Count(n => n.OpType == "Conv") >= 21);
     }
 
     [Fact]

@@ -145,9 +145,16 @@ public sealed class AgentClient : IDisposable
                 wait = Next(wait);
                 continue;
             }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+            {
+                throw new AgentException(AgentFailure.Unreachable,
+                    $"no TLS connection to the agent at {Device}: {e.InnerException?.Message ?? e.Message}; if its certificate comes from your own CA, trust that CA here " +
+                    "(the system store, or SSL_CERT_FILE=ca.pem for this command)", e);
+            }
             catch (HttpRequestException e)
             {
-                throw new AgentException(AgentFailure.Unreachable, $"the connection to the agent at {Device} failed during {request.Method} {request.RequestUri}: {e.Message}", e);
+                var detail = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+                throw new AgentException(AgentFailure.Unreachable, $"the connection to the agent at {Device} failed during {request.Method} {request.RequestUri}: {detail}", e);
             }
 
             using (response)
