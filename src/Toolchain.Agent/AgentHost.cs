@@ -53,6 +53,8 @@ public sealed class AgentHost : IAsyncDisposable
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed start (an address in use) reaches the owner as an exception with the reason; the host's own stack-trace dump would only repeat it.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton<IHostLifetime, OwnedLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
@@ -75,7 +77,15 @@ public sealed class AgentHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellation = default)
     {
         _ = _app.Services.GetRequiredService<DeviceProbe>();
-        await _app.StartAsync(cancellation);
+        try
+        {
+            await _app.StartAsync(cancellation);
+        }
+        catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            throw new IOException($"{e.Message} Another agent (or another program) listens there: stop it, or choose another port with --urls.", e);
+        }
+
         var logger = _app.Services.GetRequiredService<ILogger<AgentHost>>();
         foreach (var address in Addresses.Where(a => a.Scheme == Uri.UriSchemeHttp && !IsLoopback(a)))
         {

@@ -110,6 +110,16 @@ public sealed class AgentJobTests
         var unknownEngine = await Assert.ThrowsAsync<AgentException>(() => client.SubmitBenchAsync(TestAgent.Resnet20, Quick with { Engine = "tpu" }));
         Assert.Contains("unknown engine 'tpu'", unknownEngine.Message);
 
+        // A setting the agent does not know is refused rather than ignored (a typo must not silently measure the default).
+        using (var http = agent.Http(agent.Token))
+        {
+            var typo = new HttpRequestMessage(HttpMethod.Post, "v1/jobs/bench?iterationz=5") { Content = new ByteArrayContent(TestAgent.Resnet20) };
+            typo.Headers.ExpectContinue = true;
+            using var response = await http.SendAsync(typo);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("iterationz", (await response.Content.ReadFromJsonAsync<ApiError>(AgentJson.Options))!.Message);
+        }
+
         var next = await client.WaitAsync((await client.SubmitBenchAsync(TestAgent.Resnet20, Quick)).Id);
         Assert.Equal(JobState.Done, next.State);
         Assert.Single(agent.Host.Jobs.History);

@@ -183,10 +183,10 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
         logger.LogInformation("job {Id} started: bench {Model} on {Engine}", job.Id, job.Request.Name, job.Request.Engine);
         JobState state;
         ApiError? error = null;
+        BenchResult? result = null;
         try
         {
-            var result = BenchJob.Run(job.Request, new Observer(job, logger), cancellation.Token);
-            job.Result = result;
+            result = BenchJob.Run(job.Request, new Observer(job, logger), cancellation.Token);
             state = JobState.Done;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -214,6 +214,7 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
         lock (_sync)
         {
             _running = null;
+            job.Result = result; // with the state, under the lock: nobody sees a result on a job still running
             Finish(job, state, error);
             if (state == JobState.Cancelled && stopping.IsCancellationRequested && !job.Cancellation.IsCancellationRequested) _cancelledByStop++;
         }
