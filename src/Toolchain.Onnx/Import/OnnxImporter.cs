@@ -61,7 +61,7 @@ public static class OnnxImporter
 
         if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Input.Count == 0))
         {
-            throw new OnnxImportException($"{sourceName}: not an ONNX model: it has no graph (is this an .onnx file?)");
+            throw NoGraph(sourceName);
         }
     }
 
@@ -82,6 +82,8 @@ public static class OnnxImporter
         return Import(proto, sourceName, options);
     }
 
+    private static OnnxImportException NoGraph(string source) => new($"{source}: not an ONNX model: it has no graph (is this an .onnx file?)");
+
     private static OnnxImportException NotOnnx(string source, InvalidProtocolBufferException e) =>
         new($"{source}: not a valid ONNX model (protobuf decoding failed: {e.Message}); the file may be truncated or not an .onnx file", innerException: e);
 
@@ -92,7 +94,7 @@ public static class OnnxImporter
         var graph = model.Graph;
         if (graph is null || (graph.Node.Count == 0 && graph.Input.Count == 0))
         {
-            throw Fail("not an ONNX model: it has no graph (is this an .onnx file?)");
+            throw NoGraph(source);
         }
 
         CheckOpset(model, source);
