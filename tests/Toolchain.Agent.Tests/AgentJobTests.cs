@@ -321,7 +321,8 @@ public sealed class AgentJobTests
     [Fact]
     public async Task Stop_CancelsTheRunningAndTheWaitingJobs_AndPollingClientsSeeThemCancelled()
     {
-        var agent = await TestAgent.StartAsync();
+        // A longer grace than the default 2 s: on a loaded machine a poll may take a while to land.
+        var agent = await TestAgent.StartAsync(o => o with { ShutdownGrace = TimeSpan.FromSeconds(5) });
         await using var _ = agent;
         using var client = agent.Client();
         var running = await client.SubmitBenchAsync(TestAgent.Resnet20, Endless);
