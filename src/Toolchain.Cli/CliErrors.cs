@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Toolchain.Cli.Ui;
-using Toolchain.Onnx;
-using Toolchain.Runtime;
-using Toolchain.Torch;
+using Toolchain.Agent.Client;
+using Toolchain.Pipeline;
 
 namespace Toolchain.Cli;
 
@@ -49,24 +48,11 @@ public static class CliErrors
     }
 
     /// <summary>
-    /// Whether <paramref name="e"/> says the input is bad (exit 3) rather than that the tool has a bug (exit 1). Argument
-    /// errors count only when our code raised them about what it was given (an out-of-range list index or a duplicate
-    /// key raised inside the runtime is a bug), or when a file API refused a path; a null argument, an invalid operation,
-    /// a missing key or a null reference is always a bug.
+    /// Whether <paramref name="e"/> says the input is bad (exit 3) rather than that the tool has a bug (exit 1): the
+    /// Pipeline's classification (<see cref="Failures.IsBadInput"/>, which the device agent applies to its jobs too), and a
+    /// device agent's refusal or unreachability, which the user fixes (address, token, versions, settings).
     /// </summary>
-    public static bool IsBadInput(Exception e) => e switch
-    {
-        ArgumentNullException => false,
-        ArgumentException a => ThrownByToolchain(a) || a.ParamName == "path",
-        NotSupportedException => ThrownByToolchain(e),
-        FileNotFoundException or DirectoryNotFoundException or InvalidDataException or FormatException or TorchException or TorchNativeLibraryException
-            or UnauthorizedAccessException or IOException or OnnxImportException or OnnxExportException or OnnxRuntimeException or Pipeline.PipelineConfigException => true,
-        _ => false,
-    };
-
-    /// <summary>Raised by our own code: the Toolchain.* libraries or this command (its assembly is <c>toolchain</c>).</summary>
-    private static bool ThrownByToolchain(Exception e) =>
-        e.TargetSite?.DeclaringType?.Assembly.GetName().Name is { } assembly && assembly.StartsWith("Toolchain", StringComparison.OrdinalIgnoreCase);
+    public static bool IsBadInput(Exception e) => e is AgentException agent ? agent.IsBadInput : Failures.IsBadInput(e);
 
     /// <summary>A note on standard error in both modes (a JSON object with --json), so it never breaks standard output.</summary>
     public static void Notice(IConsoleUi ui, string message) =>

@@ -23,18 +23,7 @@ public static class CommandOptions
     };
 
     /// <summary>Parses "1x3x224x224" (or with commas / ×); null stays null.</summary>
-    public static long[]? ParseShape(string? text)
-    {
-        if (text is null) return null;
-        var parts = text.Split(['x', 'X', '×', ','], StringSplitOptions.TrimEntries);
-        var dims = parts.Select(p => long.TryParse(p, out var d) && d > 0 ? d : -1).ToArray();
-        if (dims.Length != 4 || dims.Any(d => d < 0))
-        {
-            throw new ArgumentException($"--input-shape '{text}' is not N×C×H×W with positive sizes (e.g. 1x3x224x224)");
-        }
-
-        return dims;
-    }
+    public static long[]? ParseShape(string? text) => Pipeline.InputShapes.Parse(text);
 
     /// <summary>--data without a default (null when not given).</summary>
     public static Option<string?> OptionalData() => new("--data") { Description = DataDescription };

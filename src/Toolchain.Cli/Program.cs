@@ -21,6 +21,7 @@ builder.Services.AddSingleton<ICliCommand, PruneCommand>();
 builder.Services.AddSingleton<ICliCommand, ProfileCommand>();
 builder.Services.AddSingleton<ICliCommand, PredictCommand>();
 builder.Services.AddSingleton<ICliCommand, RunCommand>();
+builder.Services.AddSingleton<ICliCommand, ServeCommand>();
 using var host = builder.Build();
 
 var root = new RootCommand(

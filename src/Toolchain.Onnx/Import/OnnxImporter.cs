@@ -39,6 +39,32 @@ public static class OnnxImporter
         return Import(model, path, options);
     }
 
+    /// <summary>
+    /// Reads the file at <paramref name="path"/> as far as any loader must — the protobuf decodes and holds a graph with
+    /// inputs — and throws what <see cref="Import(string, OnnxImportOptions?)"/> would for a file that does not, naming it
+    /// <paramref name="sourceName"/>. Cheap next to an import (no tensors are decoded, no operator checked), so a device agent
+    /// refuses a corrupt upload at once instead of queueing it; operators only ONNX Runtime supports still pass.
+    /// </summary>
+    /// <exception cref="OnnxImportException">Not an ONNX model.</exception>
+    public static void CheckReadable(string path, string sourceName)
+    {
+        ModelProto model;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            model = ModelProto.Parser.ParseFrom(stream);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw NotOnnx(sourceName, e);
+        }
+
+        if (model.Graph is null || (model.Graph.Node.Count == 0 && model.Graph.Input.Count == 0))
+        {
+            throw NoGraph(sourceName);
+        }
+    }
+
     /// <summary>Imports a serialized ONNX model; <paramref name="sourceName"/> names it in errors (and the graph, when the model does not).</summary>
     public static ModelGraph Import(byte[] model, string sourceName, OnnxImportOptions? options = null)
     {
@@ -56,6 +82,8 @@ public static class OnnxImporter
         return Import(proto, sourceName, options);
     }
 
+    private static OnnxImportException NoGraph(string source) => new($"{source}: not an ONNX model: it has no graph (is this an .onnx file?)");
+
     private static OnnxImportException NotOnnx(string source, InvalidProtocolBufferException e) =>
         new($"{source}: not a valid ONNX model (protobuf decoding failed: {e.Message}); the file may be truncated or not an .onnx file", innerException: e);
 
@@ -66,7 +94,7 @@ public static class OnnxImporter
         var graph = model.Graph;
         if (graph is null || (graph.Node.Count == 0 && graph.Input.Count == 0))
         {
-            throw Fail("not an ONNX model: it has no graph (is this an .onnx file?)");
+            throw NoGraph(source);
         }
 
         var opset = CheckOpset(model, source);
