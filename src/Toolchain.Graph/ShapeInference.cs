@@ -46,6 +46,8 @@ public static class ShapeInference
             throw Fail($"carries {node.Attributes.GetType().Name} but {node.Op} needs {OpAttributes.ExpectedType(node.Op).Name}");
         }
 
+        if (node.Attributes.Invalid() is { } invalid) throw Fail(invalid);
+
         var arity = Arity(node.Op);
         if (inputs.Count < arity.Min || inputs.Count > arity.Max)
         {

@@ -9,4 +9,8 @@ public sealed record ConvAttributes((int H, int W) Kernel, (int H, int W) Stride
 {
     public static ConvAttributes Square(int kernel, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
         new((kernel, kernel), (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    public override string? Invalid() =>
+        Window("kernel", Kernel, 1) ?? Window("stride", Stride, 1) ?? Window("dilation", Dilation, 1) ?? Window("padding", Padding, 0)
+        ?? (Groups < 1 ? $"groups {Groups} must be at least 1" : null);
 }

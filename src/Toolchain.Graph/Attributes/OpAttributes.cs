@@ -25,6 +25,18 @@ public abstract record OpAttributes
         OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU
             or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => typeof(NoAttributes),
     };
+
+    /// <summary>
+    /// Why these values cannot run (a stride of 0, a dropout probability of 2), or null. Shape inference asks every
+    /// node, so a graph file or import carrying them is refused when it is built, not inside a kernel later.
+    /// </summary>
+    public virtual string? Invalid() => null;
+
+    /// <summary>The largest kernel, stride or dilation a window may have: far beyond any real network, small enough that no index arithmetic overflows.</summary>
+    public const int MaxWindow = 1 << 16;
+
+    private protected static string? Window(string what, (int H, int W) value, int min) =>
+        value.H < min || value.W < min || value.H > MaxWindow || value.W > MaxWindow ? $"{what} {value} must lie in [{min}, {MaxWindow}]" : null;
 }
 
 /// <summary>For ops without attributes.</summary>

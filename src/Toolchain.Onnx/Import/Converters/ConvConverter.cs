@@ -40,17 +40,11 @@ internal static class ConvConverter
         context.EmitSingle(node, OpKind.Conv, [x], attributes, tensors);
     }
 
-    /// <summary>
-    /// The largest stride or dilation taken: far beyond any real network, and small enough that the conv kernels'
-    /// index arithmetic cannot overflow (a stride of 2³¹ − 1 imported and then failed inside oneDNN).
-    /// </summary>
-    internal const int MaxWindowStep = 1 << 16;
-
-    /// <summary>A per-axis (H, W) attribute; absent means 1.</summary>
+    /// <summary>A per-axis (H, W) attribute; absent means 1. Bounded as the graph bounds it (a stride of 2³¹ − 1 imported, then failed inside oneDNN).</summary>
     internal static (int H, int W) Pair(long[]? values, string name) => values switch
     {
         null => (1, 1),
-        [var h, var w] when h is >= 1 and <= MaxWindowStep && w is >= 1 and <= MaxWindowStep => ((int)h, (int)w),
-        _ => throw new InvalidDataException($"{name} [{string.Join(", ", values)}] must be two values in [1, {MaxWindowStep}] for a 2-D window"),
+        [var h, var w] when h is >= 1 and <= OpAttributes.MaxWindow && w is >= 1 and <= OpAttributes.MaxWindow => ((int)h, (int)w),
+        _ => throw new InvalidDataException($"{name} [{string.Join(", ", values)}] must be two values in [1, {OpAttributes.MaxWindow}] for a 2-D window"),
     };
 }
