@@ -101,7 +101,7 @@ public sealed class PipelineConfig
 
     public sealed class GateSection
     {
-        public double? LatencyTolerance { get; set; } = 0.05;
+        public double? LatencyTolerance { get; set; } = 0.15;
         public double? AccuracyFloor { get; set; }
         public double? MaxAccuracyDrop { get; set; } = 0.15;
         public double? Parity { get; set; } = 1e-4;
