@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Toolchain.Graph;
 using Toolchain.Runtime;
+using Toolchain.TestSupport;
 using Xunit.Abstractions;
 
 namespace Toolchain.Onnx.Tests.Fuzz;
@@ -19,9 +20,9 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(30);
     private const long AllocationCap = 1L << 30; // managed bytes per case; the seeds need a few MB
 
-    private static int CaseCount => int.TryParse(Environment.GetEnvironmentVariable("TOOLCHAIN_FUZZ_CASES"), out var n) && n > 0 ? n : 1200;
+    private static int CaseCount => Fuzzing.CaseCount(1200);
 
-    private static int CampaignSeed => int.TryParse(Environment.GetEnvironmentVariable("TOOLCHAIN_FUZZ_SEED"), out var s) ? s : 20261201;
+    private static int CampaignSeed => Fuzzing.CampaignSeed(20261201);
 
     /// <summary>Our own exports of small models that between them use every op the exporter writes.</summary>
     private static List<(string Name, byte[] Bytes)> Seeds()

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Toolchain.TestSupport;
 
 namespace Toolchain.Onnx.Tests.Fuzz;
 
@@ -8,7 +9,7 @@ namespace Toolchain.Onnx.Tests.Fuzz;
 /// model (the ways real files go wrong or are made to go wrong: wrong dims and dtypes, huge or negative shapes, data
 /// shorter than its shape, dangling, duplicate and cyclic value names, unknown ops and domains, attributes of the
 /// wrong type or value, opset and IR version edge cases, external data pointing outside the model's folder) and
-/// blind ones on the bytes (bit flips, truncation, length fields inflated).
+/// blind ones on the bytes (<see cref="Fuzzing.Blind"/>).
 /// </summary>
 public static class OnnxMutator
 {
@@ -49,7 +50,7 @@ public static class OnnxMutator
     {
         for (var i = 0; i < count; i++)
         {
-            var random = new Random(unchecked(seed * 1_000_003 + i)); // not HashCode.Combine: its seed changes per process
+            var random = Fuzzing.CaseRandom(seed, i);
             var (name, bytes) = seeds[i % seeds.Count];
             if (i % 3 != 2)
             {
@@ -69,34 +70,9 @@ public static class OnnxMutator
             }
             else
             {
-                var (what, mutated) = Blind(bytes, random);
+                var (what, mutated) = Fuzzing.Blind(bytes, random);
                 yield return new Case(i, name, what, mutated);
             }
-        }
-    }
-
-    private static (string, byte[]) Blind(byte[] bytes, Random random)
-    {
-        var copy = (byte[])bytes.Clone();
-        switch (random.Next(4))
-        {
-            case 0:
-                var flips = 1 + random.Next(16);
-                for (var k = 0; k < flips; k++) copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
-                return ($"{flips} bit flips", copy);
-            case 1:
-                var length = random.Next(copy.Length);
-                return ($"truncated to {length} of {bytes.Length} bytes", copy[..length]);
-            case 2:
-                // A varint's continuation bytes set: the length field that follows a tag grows far past the file.
-                var at = random.Next(copy.Length - 4);
-                for (var k = 0; k < 4; k++) copy[at + k] = 0xFF;
-                return ($"length field inflated at byte {at}", copy);
-            default:
-                var start = random.Next(copy.Length);
-                var noise = new byte[1 + random.Next(64)];
-                random.NextBytes(noise);
-                return ($"{noise.Length} random bytes inserted at {start}", [.. copy[..start], .. noise, .. copy[start..]]);
         }
     }
 
