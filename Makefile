@@ -54,7 +54,7 @@ bench: deps-test build ## end-to-end comparisons against PyTorch, measured in th
 
 fuzz: build ## a longer fuzz campaign of the ONNX loaders (FUZZ_CASES, FUZZ_SEED); failing cases land in tests/Toolchain.Onnx.Tests/bin/*/fuzz-failures
 	@TOOLCHAIN_FUZZ_CASES=$(FUZZ_CASES) TOOLCHAIN_FUZZ_SEED=$(FUZZ_SEED) $(DOTNET_ENV) dotnet test tests/Toolchain.Onnx.Tests -c $(CONFIG) --no-build -nologo \
-		--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed|^case |Passed!|Failed!"
+		--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed| case [0-9]+ |Passed!|Failed!"
 
 clean:
 	rm -rf $(BUILD_DIR) src/*/bin src/*/obj tests/*/bin tests/*/obj benchmarks/*/bin benchmarks/*/obj

@@ -266,7 +266,7 @@ public static class MethodsBenchmark
     private static double[] MeasureTogether(string dense, IReadOnlyList<Row> rows)
     {
         var denseOnnx = DenseOnnx(dense).FullName;
-        var input = OrtLatency.RandomInput([DeployBatch, 1, 28, 28]);
+        var input = HostTensor.RandomUniform([DeployBatch, 1, 28, 28]);
         var best = OrtLatency.BestP50([denseOnnx, .. rows.Select(r => r.Onnx)], input, new OrtEngineOptions { IntraOpThreads = Environment.ProcessorCount }, iterations: 200);
         return best.Skip(1).Select(ms => ms / best[0]).ToArray();
     }

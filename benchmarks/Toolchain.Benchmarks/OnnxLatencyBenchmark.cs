@@ -31,7 +31,7 @@ public static class OnnxLatencyBenchmark
                 PyTorchSide.Execute("onnx_export_bench.py", model, weights, theirs);
             }
 
-            var input = OrtLatency.RandomInput(inputShape);
+            var input = HostTensor.RandomUniform(inputShape);
             var threads = Libtorch.Threads;
             var options = new OrtEngineOptions { IntraOpThreads = threads };
             CheckParity(model, ours, theirs, input, options);

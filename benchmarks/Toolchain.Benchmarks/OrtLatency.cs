@@ -34,7 +34,4 @@ public static class OrtLatency
         var scale = Math.Max(1, expected.Max(Math.Abs));
         if (diff > 1e-4 * scale) throw new InvalidOperationException($"{what} disagree by {diff:G3} (output scale {scale:G3})");
     }
-
-    /// <summary>A seeded uniform [−1, 1) input of <paramref name="shape"/>.</summary>
-    public static HostTensor RandomInput(long[] shape) => HostTensor.RandomUniform(shape);
 }

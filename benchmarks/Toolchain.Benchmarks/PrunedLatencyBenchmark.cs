@@ -28,7 +28,7 @@ public static class PrunedLatencyBenchmark
             HostTensor input;
             using (var graph = ModelZoo.Create(model))
             {
-                input = OrtLatency.RandomInput(graph.InputShape);
+                input = HostTensor.RandomUniform(graph.InputShape);
                 OnnxExporter.ExportToFile(graph, dense, new OnnxExportOptions { FoldBatchNorm = true });
                 report = OneShotPruning.Prune(graph, Importance.Create("l1"), ratio);
                 OnnxExporter.ExportToFile(graph, pruned, new OnnxExportOptions { FoldBatchNorm = true });

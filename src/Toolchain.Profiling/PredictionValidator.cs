@@ -122,7 +122,7 @@ public static class PredictionValidator
     {
         var shape = graph.InputShape;
         shape[0] = batch;
-        return ProfileEngine.RandomInput(shape);
+        return HostTensor.RandomUniform(shape);
     }
 
     /// <summary>A fresh copy of the model with the first <paramref name="widths"/>[g] channels of each group kept, physically compacted.</summary>

@@ -43,9 +43,6 @@ public abstract class ProfileEngine
 
     /// <summary>How this engine runs a model at given widths (which kernels, which layout conversions).</summary>
     public abstract Deployment Deployment { get; }
-
-    /// <summary>Uniform [−1, 1) values from a fixed seed.</summary>
-    internal static HostTensor RandomInput(long[] shape) => HostTensor.RandomUniform(shape);
 }
 
 /// <summary>
@@ -88,7 +85,7 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
             onnx = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
         }
 
-        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, feeders));
+        var input = HostTensor.RandomUniform(UnitGraphs.InputShape(config, dims, batch, feeders));
         IReadOnlyList<OrtTrace.NodeCalls> nodes;
         using (var engine = OrtEngine.Load(onnx, config.Key, Options(profiling: true)))
         {
@@ -160,7 +157,7 @@ public sealed class TorchCpuEngine : ProfileEngine
     public override double TimeLayer(LayerConfig config, int[] dims, int batch, int warmup, int runs)
     {
         if (config.Reorder is not null) throw new ArgumentException($"'{config.Key}' is an ONNX Runtime layout conversion; libtorch has none");
-        var input = RandomInput(UnitGraphs.InputShape(config, dims, batch, Feeders.None));
+        var input = HostTensor.RandomUniform(UnitGraphs.InputShape(config, dims, batch, Feeders.None));
         double layer, empty;
         using (var graph = UnitGraphs.Build(config, dims, batch, Feeders.None))
         using (var engine = new TorchEngine(graph))

@@ -99,11 +99,7 @@ public static partial class Npy
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensor);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"cannot write '{path}': folder '{directory}' does not exist");
-
-        AtomicFile.WriteAllBytes(full, Encode(tensor));
+        AtomicFile.WriteAllBytes(path, Encode(tensor)); // a missing folder is named by AtomicFile
     }
 
     /// <summary>The bytes of a .npy file holding <paramref name="tensor"/>.</summary>

@@ -27,7 +27,7 @@ public sealed class EngineBenchmarkTests
     public void TorchResNet20_DurationMode_RunsAtLeastOnce()
     {
         var report = EngineBenchmark.Run(() => new TorchEngine(ModelZoo.Create("resnet20"), ownsGraph: true),
-            TorchEngineTests.RandomInput([2, 3, 32, 32], 3), new BenchmarkOptions(Warmup: 0, Iterations: null, Duration: TimeSpan.FromMilliseconds(1)));
+            HostTensor.RandomUniform([2, 3, 32, 32], 3), new BenchmarkOptions(Warmup: 0, Iterations: null, Duration: TimeSpan.FromMilliseconds(1)));
 
         Assert.Equal("torch", report.Engine);
         Assert.True(report.Iterations >= 1);

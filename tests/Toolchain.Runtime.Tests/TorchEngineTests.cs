@@ -10,7 +10,7 @@ public sealed class TorchEngineTests
     public void ResNet20_Run_EqualsGraphForwardInEvalMode()
     {
         using var graph = ModelZoo.Create("resnet20", seed: 7);
-        var x = RandomInput([3, 3, 32, 32], seed: 1);
+        var x = HostTensor.RandomUniform([3, 3, 32, 32], seed: 1);
         float[] expected;
         graph.Training = false;
         using (DisposeScope.Enter())
@@ -47,7 +47,7 @@ public sealed class TorchEngineTests
     public void Run_WrongShape_ThrowsBeforeRunningTheGraph()
     {
         using var engine = new TorchEngine(ModelZoo.Create("resnet20"), ownsGraph: true);
-        var e = Assert.Throws<ArgumentException>(() => engine.Run([RandomInput([1, 3, 28, 28], 0)]));
+        var e = Assert.Throws<ArgumentException>(() => engine.Run([HostTensor.RandomUniform([1, 3, 28, 28], 0)]));
         Assert.Contains("[-1, 3, 32, 32]", e.Message);
         Assert.Contains("[1, 3, 28, 28]", e.Message);
         Assert.Throws<ArgumentException>(() => engine.Run([]));
@@ -56,7 +56,7 @@ public sealed class TorchEngineTests
     [Fact]
     public void Dispose_DisposesTheGraphOnlyWhenOwned()
     {
-        var x = RandomInput([1, 3, 32, 32], 2);
+        var x = HostTensor.RandomUniform([1, 3, 32, 32], 2);
         using var kept = ModelZoo.Create("resnet20");
         new TorchEngine(kept).Dispose();
         using (DisposeScope.Enter()) kept.Forward(Tensor.FromArray(x.Data, x.Shape)); // still usable
@@ -68,6 +68,4 @@ public sealed class TorchEngineTests
             Assert.Throws<ObjectDisposedException>(() => owned.Forward(Tensor.Zeros([1, 3, 32, 32])));
         }
     }
-
-    internal static HostTensor RandomInput(long[] shape, int seed) => HostTensor.RandomUniform(shape, seed);
 }

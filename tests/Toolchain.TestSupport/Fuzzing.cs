@@ -129,21 +129,25 @@ public static class Fuzzing
     }
 
     /// <summary>
-    /// Runs <paramref name="load"/> on each case under a time cap; a case fails when it throws anything but an
-    /// exception <paramref name="isOurs"/> accepts, or does not finish. Failing cases are written to
-    /// <c>fuzz-failures/{name}-N.bin</c> (+ .txt) beside the test assembly. Returns the failures and the outcome counts.
+    /// Runs <paramref name="load"/> on each case; a case fails when it throws anything but an exception
+    /// <paramref name="isOurs"/> accepts, allocates more than <paramref name="allocationCap"/> managed bytes, or has not
+    /// finished after <paramref name="hangAfter"/> (a hang detector, far above any case's time, not a speed check).
+    /// Failing cases are written to <c>fuzz-failures/{name}-N{extension}</c> (+ .txt) beside the test assembly.
+    /// Returns the failures and the outcome counts.
     /// </summary>
     public static (List<string> Failures, int Loaded, int Refused) Run(string name, IEnumerable<(int Index, string What, byte[] Bytes)> cases,
-        Action<byte[], int> load, Func<Exception, int, bool> isOurs, TimeSpan? timeout = null)
+        Action<byte[], int> load, Func<Exception, int, bool> isOurs, string extension = ".bin", long allocationCap = 1L << 30, TimeSpan? hangAfter = null)
     {
-        var cap = timeout ?? TimeSpan.FromSeconds(30);
+        var cap = hangAfter ?? TimeSpan.FromSeconds(30);
         var failures = new List<string>();
         int loaded = 0, refused = 0;
         foreach (var (index, what, bytes) in cases)
         {
             Exception? error = null;
+            long allocated = 0;
             var task = Task.Run(() =>
             {
+                var before = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
                     load(bytes, index);
@@ -152,9 +156,14 @@ public static class Fuzzing
                 {
                     error = e;
                 }
+                finally
+                {
+                    allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                }
             });
             string? problem = null;
             if (!task.Wait(cap)) problem = $"did not finish within {cap.TotalSeconds:0} s";
+            else if (allocated > allocationCap) problem = $"allocated {allocated >> 20} MiB";
             else if (error is not null && !isOurs(error, index)) problem = $"{error.GetType().Name}: {error.Message}";
             if (problem is null)
             {
@@ -165,7 +174,7 @@ public static class Fuzzing
 
             var folder = Path.Combine(AppContext.BaseDirectory, "fuzz-failures");
             Directory.CreateDirectory(folder);
-            File.WriteAllBytes(Path.Combine(folder, $"{name}-{index}.bin"), bytes);
+            File.WriteAllBytes(Path.Combine(folder, $"{name}-{index}{extension}"), bytes);
             var description = $"{name} case {index} ({what}): {problem}";
             File.WriteAllText(Path.Combine(folder, $"{name}-{index}.txt"), description + "\n" + error + "\n", Encoding.UTF8);
             failures.Add(description);

@@ -25,7 +25,7 @@ public static class BenchJob
         long[] shape;
         using (var probe = create()) shape = EngineFactory.InputShape(probe, r.Batch, r.InputShape);
         cancellation.ThrowIfCancellationRequested();
-        var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
+        var input = HostTensor.RandomUniform(shape);
         var options = r.DurationSeconds is { } s
             ? new BenchmarkOptions(r.Warmup, null, TimeSpan.FromSeconds(s))
             : new BenchmarkOptions(r.Warmup, r.Iterations ?? BenchRequest.DefaultIterations);

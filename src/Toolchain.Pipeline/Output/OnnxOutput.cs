@@ -35,7 +35,7 @@ public static class OnnxOutput
     {
         var shape = graph.InputShape;
         shape[0] = batch;
-        var input = new HostTensor(shape, RandomInput(shape));
+        var input = HostTensor.RandomUniform(shape);
         using var ort = OrtEngine.Load(onnx, graph.Name, new OrtEngineOptions());
         using var ours = new TorchEngine(graph, ownsGraph: false);
         var expected = ours.Run([input])[0];
@@ -44,6 +44,4 @@ public static class OnnxOutput
         return (diff, expected.Data.Max(v => Math.Abs((double)v)));
     }
 
-    /// <summary>Uniform [−1, 1) values from a fixed seed: inputs for checks and benchmarks.</summary>
-    public static float[] RandomInput(long[] shape) => SeededInputs.Uniform(shape);
 }

@@ -107,7 +107,7 @@ public static class PruneJob
         {
             using var prunedEngine = new OrtCpuEngine(Environment.ProcessorCount).Deploy(graph);
             long[] shape = [r.Batch, .. graph.InputShape.Skip(1)];
-            var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
+            var input = HostTensor.RandomUniform(shape);
             var measured = observer.WithProgress("measuring dense and pruned on ONNX Runtime", bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
                 new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring dense and pruned on ONNX Runtime", f, 1)), cancellation));
             dense = dense with { Measured = measured[0] };

@@ -41,7 +41,7 @@ public static class LayerBenchmark
         using var created = EngineFactory.Creator(engine, prunedOnnx, threads, profileNodes: true)();
         if (created is not OrtEngine ort) return null;
         var shape = EngineFactory.InputShape(ort, batch);
-        var trace = OrtTrace.Record(ort, new HostTensor(shape, OnnxOutput.RandomInput(shape)), Warmup + Runs);
+        var trace = OrtTrace.Record(ort, HostTensor.RandomUniform(shape), Warmup + Runs);
 
         using var graph = ModelResolver.Open(dense, inputShape: [1, .. shape.Skip(1)]);
         ModelStructure? structure;

@@ -197,7 +197,7 @@ public static class PipelineRunner
             using var denseEngine = EngineFactory.Creator(c.Target.Engine, denseOnnx, threads)();
             using var prunedEngine = EngineFactory.Creator(c.Target.Engine, prune.OnnxPath, threads)();
             var shape = EngineFactory.InputShape(denseEngine, batch);
-            var input = new HostTensor(shape, OnnxOutput.RandomInput(shape));
+            var input = HostTensor.RandomUniform(shape);
             var title = $"benchmark batch {batch}: dense and pruned taking turns";
             var runs = observer.WithProgress(title, bar => ModelLatency.MeasureRuns([denseEngine, prunedEngine], [input, input],
                 new ModelMeasurement { MinSeconds = c.Benchmark.Seconds }, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation));

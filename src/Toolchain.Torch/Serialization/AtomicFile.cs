@@ -18,36 +18,19 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist and <paramref name="createFolder"/> is false.</exception>
     /// <exception cref="IOException">The file cannot be written (the message names it and why); the old file is unchanged.</exception>
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, bool createFolder = false)
+    public static void WriteAllBytes(string path, byte[] bytes, bool createFolder = false)
     {
-        var temporary = Begin(path, createFolder, out var full);
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Failed(full, temporary, e);
-        }
-        finally
-        {
-            Discard(temporary);
-        }
+        ArgumentNullException.ThrowIfNull(bytes);
+        Write(path, stream => stream.Write(bytes), createFolder);
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark) to <paramref name="path"/> atomically.</summary>
-    /// <inheritdoc cref="WriteAllBytes(string, ReadOnlySpan{byte}, bool)"/>
+    /// <inheritdoc cref="WriteAllBytes(string, byte[], bool)"/>
     public static void WriteAllText(string path, string text, bool createFolder = false) =>
         WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text), createFolder);
 
     /// <summary>Streams the file's contents through <paramref name="write"/>, for outputs too large to hold as one array.</summary>
-    /// <inheritdoc cref="WriteAllBytes(string, ReadOnlySpan{byte}, bool)"/>
+    /// <inheritdoc cref="WriteAllBytes(string, byte[], bool)"/>
     public static void Write(string path, Action<Stream> write, bool createFolder = false)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -64,11 +47,11 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Failed(full, temporary, e);
+            throw new IOException($"cannot write '{full}': {e.Message}", e);
         }
         finally
         {
-            Discard(temporary);
+            Discard(temporary); // after a failure; after the rename there is nothing left to delete
         }
     }
 
@@ -117,12 +100,6 @@ public static class AtomicFile
 
         RemoveStale(full);
         return Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Random.Shared.Next():x8}{PartialSuffix}");
-    }
-
-    private static IOException Failed(string full, string temporary, Exception e)
-    {
-        Discard(temporary);
-        return new IOException($"cannot write '{full}': {e.Message}", e);
     }
 
     /// <summary>Deletes the temporary file if it is still there (after a successful rename it is not).</summary>

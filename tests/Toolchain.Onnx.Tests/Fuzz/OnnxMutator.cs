@@ -43,37 +43,32 @@ public static class OnnxMutator
     ];
 
     /// <summary>
-    /// <paramref name="count"/> cases from the seeds, round robin, two structural mutations in three and blind ones
-    /// otherwise; case i is the same for the same seeds and <paramref name="seed"/>.
+    /// Case <paramref name="index"/> of the campaign <paramref name="seed"/>: from the seeds round robin, two
+    /// structural mutations in three and a blind one otherwise; the same for the same seeds, seed and index.
     /// </summary>
-    public static IEnumerable<Case> Cases(IReadOnlyList<(string Name, byte[] Bytes)> seeds, int count, int seed)
+    public static Case Make(IReadOnlyList<(string Name, byte[] Bytes)> seeds, int seed, int index)
     {
-        for (var i = 0; i < count; i++)
+        var random = Fuzzing.CaseRandom(seed, index);
+        var (name, bytes) = seeds[index % seeds.Count];
+        if (index % 3 == 2)
         {
-            var random = Fuzzing.CaseRandom(seed, i);
-            var (name, bytes) = seeds[i % seeds.Count];
-            if (i % 3 != 2)
-            {
-                var model = ModelProto.Parser.ParseFrom(bytes);
-                var applied = new List<string>();
-                // Mostly one mutation, sometimes two: combined faults reach code a single one does not.
-                for (var m = 0; m < (random.Next(4) == 0 ? 2 : 1); m++)
-                {
-                    // Every mutation picks from these lists; a first mutation may have emptied one.
-                    var g = model.Graph;
-                    if (g.Node.Count == 0 || g.Initializer.Count == 0 || g.Input.Count == 0 || g.Output.Count == 0) break;
-                    var (what, apply) = Structural[random.Next(Structural.Length)];
-                    applied.Add($"{what}: {apply(model, random)}");
-                }
-
-                yield return new Case(i, name, string.Join("; ", applied), model.ToByteArray());
-            }
-            else
-            {
-                var (what, mutated) = Fuzzing.Blind(bytes, random);
-                yield return new Case(i, name, what, mutated);
-            }
+            var (blind, mutated) = Fuzzing.Blind(bytes, random);
+            return new Case(index, name, blind, mutated);
         }
+
+        var model = ModelProto.Parser.ParseFrom(bytes);
+        var applied = new List<string>();
+        // Mostly one mutation, sometimes two: combined faults reach code a single one does not.
+        for (var m = 0; m < (random.Next(4) == 0 ? 2 : 1); m++)
+        {
+            // Every mutation picks from these lists; a first mutation may have emptied one.
+            var g = model.Graph;
+            if (g.Node.Count == 0 || g.Initializer.Count == 0 || g.Input.Count == 0 || g.Output.Count == 0) break;
+            var (what, apply) = Structural[random.Next(Structural.Length)];
+            applied.Add($"{what}: {apply(model, random)}");
+        }
+
+        return new Case(index, name, string.Join("; ", applied), model.ToByteArray());
     }
 
     private static T Pick<T>(IList<T> items, Random random) => items[random.Next(items.Count)];

@@ -20,15 +20,6 @@ internal sealed record DeploymentExpectation(HostTensor? MaskedOutput, long Pred
 /// </summary>
 internal static class DeploymentCheck
 {
-    /// <summary>Inputs uniform in [−1, 1), reproducible from <paramref name="seed"/> (independent of libtorch's generator).</summary>
-    public static HostTensor RandomInput(long[] shape, int seed)
-    {
-        var random = new Random(seed);
-        var data = new float[HostTensor.ElementCount(shape)];
-        for (var i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
-        return new HostTensor(shape, data);
-    }
-
     /// <summary>The graph's input shape at another batch size.</summary>
     public static long[] InputShape(ModelGraph graph, int batch)
     {

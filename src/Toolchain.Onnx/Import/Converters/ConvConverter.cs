@@ -40,11 +40,11 @@ internal static class ConvConverter
         context.EmitSingle(node, OpKind.Conv, [x], attributes, tensors);
     }
 
-    /// <summary>A per-axis (H, W) attribute; absent means 1. Bounded as the graph bounds it (a stride of 2³¹ − 1 imported, then failed inside oneDNN).</summary>
+    /// <summary>A per-axis (H, W) attribute; absent means 1. How large a window may be is the graph's rule (<see cref="OpAttributes.Invalid"/>).</summary>
     internal static (int H, int W) Pair(long[]? values, string name) => values switch
     {
         null => (1, 1),
-        [var h, var w] when h is >= 1 and <= OpAttributes.MaxWindow && w is >= 1 and <= OpAttributes.MaxWindow => ((int)h, (int)w),
-        _ => throw new InvalidDataException($"{name} [{string.Join(", ", values)}] must be two values in [1, {OpAttributes.MaxWindow}] for a 2-D window"),
+        [var h, var w] when h is >= 1 and <= int.MaxValue && w is >= 1 and <= int.MaxValue => ((int)h, (int)w),
+        _ => throw new InvalidDataException($"{name} [{string.Join(", ", values)}] must be two positive values for a 2-D window"),
     };
 }
