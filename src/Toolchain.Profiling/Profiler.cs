@@ -203,14 +203,24 @@ public sealed class Profiler
         ranges.Select((r, d) => table.Axes[d][0] <= r.Low && table.Axes[d][^1] >= r.High).All(ok => ok);
 
     /// <summary>
-    /// The calibration: the dense model, uniformly pruned ones and <see cref="ProfilerOptions.CalibrationSamples"/> random width assignments
-    /// are compacted and measured whole; the scale, offset and per-kernel term that best map the layers' sum onto the
-    /// measurements (least squares, <see cref="ModelCalibration.Fit"/>) are kept.
+    /// The calibration: the model at <see cref="CalibrationAssignments"/> is compacted and measured whole; the scale,
+    /// offset and per-kernel term that best map the layers' sum onto the measurements (least squares,
+    /// <see cref="ModelCalibration.Fit"/>) are kept.
     /// </summary>
     private ModelCalibration Calibrate(LatencyProfile profile, Func<ModelGraph> open, ModelGraph graph, Action<double> progress, CancellationToken cancellation)
     {
-        var groups = ChannelGroups.Discover(graph);
-        var raw = new LatencyPredictor(profile, groups, calibrated: false);
+        var assignments = CalibrationAssignments(ChannelGroups.Discover(graph), _options.CalibrationSamples, _options.CalibrationSeed);
+        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress), cancellation);
+        return FitCalibration(profile, graph, assignments, measured, probeMs);
+    }
+
+    /// <summary>
+    /// The width assignments a calibration measures: the dense model, uniformly pruned ones, every group at its
+    /// narrowest and <paramref name="randomSamples"/> random assignments from <paramref name="seed"/>.
+    /// </summary>
+    public static List<(string Label, int[] Widths)> CalibrationAssignments(ChannelGroups groups, int randomSamples, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
         var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
         // Uniformly pruned models spread the layers' sums, so scale and offset are told apart. The narrow ones (90 %
         // removed, and every group at its narrowest) are where tight budgets land: the tables, timed one kernel at a
@@ -222,13 +232,22 @@ public sealed class Profiler
         }
 
         assignments.Add(("narrowest", groups.Groups.Select(g => g.Prunable ? 1 : g.Channels).ToArray()));
-        assignments.AddRange(PredictionValidator.RandomWidths(groups, _options.CalibrationSamples, _options.CalibrationSeed)
-            .Select((w, i) => ($"calibration {i + 1}", w)));
-        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress), cancellation);
+        assignments.AddRange(PredictionValidator.RandomWidths(groups, randomSamples, seed).Select((w, i) => ($"calibration {i + 1}", w)));
+        return assignments;
+    }
+
+    /// <summary>The calibration fitted on whole-model measurements of <paramref name="graph"/> at <paramref name="assignments"/> against the profile's tables.</summary>
+    public static ModelCalibration FitCalibration(LatencyProfile profile, ModelGraph graph, IReadOnlyList<(string Label, int[] Widths)> assignments, IReadOnlyList<double> measuredMs,
+        double? probeMs)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(graph);
+        if (assignments.Count != measuredMs.Count) throw new ArgumentException($"{assignments.Count} assignments but {measuredMs.Count} measurements");
+        var raw = new LatencyPredictor(profile, ChannelGroups.Discover(graph), calibrated: false);
         var points = assignments.Select((a, i) =>
         {
             var (layersMs, kernels) = raw.RawSum(a.Widths);
-            return new CalibrationPoint(a.Label, measured[i], layersMs, kernels, a.Widths);
+            return new CalibrationPoint(a.Label, measuredMs[i], layersMs, kernels, a.Widths);
         }).ToList();
         var (scale, offset, perKernel) = ModelCalibration.Fit(points);
         return new ModelCalibration(graph.Name, Topology(graph), raw.Units.Count, scale, offset, perKernel, points, probeMs);

@@ -29,10 +29,15 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         var seed = new Option<int>("--seed") { Description = "With --validate: seed of the random widths", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "With --validate: intra-op threads (0: one per core)" };
         var seconds = new Option<double>("--measure-seconds") { Description = "With --validate: measure the models for at least this long (the machine's best state is kept)", DefaultValueFactory = _ => new ModelMeasurement().MinSeconds };
+        var storedCalibration = new Option<bool>("--stored-calibration")
+        {
+            Description = "With --validate: compare with the profile's stored whole-model calibration only. By default the calibration is also " +
+                          "measured again in the same rounds as the samples, so the error reported first is the per-layer tables' own and not the host's drift since profiling",
+        };
         var json = CommandOptions.Json();
         var command = new Command("predict", "Predict a model's latency at any widths from a latency profile (and check it with --validate)")
         {
-            model, profileOption, engine, batch, ratio, roundTo, validate, samples, seed, threads, seconds, json,
+            model, profileOption, engine, batch, ratio, roundTo, validate, samples, seed, threads, seconds, storedCalibration, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
             () => "the validation was not finished; nothing was written", ui => Predict(ui, new PredictRequest
@@ -40,6 +45,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 Model = parse.GetValue(model)!, Profile = parse.GetValue(profileOption), Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch),
                 Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo), Validate = parse.GetValue(validate), Samples = parse.GetValue(samples),
                 Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), MeasureSeconds = parse.GetValue(seconds),
+                RecalibrationSamples = parse.GetValue(storedCalibration) ? null : PredictRequest.DefaultRecalibrationSamples,
             }, cancellation))));
         return command;
     }
@@ -68,8 +74,11 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 meanAbsolutePercentageError = report.MeanAbsolutePercentageError,
                 maxAbsolutePercentageError = report.MaxAbsolutePercentageError,
                 unadjustedMeanAbsolutePercentageError = report.UnadjustedMeanAbsolutePercentageError,
+                recalibratedMeanAbsolutePercentageError = report.RecalibratedMeanAbsolutePercentageError,
+                recalibratedMaxAbsolutePercentageError = report.RecalibratedMaxAbsolutePercentageError,
+                recalibration = report.Recalibration is { } c ? new { c.Scale, c.OffsetMs, c.PerKernelMs, c.ProbeMs, points = c.Points.Count } : null,
                 machineSpeed = report.Speed is { } speed ? new { speed.ProbeAtCalibrationMs, speed.ProbeNowMs, speed.Factor } : null,
-                samples = report.Samples.Select(s => new { s.Label, s.PredictedMs, s.PredictedNowMs, s.MeasuredMs, s.ErrorPercent, s.UnadjustedErrorPercent, s.Widths }),
+                samples = report.Samples.Select(s => new { s.Label, s.PredictedMs, s.PredictedNowMs, s.MeasuredMs, s.ErrorPercent, s.UnadjustedErrorPercent, s.RecalibratedMs, s.RecalibratedErrorPercent, s.FitPoint, s.Widths }),
             },
         });
         return ExitCodes.Success;
@@ -99,24 +108,41 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
     private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report)
     {
         static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
-        static string Percent(double p) => $"{p:+0.0;-0.0}%";
+        static string Percent(double? p) => p is { } v ? $"{v:+0.0;-0.0}%" : "–";
         var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch})";
-        if (report.Speed is not { } speed)
+        var speed = report.Speed;
+        var now = report.Recalibration;
+        var columns = new List<string> { "model", "measured ms" };
+        if (now is not null) columns.AddRange(["recalibrated ms", "error"]);
+        columns.AddRange(speed is null ? ["profile ms", "error"] : ["profile ms", $"× {speed.Factor:F3} probe", "error", "error as is"]);
+        ui.Table(title, columns, report.Samples.Select(s =>
         {
-            ui.Table(title, ["model", "predicted ms", "measured ms", "error"],
-                report.Samples.Select(s => (IReadOnlyList<string>)[s.Label, Ms(s.PredictedMs), Ms(s.MeasuredMs), Percent(s.ErrorPercent)]));
-            ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; " +
-                    "the profile predates the speed probe, so the machine's drift since profiling is included (re-profile to separate it)");
+            var row = new List<string> { s.FitPoint ? $"{s.Label} (fit point)" : s.Label, Ms(s.MeasuredMs) };
+            if (now is not null) row.AddRange([Ms(s.RecalibratedMs!.Value), Percent(s.RecalibratedErrorPercent)]);
+            row.AddRange(speed is null
+                ? [Ms(s.PredictedMs), Percent(s.ErrorPercent)]
+                : [Ms(s.PredictedMs), Ms(s.PredictedNowMs), Percent(s.ErrorPercent), Percent(s.UnadjustedErrorPercent)]);
+            return (IReadOnlyList<string>)row;
+        }));
+        if (now is not null)
+        {
+            var held = report.Samples.Count(s => !s.FitPoint);
+            ui.Info($"recalibrated now ({now.Points.Count} whole-model points measured in the same rounds: scale {now.Scale:F3}, offset {now.OffsetMs:F3} ms, " +
+                    $"{now.PerKernelMs * 1000:F2} µs per kernel): mean absolute percentage error {report.RecalibratedMeanAbsolutePercentageError:F2}% " +
+                    $"(max {report.RecalibratedMaxAbsolutePercentageError:F2}%) over the {held} models it was not fitted on — the per-layer tables' error on this host as it runs now");
+        }
+
+        if (speed is null)
+        {
+            ui.Info($"with the profile's stored calibration: mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) " +
+                    $"over {report.Samples.Count} models; the profile predates the speed probe, so the machine's drift since profiling is included (re-profile to separate it)");
             return;
         }
 
-        ui.Table(title, ["model", "predicted ms (profile)", $"× {speed.Factor:F3} now", "measured ms", "error", "error vs profile as is"],
-            report.Samples.Select(s => (IReadOnlyList<string>)
-                [s.Label, Ms(s.PredictedMs), Ms(s.PredictedNowMs), Ms(s.MeasuredMs), Percent(s.ErrorPercent), Percent(s.UnadjustedErrorPercent)]));
         ui.Info($"machine speed: the speed probe ran {Ms(speed.ProbeNowMs)} ms now against {Ms(speed.ProbeAtCalibrationMs)} ms at calibration " +
-                $"({(speed.Factor >= 1 ? $"{(speed.Factor - 1) * 100:F1}% slower" : $"{(1 / speed.Factor - 1) * 100:F1}% faster")} now); predictions are scaled by {speed.Factor:F3}");
-        ui.Info($"mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% (max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; " +
-                $"{report.UnadjustedMeanAbsolutePercentageError:F2}% against the profile's unscaled predictions");
+                $"({(speed.Factor >= 1 ? $"{(speed.Factor - 1) * 100:F1}% slower" : $"{(1 / speed.Factor - 1) * 100:F1}% faster")} now)");
+        ui.Info($"with the profile's stored calibration scaled by {speed.Factor:F3}: mean absolute percentage error {report.MeanAbsolutePercentageError:F2}% " +
+                $"(max {report.MaxAbsolutePercentageError:F2}%) over {report.Samples.Count} models; {report.UnadjustedMeanAbsolutePercentageError:F2}% unscaled");
     }
 
     private static string Share(double part, double total) => total > 0 ? (part / total).ToString("P1", CultureInfo.InvariantCulture) : "–";

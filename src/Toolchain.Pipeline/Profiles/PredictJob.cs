@@ -21,6 +21,7 @@ public static class PredictJob
         if (!(r.Ratio >= 0 && r.Ratio < 1)) throw new ArgumentException($"--ratio must lie in [0, 1) (got {r.Ratio})");
         if (r.RoundTo < 1) throw new ArgumentException($"--round-to must be at least 1 (got {r.RoundTo})");
         if (r.Samples < 0) throw new ArgumentException($"--samples cannot be negative (got {r.Samples})");
+        if (r.RecalibrationSamples < 0) throw new ArgumentException($"the recalibration's random samples cannot be negative (got {r.RecalibrationSamples})");
         if (r.Threads < 0) throw new ArgumentException($"--threads cannot be negative (got {r.Threads})");
         _ = Engines.FindProfilable(r.Engine); // before the profile is looked for: an unknown name lists the known ones
 
@@ -49,7 +50,7 @@ public static class PredictJob
         if (!r.Validate) return result;
 
         var report = observer.WithProgress("measuring compacted models", bar => PredictionValidator.Validate(() => ModelResolver.Open(r.Model), profile, engine!, r.Batch,
-            r.Samples, r.Seed, new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1)), cancellation));
+            r.Samples, r.Seed, new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1)), cancellation, r.RecalibrationSamples));
         return result with { Validation = report };
     }
 }

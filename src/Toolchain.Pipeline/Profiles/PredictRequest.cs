@@ -34,4 +34,14 @@ public sealed record PredictRequest
     public int Threads { get; init; }
 
     public double MeasureSeconds { get; init; } = new ModelMeasurement().MinSeconds;
+
+    /// <summary>
+    /// With <see cref="Validate"/>: measure the model's whole-model calibration again in the same rounds as the samples
+    /// (with this many random assignments besides the profiler's fixed ones) and predict with it too; null: compare
+    /// with the profile's stored calibration only.
+    /// </summary>
+    public int? RecalibrationSamples { get; init; } = DefaultRecalibrationSamples;
+
+    /// <summary>Random assignments a recalibration measures besides the dense, uniformly pruned and narrowest models.</summary>
+    public const int DefaultRecalibrationSamples = 4;
 }
