@@ -151,4 +151,43 @@ public sealed class HfpTests
         Assert.Equal(0, none.Abs().Sum().Item());
         Assert.True(exceeded > 0);
     }
+
+    [Fact]
+    public void Term_AfterEachStep_ShrinksTheShiftsOfTheChannelsTheCutWouldRemove_AndNoOthers()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 3);
+        var groups = ChannelGroups.Discover(graph);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
+        var settings = new HfpSettings(Threshold: 0.5, ShiftDecay: 0.25);
+        foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
+        {
+            var gamma = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
+            var count = (int)gamma.Shape[0];
+            gamma.Replace(Tensor.FromArray(Enumerable.Range(0, count).Select(i => (float)(0.2 + 1.6 * i / count)).ToArray(), gamma.Shape));
+            var beta = graph.FindParameter(bn.TensorName(TensorRole.Bias)!)!;
+            beta.Replace(Tensor.Full(beta.Shape, -0.4f));
+        }
+
+        var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
+        var scales = term.Scales();
+        term.AfterStep(new TrainingStep(null!, 1, 1, 1, 1));
+        term.AfterStep(new TrainingStep(null!, 2, 1, 2, 1));
+
+        var group = groups.Prunable.First(g => g.Members.Count(m => m.Role == TensorRole.Bias && graph.GetNode(m.Node).Op == OpKind.BatchNorm) == 1);
+        var member = group.Members.First(m => m.Role == TensorRole.Bias && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
+        var shifts = graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>();
+        var below = Enumerable.Range(0, group.Channels).Where(c => scales[group.Id][c] < 0.5).ToList();
+        Assert.InRange(below.Count, 1, group.Channels - 1); // both kinds are there
+        for (var c = 0; c < group.Channels; c++)
+        {
+            var expected = below.Contains(c) ? -0.4 * 0.75 * 0.75 : -0.4; // two steps of 1 − 0.25 below t, untouched above
+            Assert.Equal(expected, shifts[member.Positions[c][0]], 5);
+        }
+
+        // Turned off, nothing moves.
+        var off = new HfpTerm(groups, budgets, settings with { ShiftDecay = 0 }, totalSteps: 10);
+        off.AfterStep(new TrainingStep(null!, 3, 1, 3, 1));
+        Assert.Equal(shifts, graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>());
+    }
 }

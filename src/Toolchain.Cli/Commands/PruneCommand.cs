@@ -102,6 +102,12 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         {
             Description = "hfp: weight λ of each budget's penalty λ·max(0, C(n)/C₀ − q) (our reconstruction of HFP; see the README)", DefaultValueFactory = _ => Defaults.HfpLambda,
         };
+        var hfpShiftDecay = new Option<double>("--hfp-shift-decay")
+        {
+            Description = "hfp: after every step the BatchNorm shift β of each channel below the cut's threshold shrinks by this factor, so the cut removes channels " +
+                          "that output ≈ 0 rather than their constant act(β) (our extension; 0 turns it off)",
+            DefaultValueFactory = _ => Defaults.HfpShiftDecay,
+        };
         var sparsity = new Option<string>("--sparsity")
         {
             Description = "'structured' removes channels and compacts the graph (smaller and faster); 'unstructured' masks single conv and linear weights " +
@@ -131,7 +137,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
+            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, hfpShiftDecay, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
             () => File.Exists(PruneJob.CheckpointPath(parse.GetValue(output)!))
@@ -143,7 +149,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             LearningRate = parse.GetValue(lr), FineTuneLearningRate = parse.GetValue(fineTuneLr), BatchSize = parse.GetValue(batchSize), Batch = parse.GetValue(batch),
             Profile = parse.GetValue(profile), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
-            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
+            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), HfpShiftDecay = parse.GetValue(hfpShiftDecay), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
             InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,
             LtpLambda = parse.GetValue(ltpLambda), LtpTemperature = parse.GetValue(ltpT0), LtpThresholdLearningRate = parse.GetValue(ltpTauLr), LtpThresholdInit = parse.GetValue(ltpTauInit),
         }, cancellation))));

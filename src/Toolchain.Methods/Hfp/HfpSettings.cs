@@ -7,9 +7,12 @@ namespace Toolchain.Methods;
 /// phase starts, t = <see cref="Threshold"/>; the temperature T falls geometrically from
 /// <see cref="TemperatureStart"/> to <see cref="TemperatureEnd"/> over the phase, so soft widths approach the hard
 /// count the cut (a &lt; 0.5, i.e. s &lt; t) will keep; each budget's penalty weight starts at <see cref="Lambda"/> and
-/// grows by the factor 1 + <see cref="LambdaGrowth"/> every step a budget is still exceeded at the soft widths.
+/// grows by the factor 1 + <see cref="LambdaGrowth"/> every step a budget is still exceeded at the soft widths; after
+/// every step the BatchNorm shift β of each channel below t shrinks by the factor 1 − <see cref="ShiftDecay"/> (our
+/// extension: the cut then removes channels that output ≈ 0 instead of their constant act(β)).
 /// </summary>
-public sealed record HfpSettings(double Lambda = 2, double Threshold = 0.1, double TemperatureStart = 0.5, double TemperatureEnd = 0.05, double LambdaGrowth = 0.01)
+public sealed record HfpSettings(double Lambda = 2, double Threshold = 0.1, double TemperatureStart = 0.5, double TemperatureEnd = 0.05, double LambdaGrowth = 0.01,
+    double ShiftDecay = 0.02)
 {
     /// <summary>T after <paramref name="progress"/> ∈ [0, 1] of the phase: T_start · (T_end / T_start)^progress.</summary>
     public double Temperature(double progress) => TemperatureStart * Math.Pow(TemperatureEnd / TemperatureStart, Math.Clamp(progress, 0, 1));
@@ -18,6 +21,7 @@ public sealed record HfpSettings(double Lambda = 2, double Threshold = 0.1, doub
     {
         if (!(Lambda > 0)) throw new ArgumentException($"HFP's penalty weight λ must be positive (got {Lambda})");
         if (!(LambdaGrowth >= 0)) throw new ArgumentException($"HFP's λ growth per step must be ≥ 0 (got {LambdaGrowth})");
+        if (!(ShiftDecay >= 0 && ShiftDecay <= 1)) throw new ArgumentException($"HFP's shift decay per step must lie in [0, 1] (got {ShiftDecay})");
         if (!(Threshold > 0)) throw new ArgumentException($"HFP's threshold t must be positive (got {Threshold})");
         if (!(TemperatureStart > 0 && TemperatureEnd > 0)) throw new ArgumentException($"HFP's temperatures must be positive (got {TemperatureStart}, {TemperatureEnd})");
     }

@@ -15,7 +15,14 @@ namespace Toolchain.Methods;
 /// exceeded at the soft widths: the hinge's gradient does not depend on how far the target is, so a fixed λ may not
 /// get there within a short phase. (Taking |β| into the scale as well, so that the cut would remove only channels
 /// whose output is ≈ 0, left every channel's sigmoid saturated above the threshold — nothing was pushed, ResNet-20 at
-/// latency=30 % ended at 24 % — so the scale is |γ| alone, and the cut drops the constant relu(β) of what it removes.)
+/// latency=30 % ended at 24 % — so the scale is |γ| alone.)
+/// <para>
+/// A channel with γ ≈ 0 still outputs its constant shift act(β), which the network relies on: a cut that drops it
+/// landed at chance every time. So after each update the shifts β of the channels the cut would remove now (s &lt; t)
+/// shrink by the factor 1 − <see cref="HfpSettings.ShiftDecay"/> (our extension): the network learns without them
+/// during the phase, and the cut removes channels that output ≈ 0. A channel whose scale grows back over t keeps
+/// its shift from then on.
+/// </para>
 /// </summary>
 public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
 {
@@ -24,6 +31,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     private readonly HfpSettings _settings;
     private readonly long _totalSteps;
     private readonly List<(ChannelGroup Group, Parameter Gamma, GroupMember Member)> _scales = [];
+    private readonly List<(ChannelGroup Group, Parameter Beta, GroupMember Member)> _shifts = [];
     private readonly Dictionary<Parameter, float[]> _gradients = [];
 
     public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
@@ -37,6 +45,11 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
             foreach (var member in group.Members.Where(m => m is { Kind: MemberKind.Tensor, Role: TensorRole.Weight, Axis: 0 } && groups.Graph.GetNode(m.Node).Op == OpKind.BatchNorm))
             {
                 if (groups.Graph.FindParameter(member.Name) is { } gamma) _scales.Add((group, gamma, member));
+            }
+
+            foreach (var member in group.Members.Where(m => m is { Kind: MemberKind.Tensor, Role: TensorRole.Bias, Axis: 0 } && groups.Graph.GetNode(m.Node).Op == OpKind.BatchNorm))
+            {
+                if (groups.Graph.FindParameter(member.Name) is { } beta) _shifts.Add((group, beta, member));
             }
         }
 
@@ -102,6 +115,30 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         }
 
         LambdaScale *= 1 + _settings.LambdaGrowth;
+    }
+
+    /// <summary>The shifts of the channels below the cut's threshold decay (see the class comment).</summary>
+    public void AfterStep(TrainingStep step)
+    {
+        if (_settings.ShiftDecay == 0 || _shifts.Count == 0) return;
+        var scales = Scales();
+        using var noGrad = Libtorch.NoGrad();
+        foreach (var (group, beta, member) in _shifts)
+        {
+            using var current = beta.Value.Detach();
+            var values = current.ToArray<float>();
+            var changed = false;
+            for (var c = 0; c < group.Channels; c++)
+            {
+                if (scales[group.Id][c] >= _settings.Threshold) continue;
+                foreach (var p in member.Positions[c]) values[p] *= (float)(1 - _settings.ShiftDecay);
+                changed = true;
+            }
+
+            if (!changed) continue;
+            using var shrunk = Tensor.FromArray(values, beta.Shape);
+            beta.Value.Copy_(shrunk);
+        }
     }
 
     public void Apply(Parameter parameter, Tensor grad)

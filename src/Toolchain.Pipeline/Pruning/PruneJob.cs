@@ -163,7 +163,7 @@ public static class PruneJob
         ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
         : PruningMethods.Create(r.Method, new MethodSettings
         {
-            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask), Ramp: r.SwdRamp), Hfp = new HfpSettings(Lambda: r.HfpLambda),
+            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask), Ramp: r.SwdRamp), Hfp = new HfpSettings(Lambda: r.HfpLambda, ShiftDecay: r.HfpShiftDecay),
             Ltp = new LtpSettings(r.LtpLambda, r.LtpTemperature, r.LtpThresholdLearningRate, r.LtpThresholdInit), Sparsity = sparsity, Seed = r.Seed,
         });
 

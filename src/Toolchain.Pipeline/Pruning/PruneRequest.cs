@@ -92,6 +92,9 @@ public sealed record PruneRequest
     /// <summary>hfp: the penalty weight λ of every budget (our reconstruction's knob).</summary>
     public double HfpLambda { get; init; } = new HfpSettings().Lambda;
 
+    /// <summary>hfp: how much the BatchNorm shift of a channel below the cut's threshold shrinks per step (our extension).</summary>
+    public double HfpShiftDecay { get; init; } = new HfpSettings().ShiftDecay;
+
     /// <summary>'structured' (channels, compacted) or 'unstructured' (single conv and linear weights masked; the graph keeps its shape).</summary>
     public string Sparsity { get; init; } = "structured";
 
