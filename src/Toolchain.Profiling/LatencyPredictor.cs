@@ -310,6 +310,9 @@ public sealed class LatencyCost(LatencyPredictor predictor) : ICostModel
 {
     private readonly LatencyPredictor _predictor = predictor ?? throw new ArgumentNullException(nameof(predictor));
 
+    /// <summary>The predictor behind it: its profile and calibration.</summary>
+    public LatencyPredictor Predictor => _predictor;
+
     public string Name => "latency";
 
     public string Unit => "ms";

@@ -12,13 +12,13 @@ public sealed class ProfileCliTests
     private static readonly string[] Quick =
         ["--runs", "3", "--warmup", "1", "--max-points", "2", "--no-refine", "--calibration-samples", "2", "--calibration-seconds", "0"];
 
-    /// <summary>[1, 3, 8, 8] → conv 3→8 → conv 8→8 + residual → pool → linear: a model that profiles in seconds.</summary>
-    private static string TinyModel(TempDirectory dir)
+    /// <summary>[1, 3, size, size] → conv 3→width → conv width→width + residual → pool → linear: a model that profiles in seconds.</summary>
+    private static string TinyModel(TempDirectory dir, int width = 8, int size = 8)
     {
         var path = dir.File("tiny.safetensors");
-        using var b = new GraphBuilder("tiny", [1, 3, 8, 8], seed: 1);
-        var x = b.Relu(b.BatchNorm(b.Conv(b.Input, 8, 3, padding: 1, bias: false, name: "stem"), "stem_bn"), "stem_relu");
-        var y = b.BatchNorm(b.Conv(x, 8, 3, padding: 1, bias: false, name: "conv"), "conv_bn");
+        using var b = new GraphBuilder("tiny", [1, 3, size, size], seed: 1);
+        var x = b.Relu(b.BatchNorm(b.Conv(b.Input, width, 3, padding: 1, bias: false, name: "stem"), "stem_bn"), "stem_relu");
+        var y = b.BatchNorm(b.Conv(x, width, 3, padding: 1, bias: false, name: "conv"), "conv_bn");
         y = b.Relu(b.Add(y, x, "add"), "add_relu");
         y = b.Flatten(b.GlobalAveragePool(y, "pool"), name: "flatten");
         b.Output(b.Linear(y, 4, name: "fc"));
@@ -27,9 +27,9 @@ public sealed class ProfileCliTests
         return path;
     }
 
-    private static string Profiled(TempDirectory dir, out string model)
+    private static string Profiled(TempDirectory dir, out string model, int width = 8, int size = 8)
     {
-        model = TinyModel(dir);
+        model = TinyModel(dir, width, size);
         var r = CliRunner.Run(dir.Path, ["profile", model, "--out", "p.json", "--json", .. Quick]);
         Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
         return dir.File("p.json");
@@ -90,6 +90,32 @@ public sealed class ProfileCliTests
         Assert.Equal(["dense", "random 1", "random 2"], samples.Select(s => s.GetProperty("label").GetString()));
         Assert.All(samples, s => Assert.True(s.GetProperty("measuredMs").GetDouble() > 0));
         Assert.True(validation.GetProperty("meanAbsolutePercentageError").GetDouble() >= 0);
+
+        // The calibration was measured again beside the samples (dense, 4 uniform, narrowest, 4 random), and its error
+        // is over the samples it was not fitted on: the dense model is a fit point.
+        Assert.Equal(1 + 4 + 1 + 4, validation.GetProperty("recalibration").GetProperty("points").GetInt32());
+        Assert.Equal([true, false, false], samples.Select(s => s.GetProperty("fitPoint").GetBoolean()));
+        var held = samples.Skip(1).Select(s => Math.Abs(s.GetProperty("recalibratedErrorPercent").GetDouble())).Average();
+        Assert.Equal(held, validation.GetProperty("recalibratedMeanAbsolutePercentageError").GetDouble(), 9);
+
+        var stored = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--validate", "--samples", "1", "--measure-seconds", "0", "--stored-calibration", "--json");
+        Assert.True(stored.ExitCode == ExitCodes.Success, stored.Stderr);
+        using var storedJson = JsonDocument.Parse(stored.Stdout.Trim());
+        Assert.Equal(JsonValueKind.Null, storedJson.RootElement.GetProperty("validation").GetProperty("recalibration").ValueKind);
+    }
+
+    [Fact]
+    public void Prune_Recalibrate_MeasuresTheCalibrationAgainAndLeavesTheProfileFileAsItIs()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model, width: 64, size: 32); // wide enough that latency depends on the widths more than on the kernels' fixed cost
+        var before = File.ReadAllBytes(path);
+        var r = CliRunner.Run(dir.Path, "prune", model, "--method", "l1", "--budget", "latency=70%", "--profile", path, "--recalibrate", "--out", "small.onnx",
+            "--measure-seconds", "0");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        Assert.Contains("latency calibration measured now on 10 whole models", r.Stdout + r.Stderr); // dense, 4 uniform, narrowest, 4 random
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.True(File.Exists(dir.File("small.onnx")));
     }
 
     [Fact]

@@ -181,6 +181,28 @@ public sealed class LatencyPredictorTests
     }
 
     [Fact]
+    public void ValidationReport_Recalibrated_AveragesOnlyTheSamplesTheFitDidNotSee()
+    {
+        var calibration = new ModelCalibration("m", "t", 1, Scale: 1, OffsetMs: 0, PerKernelMs: 0, Points: []);
+        ValidationSample[] samples =
+        [
+            new("dense", [4], PredictedMs: 1.0, MeasuredMs: 1.0, RecalibratedMs: 1.5, FitPoint: true), // a residual: left out
+            new("random 1", [3], PredictedMs: 1.0, MeasuredMs: 1.0, RecalibratedMs: 1.02),
+            new("random 2", [2], PredictedMs: 1.0, MeasuredMs: 2.0, RecalibratedMs: 1.9),
+        ];
+        var report = new ValidationReport("m", "ort-cpu", samples, Speed: null, calibration);
+        Assert.Equal(2.0, samples[1].RecalibratedErrorPercent!.Value, 9);
+        Assert.Equal(-5.0, samples[2].RecalibratedErrorPercent!.Value, 9);
+        Assert.Equal(3.5, report.RecalibratedMeanAbsolutePercentageError!.Value, 9);
+        Assert.Equal(5.0, report.RecalibratedMaxAbsolutePercentageError!.Value, 9);
+
+        // Without a recalibration there is nothing to report, and the stored calibration's error is unchanged.
+        var stored = report with { Recalibration = null, Samples = samples.Select(s => s with { RecalibratedMs = null, FitPoint = false }).ToList() };
+        Assert.Null(stored.RecalibratedMeanAbsolutePercentageError);
+        Assert.Equal(report.MeanAbsolutePercentageError, stored.MeanAbsolutePercentageError, 12);
+    }
+
+    [Fact]
     public void CostModel_MarginalIsTheDifferenceOfTotals_AndPerNodeSumsToTheTotal()
     {
         using var graph = TestProfiles.Tiny();

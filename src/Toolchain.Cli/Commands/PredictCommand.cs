@@ -45,7 +45,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 Model = parse.GetValue(model)!, Profile = parse.GetValue(profileOption), Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch),
                 Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo), Validate = parse.GetValue(validate), Samples = parse.GetValue(samples),
                 Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), MeasureSeconds = parse.GetValue(seconds),
-                RecalibrationSamples = parse.GetValue(storedCalibration) ? null : PredictRequest.DefaultRecalibrationSamples,
+                RecalibrationSamples = parse.GetValue(storedCalibration) ? null : Profiler.RecalibrationSamples,
             }, cancellation))));
         return command;
     }

@@ -54,6 +54,11 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             Description = "Latency profile for latency budgets and predictions (default: the one in profiles/ for ort-cpu at the --batch); " +
                           $"'auto' measures this machine's tables for the model first (kept in {LatencyProfiles.AutoProfilePath(PruneJob.Engine, 1)} for batch 1, and so on, extended run by run)",
         };
+        var recalibrate = new Option<bool>("--recalibrate")
+        {
+            Description = "With a latency budget: measure the model's whole-model latency calibration again on this machine as it runs now before pruning " +
+                          "(15–30 s; the profile file is left as it is). A host whose speed shifts between regimes (a shared VM) then predicts within the tables' own error",
+        };
         var measureSeconds = new Option<double>("--measure-seconds") { Description = "Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip)", DefaultValueFactory = _ => Defaults.MeasureSeconds };
         var allocateBy = new Option<string>("--allocate-by")
         {
@@ -136,7 +141,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var json = CommandOptions.Json();
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
-            model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
+            model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, recalibrate, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
             gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, hfpShiftDecay, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
@@ -147,7 +152,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             Model = parse.GetValue(model)!, Method = parse.GetValue(method)!, Budgets = parse.GetValue(budget) ?? [], Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo),
             Output = parse.GetValue(output)!, Data = parse.GetValue(data) is { Length: > 0 } d ? d : null, Epochs = parse.GetValue(epochs), FineTuneEpochs = parse.GetValue(fineTuneEpochs),
             LearningRate = parse.GetValue(lr), FineTuneLearningRate = parse.GetValue(fineTuneLr), BatchSize = parse.GetValue(batchSize), Batch = parse.GetValue(batch),
-            Profile = parse.GetValue(profile), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
+            Profile = parse.GetValue(profile), Recalibrate = parse.GetValue(recalibrate), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
             GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), HfpShiftDecay = parse.GetValue(hfpShiftDecay), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
             InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,

@@ -1,3 +1,4 @@
+using static System.FormattableString;
 using Toolchain.Graph;
 using Toolchain.Profiling;
 using Toolchain.Pruning;
@@ -24,9 +25,27 @@ public static class LatencyProfiles
     /// the command that measures one. With <paramref name="profile"/> = <see cref="Auto"/> this machine's tables for
     /// the model are measured first (<paramref name="open"/> opens a fresh copy of the model for the profiler);
     /// null looks in profiles/ for <paramref name="engine"/> at <paramref name="batch"/>; anything else is a path.
+    /// With <paramref name="recalibrate"/> the model's whole-model calibration is measured again first, on this machine
+    /// as it runs now (<see cref="Profiler.Recalibrate"/>; the file is left as it is).
     /// </summary>
     public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, bool recalibrate = false)
+    {
+        var cost = Load(engine, batch, profile, groups, needed, open, observer, cancellation);
+        if (cost is null || !recalibrate) return cost;
+        var stored = cost.Predictor;
+        var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
+        var now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
+            new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));
+        var recalibrated = new LatencyPredictor(stored.Profile, groups);
+        var full = groups.FullWidths();
+        observer.Info(Invariant($"latency calibration measured now on {now.Points.Count} whole models: dense predicted {recalibrated.Total(full):F3} ms (stored calibration: {stored.Total(full):F3} ms); ") +
+                      Invariant($"scale {now.Scale:F3}, offset {now.OffsetMs:F3} ms, {now.PerKernelMs * 1000:F2} µs per kernel"));
+        return new LatencyCost(recalibrated);
+    }
+
+    private static LatencyCost? Load(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
+        CancellationToken cancellation)
     {
         if (profile == Auto) return new LatencyCost(new LatencyPredictor(ProfileHere(engine, batch, groups, open, observer, cancellation), groups));
         var searched = profile ?? "";

@@ -40,8 +40,5 @@ public sealed record PredictRequest
     /// (with this many random assignments besides the profiler's fixed ones) and predict with it too; null: compare
     /// with the profile's stored calibration only.
     /// </summary>
-    public int? RecalibrationSamples { get; init; } = DefaultRecalibrationSamples;
-
-    /// <summary>Random assignments a recalibration measures besides the dense, uniformly pruned and narrowest models.</summary>
-    public const int DefaultRecalibrationSamples = 4;
+    public int? RecalibrationSamples { get; init; } = Profiler.RecalibrationSamples;
 }

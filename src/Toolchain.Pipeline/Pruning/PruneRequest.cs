@@ -47,6 +47,12 @@ public sealed record PruneRequest
     /// <summary>Latency profile: a path, <see cref="LatencyProfiles.Auto"/>, or null for the one in profiles/ (see <see cref="LatencyProfiles.CostModel"/>).</summary>
     public string? Profile { get; init; }
 
+    /// <summary>
+    /// With a latency budget: measure the model's whole-model calibration again on this machine as it runs now before
+    /// pruning (<see cref="Toolchain.Profiling.Profiler.Recalibrate"/>; the profile file is left as it is).
+    /// </summary>
+    public bool Recalibrate { get; init; }
+
     /// <summary>Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip).</summary>
     public double MeasureSeconds { get; init; } = 6;
 

@@ -47,6 +47,9 @@ public sealed class PipelineConfig
         public int Batch { get; set; } = 1;
         public string Profile { get; set; } = "auto";
         public bool AllowForeignProfile { get; set; }
+
+        /// <summary>Measure the model's whole-model latency calibration again before pruning (<see cref="PruneRequest.Recalibrate"/>).</summary>
+        public bool Recalibrate { get; set; } = true;
     }
 
     public sealed class PruneSection

@@ -105,7 +105,8 @@ public static class PipelineRunner
         var output = Path.Combine(folder, "pruned.onnx");
         var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
         var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images{TestImages(c)}): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
-                       Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}, sparsity {p.Sparsity}, options [{p.Options}]; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}");
+                       Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}, sparsity {p.Sparsity}, options [{p.Options}]; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}") +
+                       (c.Target.Recalibrate ? " recalibrated" : "");
         var files = new List<string> { dense };
         if (profile != LatencyProfiles.Auto) files.Add(profile);
         var inputs = StageRecord.Hash(settings, files.ToArray());
@@ -120,7 +121,7 @@ public static class PipelineRunner
         {
             Model = dense, Output = output, Method = p.Method, Budgets = p.Budgets, Data = c.Data, Epochs = p.Epochs, FineTuneEpochs = p.FinetuneEpochs,
             LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
-            Batch = c.Target.Batch, Profile = profile, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
+            Batch = c.Target.Batch, Profile = profile, Recalibrate = c.Target.Recalibrate, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
