@@ -91,6 +91,42 @@ public sealed class InterruptCliTests
         Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
+    [Fact]
+    public void Profile_KilledDuringTheSecondModel_KeepsTheFirst_AndTheSameCommandEndsAsAnUninterruptedRun()
+    {
+        using var dir = new TempDirectory();
+        var first = ProfileCliTests.TinyModel(dir, width: 8, size: 8, name: "first");
+        var second = ProfileCliTests.TinyModel(dir, width: 24, size: 12, name: "second");
+        string[] profile = ["profile", first, second, "--out", "p.json", "--json", .. ProfileCliTests.Quick];
+
+        using (var run = CliProcess.Start(dir.Path, profile))
+        {
+            run.WaitForFile(dir.File("p.json")); // saved once the first model is done, while the second is measured
+            run.Kill();
+            run.WaitForExit();
+        }
+
+        var kept = Toolchain.Profiling.LatencyProfile.Load(dir.File("p.json")); // whole, never partial
+        Assert.Equal("first", kept.Calibrations[0].Model); // (the second too, only if the kill came after it was saved)
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(AtomicFile.PartialSuffix, StringComparison.Ordinal));
+
+        var resumed = CliRunner.Run(dir.Path, profile);
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.Stderr);
+        var models = Json(resumed.Stdout.Trim().Split('\n')[^1]).GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(0, models[0].GetProperty("measured").GetInt32()); // the first model's tables are all reused
+
+        // The same configurations, lattices and calibrated models as a run that was never interrupted.
+        using var clean = new TempDirectory();
+        File.Copy(first, clean.File("first.safetensors"));
+        File.Copy(second, clean.File("second.safetensors"));
+        var uninterrupted = CliRunner.Run(clean.Path, ["profile", "first.safetensors", "second.safetensors", "--out", "p.json", "--json", .. ProfileCliTests.Quick]);
+        Assert.True(uninterrupted.ExitCode == ExitCodes.Success, uninterrupted.Stderr);
+        var (a, b) = (Toolchain.Profiling.LatencyProfile.Load(dir.File("p.json")), Toolchain.Profiling.LatencyProfile.Load(clean.File("p.json")));
+        Assert.Equal(b.Layers.Keys.Order(), a.Layers.Keys.Order());
+        foreach (var key in a.Layers.Keys) Assert.Equal(b.Layers[key].Table.Axes, a.Layers[key].Table.Axes);
+        Assert.Equal(b.Calibrations.Select(c => (c.Model, c.Topology, c.Points.Count)), a.Calibrations.Select(c => (c.Model, c.Topology, c.Points.Count)));
+    }
+
     /// <summary>
     /// The pipeline on ResNet-20 and a few shapes10 images, 2 training and 2 pruning epochs (a kill after the first lands
     /// inside the stage, seconds before it ends), the committed profile (no profiling), a 1-second benchmark and gates

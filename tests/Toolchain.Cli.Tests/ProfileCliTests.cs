@@ -9,14 +9,14 @@ namespace Toolchain.Cli.Tests;
 public sealed class ProfileCliTests
 {
     // Few samples, no refinement, a short calibration: fast, and still every table the predictor needs.
-    private static readonly string[] Quick =
+    internal static readonly string[] Quick =
         ["--runs", "3", "--warmup", "1", "--max-points", "2", "--no-refine", "--calibration-samples", "2", "--calibration-seconds", "0"];
 
     /// <summary>[1, 3, size, size] → conv 3→width → conv width→width + residual → pool → linear: a model that profiles in seconds.</summary>
-    private static string TinyModel(TempDirectory dir, int width = 8, int size = 8)
+    internal static string TinyModel(TempDirectory dir, int width = 8, int size = 8, string name = "tiny")
     {
-        var path = dir.File("tiny.safetensors");
-        using var b = new GraphBuilder("tiny", [1, 3, size, size], seed: 1);
+        var path = dir.File($"{name}.safetensors");
+        using var b = new GraphBuilder(name, [1, 3, size, size], seed: 1);
         var x = b.Relu(b.BatchNorm(b.Conv(b.Input, width, 3, padding: 1, bias: false, name: "stem"), "stem_bn"), "stem_relu");
         var y = b.BatchNorm(b.Conv(x, width, 3, padding: 1, bias: false, name: "conv"), "conv_bn");
         y = b.Relu(b.Add(y, x, "add"), "add_relu");
