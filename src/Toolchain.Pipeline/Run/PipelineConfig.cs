@@ -86,6 +86,7 @@ public sealed class PipelineConfig
         public string SwdMask { get; set; } = Defaults.SwdMask;
         public double SwdRamp { get; set; } = Defaults.SwdRamp;
         public double HfpLambda { get; set; } = Defaults.HfpLambda;
+        public double HfpShiftDecay { get; set; } = Defaults.HfpShiftDecay;
         public double LtpLambda { get; set; } = Defaults.LtpLambda;
         public double LtpT0 { get; set; } = Defaults.LtpTemperature;
         public double LtpTauLr { get; set; } = Defaults.LtpThresholdLearningRate;
@@ -93,7 +94,7 @@ public sealed class PipelineConfig
 
         /// <summary>The options as the prune stage's record hashes them.</summary>
         public override string ToString() => FormattableString.Invariant(
-            $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}/{SwdRamp}, hfp {HfpLambda}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}");
+            $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}/{SwdRamp}, hfp {HfpLambda}/{HfpShiftDecay}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}");
     }
 
     public sealed class BenchmarkSection

@@ -124,7 +124,7 @@ public static class PipelineRunner
             Batch = c.Target.Batch, Profile = profile, Recalibrate = c.Target.Recalibrate, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
-            HfpLambda = p.Options.HfpLambda, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
+            HfpLambda = p.Options.HfpLambda, HfpShiftDecay = p.Options.HfpShiftDecay, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
             LtpThresholdLearningRate = p.Options.LtpTauLr, LtpThresholdInit = p.Options.LtpTauInit,
             ReferenceGraph = DataParityCheck.ReferenceGraphPath(output),
         };
