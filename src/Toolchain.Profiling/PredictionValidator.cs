@@ -106,21 +106,17 @@ public static class PredictionValidator
         var assignments = new List<(string Label, int[] Widths)> { ("dense", groups.FullWidths()) };
         assignments.AddRange(RandomWidths(groups, samples, seed).Select((w, i) => ($"random {i + 1}", w)));
         var calibration = recalibrationSamples is { } extra ? Profiler.CalibrationAssignments(groups, extra, new ProfilerOptions().CalibrationSeed) : [];
-        // The dense model is a calibration point too: measured once, fitted on, and reported as a residual.
-        var fitOnly = calibration.Where(c => c.Label != "dense").ToList();
+        // The calibration's first assignment is the dense model, measured once as the first sample: a fit point, its
+        // error a residual. The others are measured after the samples, in their order.
+        var fitOnly = calibration.Skip(1).ToList();
         var (measured, probeMs) = Measure(open, dense, engine, batch, assignments.Concat(fitOnly).Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress, cancellation);
         var speed = predictor.ProbeAtCalibrationMs is { } then ? new MachineSpeed(then, probeMs) : null;
-        ModelCalibration? now = null;
-        if (recalibrationSamples is not null)
-        {
-            var fitMeasured = calibration.Select(c => c.Label == "dense" ? measured[0] : measured[assignments.Count + fitOnly.FindIndex(f => f.Label == c.Label)]).ToList();
-            now = Profiler.FitCalibration(profile, dense, calibration, fitMeasured, probeMs);
-        }
+        var now = calibration.Count == 0 ? null : Profiler.FitCalibration(profile, dense, calibration, [measured[0], .. measured[assignments.Count..]], probeMs);
 
         var results = assignments.Select((a, i) =>
         {
             double? recalibrated = now is null ? null : Apply(now, predictor.RawSum(a.Widths));
-            return new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i], speed?.Factor ?? 1, recalibrated, FitPoint: now is not null && a.Label == "dense");
+            return new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i], speed?.Factor ?? 1, recalibrated, FitPoint: now is not null && i == 0);
         }).ToList();
         return new ValidationReport(dense.Name, engine.Name, results, speed, now);
 

@@ -65,13 +65,7 @@ public sealed class HfpTests
         var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
         var settings = new HfpSettings(Lambda: 2, Threshold: 0.5, TemperatureStart: 0.3, TemperatureEnd: 0.3);
         var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
-        // Spread the scales so the sigmoids are not saturated.
-        foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
-        {
-            var gamma = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
-            var count = (int)gamma.Shape[0];
-            gamma.Replace(Tensor.FromArray(Enumerable.Range(0, count).Select(i => (float)(0.2 + 1.6 * i / count)).ToArray(), gamma.Shape));
-        }
+        SpreadScales(graph); // so the sigmoids are not saturated
 
         term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
         Assert.True(term.LastPenalty > 0);
@@ -160,11 +154,9 @@ public sealed class HfpTests
         var groups = ChannelGroups.Discover(graph);
         var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
         var settings = new HfpSettings(Threshold: 0.5, ShiftDecay: 0.25);
+        SpreadScales(graph);
         foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
         {
-            var gamma = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
-            var count = (int)gamma.Shape[0];
-            gamma.Replace(Tensor.FromArray(Enumerable.Range(0, count).Select(i => (float)(0.2 + 1.6 * i / count)).ToArray(), gamma.Shape));
             var beta = graph.FindParameter(bn.TensorName(TensorRole.Bias)!)!;
             beta.Replace(Tensor.Full(beta.Shape, -0.4f));
         }
@@ -189,5 +181,16 @@ public sealed class HfpTests
         var off = new HfpTerm(groups, budgets, settings with { ShiftDecay = 0 }, totalSteps: 10);
         off.AfterStep(new TrainingStep(null!, 3, 1, 3, 1));
         Assert.Equal(shifts, graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>());
+    }
+
+    /// <summary>Every BatchNorm's γ spread evenly over [0.2, 1.8): relative scales around 1, some below a threshold of 0.5.</summary>
+    private static void SpreadScales(ModelGraph graph)
+    {
+        foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
+        {
+            var gamma = graph.FindParameter(bn.TensorName(TensorRole.Weight)!)!;
+            var count = (int)gamma.Shape[0];
+            gamma.Replace(Tensor.FromArray(Enumerable.Range(0, count).Select(i => (float)(0.2 + 1.6 * i / count)).ToArray(), gamma.Shape));
+        }
     }
 }

@@ -33,7 +33,7 @@ public static class LatencyProfiles
     {
         var cost = Load(engine, batch, profile, groups, needed, open, observer, cancellation);
         if (cost is null || !recalibrate) return cost;
-        var stored = cost.Predictor;
+        var stored = cost.Predictor; // keeps the calibration it was built with, for the comparison below
         var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
         var now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
             new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));

@@ -53,8 +53,8 @@ public static class PruneJob
         var graph = checkpoint.Graph ?? model;
         var groups = ChannelGroups.Discover(checkpoint.Resumed?.Phase == PruningPhase.Prune ? graph : model);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
-        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: specs.Any(s => s.Cost == "latency"), Open, observer, cancellation,
-            recalibrate: r.Recalibrate && specs.Any(s => s.Cost == "latency"));
+        var latencyBudget = specs.Any(s => s.Cost == "latency");
+        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: latencyBudget, Open, observer, cancellation, recalibrate: r.Recalibrate && latencyBudget);
         if (latency is not null) costs["latency"] = latency;
         // Unstructured: the budget counts conv and linear weights (a count above them, met by the dense model, is refused
         // here); widths stay full, so the channel budgets are unconstrained.
@@ -184,8 +184,9 @@ public static class PruneJob
         $"epochs {epochs}+{r.FineTuneEpochs}", FormattableString.Invariant($"lr {r.LearningRate}/{r.FineTuneLearningRate}"), $"batch-size {r.BatchSize}", $"batch {r.Batch}",
         $"seed {r.Seed}", $"round-to {r.RoundTo}", $"allocate-by {r.AllocateBy}", $"profile {r.Profile ?? "-"}",
         FormattableString.Invariant($"fsa {r.Mu}/{r.FsaSelection}/{r.FsaStep}"), FormattableString.Invariant($"slim {r.SlimStrength}"),
-        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}/{r.SwdMask}/{r.SwdRamp}"), FormattableString.Invariant($"hfp {r.HfpLambda}/{r.HfpShiftDecay}"), $"sparsity {r.Sparsity}",
+        FormattableString.Invariant($"greg {r.GregDelta}/{r.GregCoupled}"), FormattableString.Invariant($"swd {r.SwdAMax}/{r.SwdMask}/{r.SwdRamp}"), FormattableString.Invariant($"hfp {r.HfpLambda}"), $"sparsity {r.Sparsity}",
         FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     }) + (r.TestImages is { } test ? $" test-images {test.ToString(CultureInfo.InvariantCulture)}" : "") // only when set: older checkpoints stay resumable
+       + (r.HfpShiftDecay != new HfpSettings().ShiftDecay ? FormattableString.Invariant($" hfp-shift-decay {r.HfpShiftDecay}") : "")
        + (r.Recalibrate ? " recalibrate" : "");
 }
