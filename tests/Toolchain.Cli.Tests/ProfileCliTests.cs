@@ -116,6 +116,7 @@ public sealed class ProfileCliTests
         Assert.Contains("latency calibration measured now on 10 whole models", r.Stdout + r.Stderr); // dense, 4 uniform, narrowest, 4 random
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.True(File.Exists(dir.File("small.onnx")));
+        Assert.False(File.Exists(dir.File("small.calibration.json"))); // kept for --resume only while the job runs
     }
 
     [Fact]

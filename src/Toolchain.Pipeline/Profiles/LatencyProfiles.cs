@@ -1,4 +1,6 @@
 using static System.FormattableString;
+using System.Text.Json;
+using Toolchain.Torch.Serialization;
 using Toolchain.Graph;
 using Toolchain.Profiling;
 using Toolchain.Pruning;
@@ -25,18 +27,33 @@ public static class LatencyProfiles
     /// the command that measures one. With <paramref name="profile"/> = <see cref="Auto"/> this machine's tables for
     /// the model are measured first (<paramref name="open"/> opens a fresh copy of the model for the profiler);
     /// null looks in profiles/ for <paramref name="engine"/> at <paramref name="batch"/>; anything else is a path.
-    /// With <paramref name="recalibrate"/> the model's whole-model calibration is measured again first, on this machine
-    /// as it runs now (<see cref="Profiler.Recalibrate"/>; the file is left as it is).
+    /// With <paramref name="recalibration"/> (a file path) the model's whole-model calibration is measured again first,
+    /// on this machine as it runs now (<see cref="Profiler.Recalibrate"/>; the profile file is left as it is), and kept
+    /// in that file; when the file already exists its calibration is used instead, so a resumed run predicts exactly as
+    /// the interrupted one did (the widths it chose meet the budgets under those predictions).
     /// </summary>
     public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
-        CancellationToken cancellation = default, bool recalibrate = false)
+        CancellationToken cancellation = default, string? recalibration = null)
     {
         var cost = Load(engine, batch, profile, groups, needed, open, observer, cancellation);
-        if (cost is null || !recalibrate) return cost;
+        if (cost is null || recalibration is null) return cost;
         var stored = cost.Predictor; // keeps the calibration it was built with, for the comparison below
-        var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
-        var now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
-            new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));
+        ModelCalibration now;
+        if (File.Exists(recalibration))
+        {
+            now = JsonSerializer.Deserialize<ModelCalibration>(File.ReadAllText(recalibration))
+                  ?? throw new InvalidDataException($"'{recalibration}' holds no latency calibration; delete it to measure anew");
+            stored.Profile.SetCalibration(now);
+            observer.Info($"latency calibration: the one measured before the interruption ({recalibration})");
+        }
+        else
+        {
+            var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
+            now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
+                new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));
+            AtomicFile.WriteAllText(recalibration, JsonSerializer.Serialize(now), createFolder: true);
+        }
+
         var recalibrated = new LatencyPredictor(stored.Profile, groups);
         var full = groups.FullWidths();
         observer.Info(Invariant($"latency calibration measured now on {now.Points.Count} whole models: dense predicted {recalibrated.Total(full):F3} ms (stored calibration: {stored.Total(full):F3} ms); ") +

@@ -54,7 +54,10 @@ public static class PruneJob
         var groups = ChannelGroups.Discover(checkpoint.Resumed?.Phase == PruningPhase.Prune ? graph : model);
         var costs = new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups), ["macs"] = new MacCost(groups) };
         var latencyBudget = specs.Any(s => s.Cost == "latency");
-        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: latencyBudget, Open, observer, cancellation, recalibrate: r.Recalibrate && latencyBudget);
+        var calibrationPath = CalibrationPath(r.Output);
+        if (checkpoint.Resumed is null && File.Exists(calibrationPath)) File.Delete(calibrationPath); // a run from the start measures anew
+        var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: latencyBudget, Open, observer, cancellation,
+            recalibration: r.Recalibrate && latencyBudget ? calibrationPath : null);
         if (latency is not null) costs["latency"] = latency;
         // Unstructured: the budget counts conv and linear weights (a count above them, met by the dense model, is refused
         // here); widths stay full, so the channel budgets are unconstrained.
@@ -128,6 +131,7 @@ public static class PruneJob
         }
 
         checkpoint.Delete(); // the output is written and compared: nothing left to resume
+        if (File.Exists(calibrationPath)) File.Delete(calibrationPath);
 
         return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch,
             outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1, unstructured);
@@ -135,6 +139,9 @@ public static class PruneJob
 
     /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>
     public static string CheckpointPath(string output) => SiblingPath(output, ".checkpoint.safetensors");
+
+    /// <summary>Where <c>--recalibrate</c> keeps the latency calibration it measured until the job ends, for <c>--resume</c>.</summary>
+    public static string CalibrationPath(string output) => SiblingPath(output, ".calibration.json");
 
     /// <summary>Where a run with <paramref name="output"/> writes its trail: NAME.trail.json beside it.</summary>
     public static string TrailPath(string output) => SiblingPath(output, ".trail.json");
