@@ -65,7 +65,7 @@ public sealed class PipelineConfigTests
     [InlineData("model: [a, b]\n", "p.yaml:1:8: 'model' takes a single text, not a list")]
     [InlineData("target:\n  batch: null\n", "p.yaml:2:10: 'target.batch' needs an integer; null is not allowed here")]
     [InlineData("model: resnet20\n  data: x\n", "p.yaml:2:7: malformed YAML")]
-    [InlineData("target:\n  batch: 0\n", "'target.batch' must be at least 1 (got 0)")]
+    [InlineData("target:\n  batch: 0\n", "p.yaml: 'target.batch' must be at least 1 (got 0)")]
     [InlineData("prune:\n  budgets: []\n", "'prune.budgets' is empty")]
     [InlineData("prune:\n  method: obd\n", "'prune.method' is 'obd'; known: fsa,")]
     [InlineData("prune:\n  sparsity: blocks\n", "'prune.sparsity' is 'blocks'; allowed: structured, unstructured")]

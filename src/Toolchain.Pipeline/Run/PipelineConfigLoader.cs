@@ -49,15 +49,27 @@ public static class PipelineConfigLoader
         foreach (var item in overrides ?? []) Override(mapping, item);
         var config = new PipelineConfig();
         Bind(config, mapping, "", source);
-        config.Validate();
+        try
+        {
+            config.Validate();
+        }
+        catch (PipelineConfigException e)
+        {
+            throw new PipelineConfigException($"{source}: {e.Message}"); // the checks across keys know no line; the file they know
+        }
+
         return config;
     }
+
+    /// <summary>Deeper nesting than any configuration needs; the tree loader recurses per level and would overflow the stack.</summary>
+    private const int MaxNesting = 64;
 
     private static YamlNode ParseNode(string text, string source)
     {
         var stream = new YamlStream();
         try
         {
+            CheckNesting(text, source);
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -67,6 +79,33 @@ public static class PipelineConfigLoader
 
         if (stream.Documents.Count > 1) throw new PipelineConfigException($"{source}: holds {stream.Documents.Count} YAML documents; give one");
         return stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+    }
+
+    /// <summary>
+    /// Walks the YAML's event stream (the parser is a state machine, not recursive) and refuses nesting deeper than
+    /// <see cref="MaxNesting"/> before the recursive tree loader sees it: a stack overflow cannot be caught and ends the process.
+    /// </summary>
+    private static void CheckNesting(string text, string source)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxNesting)
+                    {
+                        throw new PipelineConfigException(
+                            $"{source}:{parser.Current.Start.Line}:{parser.Current.Start.Column}: nested more than {MaxNesting} levels deep; a pipeline configuration needs three");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
     }
 
     /// <summary>Sets <c>a.b=value</c> in the tree, creating sections on the way; the binder then checks the key like any other.</summary>
