@@ -148,6 +148,7 @@ public static class CifarReader
     private static string[]? ReadClassNames(string path, int expected)
     {
         if (!File.Exists(path)) return null;
+        if (new FileInfo(path).Length > 1 << 20) throw new InvalidDataException($"{path}: over 1 MiB, not a list of {expected} class names");
         var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         if (names.Length != expected)
         {

@@ -66,6 +66,28 @@ public static class FashionMnistReader
             Path.Combine(root, stem + ".gz"));
     }
 
+    /// <summary>Up to <paramref name="count"/> bytes of the stream, buffered a chunk at a time (at most what the stream holds).</summary>
+    private static byte[] ReadUpTo(Stream stream, long count)
+    {
+        const int Chunk = 1 << 20;
+        if (count <= Chunk)
+        {
+            var small = new byte[count];
+            return small[..stream.ReadAtLeast(small, small.Length, throwOnEndOfStream: false)];
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[Chunk];
+        while (buffer.Length < count)
+        {
+            var read = stream.ReadAtLeast(chunk, (int)Math.Min(Chunk, count - buffer.Length), throwOnEndOfStream: false);
+            if (read == 0) break;
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     /// <summary>The dimension sizes and the values of an unsigned-byte IDX file with <paramref name="dimensions"/> dimensions.</summary>
     private static (int[] Dims, byte[] Values) ReadIdx(string path, int dimensions)
     {
@@ -94,11 +116,18 @@ public static class FashionMnistReader
             }
 
             if (count > Array.MaxLength) throw new InvalidDataException($"{path}: {count} values do not fit in memory as one array");
-            var values = new byte[count];
-            var read = stream.ReadAtLeast(values, values.Length, throwOnEndOfStream: false);
-            if (read != values.Length)
+            // The header's sizes are not trusted with an allocation: a raw file must be as long as they say, and a gzip
+            // one is read in chunks, so a header announcing gigabytes over a few bytes of data allocates only those.
+            if (stream == file && file.Length - file.Position < count)
             {
-                throw new InvalidDataException($"{path}: truncated: its header announces {values.Length} values ({string.Join("×", dims)}) but it holds {read}");
+                throw new InvalidDataException(
+                    $"{path}: truncated: its header announces {count} values ({string.Join("×", dims)}) but it holds {file.Length - file.Position}");
+            }
+
+            var values = ReadUpTo(stream, count);
+            if (values.Length != count)
+            {
+                throw new InvalidDataException($"{path}: truncated: its header announces {count} values ({string.Join("×", dims)}) but it holds {values.Length}");
             }
 
             return (dims, values);
