@@ -26,7 +26,7 @@ DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
 APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chromium
 
-.PHONY: deps deps-test native build test run bench fuzz clean
+.PHONY: deps deps-test native build test run bench fuzz soak clean
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -55,6 +55,9 @@ bench: deps-test build ## end-to-end comparisons against PyTorch, measured in th
 fuzz: build ## a longer fuzz campaign of the ONNX loaders (FUZZ_CASES, FUZZ_SEED); failing cases land in tests/Toolchain.Onnx.Tests/bin/*/fuzz-failures
 	@TOOLCHAIN_FUZZ_CASES=$(FUZZ_CASES) TOOLCHAIN_FUZZ_SEED=$(FUZZ_SEED) $(DOTNET_ENV) dotnet test tests/Toolchain.Onnx.Tests -c $(CONFIG) --no-build -nologo \
 		--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed| case [0-9]+ |Passed!|Failed!"
+
+soak: build ## leak soak (not CI): 10,000 inferences per engine, 1,000 training steps, 200 prune/compact/export cycles; live tensors and RSS must stay flat
+	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- soak
 
 clean:
 	rm -rf $(BUILD_DIR) src/*/bin src/*/obj tests/*/bin tests/*/obj benchmarks/*/bin benchmarks/*/obj

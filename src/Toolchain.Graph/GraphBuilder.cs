@@ -19,19 +19,24 @@ public sealed class GraphBuilder : IDisposable
     private readonly Dictionary<string, long[]> _tensorShapes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long[]> _valueShapes = new(StringComparer.Ordinal);
     private readonly Dictionary<OpKind, int> _counters = [];
+    private readonly Generator? _generator;
     private string? _output;
     private bool _built;
 
     /// <param name="name">The model's name.</param>
     /// <param name="inputShape">[N, C, H, W] the shapes are inferred for.</param>
-    /// <param name="seed">Seeds libtorch's generator so the initial weights are reproducible; null leaves it alone.</param>
+    /// <param name="seed">
+    /// Seeds the builder's own generator, so the initial weights depend on the seed alone, not on what the process drew
+    /// before or draws meanwhile (the weights are those PyTorch draws after <c>torch.manual_seed(seed)</c>); null draws
+    /// from libtorch's global generator (for graphs whose weights are replaced, as the ONNX importer's are).
+    /// </param>
     public GraphBuilder(string name, long[] inputShape, ulong? seed = 0, string inputName = "input")
     {
         _name = name;
         _inputShape = (long[])inputShape.Clone();
         Input = inputName;
         _valueShapes[inputName] = _inputShape;
-        if (seed is { } s) Libtorch.ManualSeed(s);
+        if (seed is { } s) _generator = new Generator(s);
     }
 
     /// <summary>The graph input's value name.</summary>
@@ -64,12 +69,12 @@ public sealed class GraphBuilder : IDisposable
         switch (ConvInit)
         {
             case ConvInit.KaimingNormalFanOut:
-                tensors[TensorRole.Weight] = Init.KaimingNormalFanOut(shape);
+                tensors[TensorRole.Weight] = Init.KaimingNormalFanOut(shape, _generator);
                 if (bias) tensors[TensorRole.Bias] = Tensor.Zeros([outChannels]);
                 break;
             case ConvInit.PyTorchDefault:
-                tensors[TensorRole.Weight] = Init.DefaultWeight(shape);
-                if (bias) tensors[TensorRole.Bias] = Init.DefaultBias(shape);
+                tensors[TensorRole.Weight] = Init.DefaultWeight(shape, _generator);
+                if (bias) tensors[TensorRole.Bias] = Init.DefaultBias(shape, _generator);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(ConvInit), ConvInit, "unknown conv init");
@@ -101,11 +106,11 @@ public sealed class GraphBuilder : IDisposable
         switch (LinearInit)
         {
             case LinearInit.PyTorchDefault:
-                tensors[TensorRole.Weight] = Init.DefaultWeight(shape);
-                if (bias) tensors[TensorRole.Bias] = Init.DefaultBias(shape);
+                tensors[TensorRole.Weight] = Init.DefaultWeight(shape, _generator);
+                if (bias) tensors[TensorRole.Bias] = Init.DefaultBias(shape, _generator);
                 break;
             case LinearInit.Normal001:
-                tensors[TensorRole.Weight] = Tensor.RandN(shape, 0, 0.01);
+                tensors[TensorRole.Weight] = Tensor.RandN(shape, 0, 0.01, generator: _generator);
                 if (bias) tensors[TensorRole.Bias] = Tensor.Zeros([outFeatures]);
                 break;
             default:
@@ -226,12 +231,14 @@ public sealed class GraphBuilder : IDisposable
         ObjectDisposedException.ThrowIf(_built, this);
         var output = _output ?? throw new InvalidOperationException($"graph '{_name}': call Output(value) before Build()");
         _built = true;
+        _generator?.Dispose();
         return ModelGraph.Create(_name, Input, _inputShape, output, _nodes, _parameters, _buffers);
     }
 
     /// <summary>Disposes the tensors of a graph that was never built.</summary>
     public void Dispose()
     {
+        _generator?.Dispose();
         if (_built) return;
         _built = true;
         foreach (var p in _parameters) p.Dispose();

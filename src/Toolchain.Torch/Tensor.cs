@@ -83,19 +83,25 @@ public sealed partial class Tensor : IDisposable
 
     public static Tensor Scalar(double value, DType dtype = DType.Float32) => Full([], value, dtype);
 
-    /// <summary>Uniform in [low, high), from the global generator (<see cref="Libtorch.ManualSeed"/>).</summary>
-    public static Tensor Rand(long[] shape, double low = 0, double high = 1, DType dtype = DType.Float32, Device? device = null) =>
-        new(TorchInterop.Random(shape, 0, low, high, dtype, device ?? Device.Cpu));
+    // The random draws take a generator of their own (<see cref="Generator"/>), or, when it is null, libtorch's global
+    // one (<see cref="Libtorch.ManualSeed"/>), which every other draw of the process shares.
 
-    /// <summary>Normal(mean, std), from the global generator.</summary>
-    public static Tensor RandN(long[] shape, double mean = 0, double std = 1, DType dtype = DType.Float32, Device? device = null) =>
-        new(TorchInterop.Random(shape, 1, mean, std, dtype, device ?? Device.Cpu));
+    /// <summary>Uniform in [low, high).</summary>
+    public static Tensor Rand(long[] shape, double low = 0, double high = 1, DType dtype = DType.Float32, Device? device = null, Generator? generator = null) =>
+        new(TorchInterop.Random(shape, 0, low, high, dtype, device ?? Device.Cpu, GeneratorOf(generator)));
+
+    /// <summary>Normal(mean, std).</summary>
+    public static Tensor RandN(long[] shape, double mean = 0, double std = 1, DType dtype = DType.Float32, Device? device = null, Generator? generator = null) =>
+        new(TorchInterop.Random(shape, 1, mean, std, dtype, device ?? Device.Cpu, GeneratorOf(generator)));
 
     /// <summary>Int64 uniform in [low, high).</summary>
-    public static Tensor RandInt(long[] shape, long low, long high, Device? device = null) =>
-        new(TorchInterop.RandInt(shape, low, high, device ?? Device.Cpu));
+    public static Tensor RandInt(long[] shape, long low, long high, Device? device = null, Generator? generator = null) =>
+        new(TorchInterop.RandInt(shape, low, high, device ?? Device.Cpu, GeneratorOf(generator)));
 
-    public static Tensor RandPerm(long n, Device? device = null) => new(TorchInterop.RandPerm(n, device ?? Device.Cpu));
+    public static Tensor RandPerm(long n, Device? device = null, Generator? generator = null) =>
+        new(TorchInterop.RandPerm(n, device ?? Device.Cpu, GeneratorOf(generator)));
+
+    private static GeneratorHandle GeneratorOf(Generator? generator) => generator?.Handle ?? GeneratorHandle.Global;
 
     public static Tensor Arange(double start, double end, double step = 1, DType dtype = DType.Int64, Device? device = null) =>
         new(TorchInterop.Arange(start, end, step, dtype, device ?? Device.Cpu));

@@ -11,7 +11,6 @@ namespace Toolchain.Methods.Tests;
 /// uninterrupted run does: same widths, same trail, same weights (batch order and augmentation depend only on seed
 /// and epoch, so the resumed epochs replay the same batches).
 /// </summary>
-[Collection(SerialCollection.Name)]
 public sealed class ResumeTests
 {
     private const string Budget = "macs=45%";

@@ -24,6 +24,8 @@ extern "C" {
 
 typedef struct tc_error tc_error;
 typedef struct tc_tensor tc_tensor;
+/* A CPU random generator (libtorch's Mersenne twister) owned by the caller: draws from it do not touch the global one. */
+typedef struct tc_generator tc_generator;
 
 /* Element types. Values are part of the ABI. */
 enum tc_dtype { TC_FLOAT32 = 0, TC_INT64 = 1, TC_BOOL = 2, TC_FLOAT64 = 3 };
@@ -107,12 +109,18 @@ TC_EXPORT tc_error* tc_from_blob(const void* data, int64_t byte_count, const int
 TC_EXPORT tc_error* tc_copy_to_host(const tc_tensor* tensor, void* data, int64_t byte_count);
 TC_EXPORT tc_error* tc_full(const int64_t* shape, int32_t ndim, double value, int32_t dtype,
                             int32_t device_kind, int32_t device_index, tc_tensor** out);
-/* kind 0: uniform [low, high); kind 1: normal(mean = a, std = b). Uses the global generator. */
+/* A generator seeded like torch.Generator().manual_seed(seed): the same draws as the global one after manual_seed(seed). */
+TC_EXPORT tc_error* tc_generator_new(uint64_t seed, tc_generator** out);
+TC_EXPORT void tc_generator_free(tc_generator* generator);
+/* The random draws below use `generator`, or the global generator when it is null (CPU tensors only with a generator). */
+/* kind 0: uniform [low, high); kind 1: normal(mean = a, std = b). */
 TC_EXPORT tc_error* tc_random(const int64_t* shape, int32_t ndim, int32_t kind, double a, double b,
-                              int32_t dtype, int32_t device_kind, int32_t device_index, tc_tensor** out);
+                              int32_t dtype, int32_t device_kind, int32_t device_index, tc_generator* generator,
+                              tc_tensor** out);
 TC_EXPORT tc_error* tc_randint(const int64_t* shape, int32_t ndim, int64_t low, int64_t high,
-                               int32_t device_kind, int32_t device_index, tc_tensor** out);
-TC_EXPORT tc_error* tc_randperm(int64_t n, int32_t device_kind, int32_t device_index, tc_tensor** out);
+                               int32_t device_kind, int32_t device_index, tc_generator* generator, tc_tensor** out);
+TC_EXPORT tc_error* tc_randperm(int64_t n, int32_t device_kind, int32_t device_index, tc_generator* generator,
+                                tc_tensor** out);
 TC_EXPORT tc_error* tc_arange(double start, double end, double step, int32_t dtype,
                               int32_t device_kind, int32_t device_index, tc_tensor** out);
 TC_EXPORT tc_error* tc_item(const tc_tensor* tensor, double* value);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/util/Exception.h>
 
 #include <atomic>
@@ -30,7 +31,17 @@ struct tc_tensor {
     tc_tensor& operator=(const tc_tensor&) = delete;
 };
 
+struct tc_generator {
+    at::Generator value;
+};
+
 namespace tc {
+
+// The generator to draw from: the caller's, or none (c10::nullopt: libtorch's global one).
+inline c10::optional<at::Generator> generator_of(tc_generator* g) {
+    if (g == nullptr) return c10::nullopt;
+    return g->value;
+}
 
 inline tc_error* make_error(const char* op, const std::string& what) {
     return new tc_error{std::string(op) + ": " + what};

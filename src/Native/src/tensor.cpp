@@ -78,13 +78,23 @@ tc_error* tc_full(const int64_t* shape, int32_t ndim, double value, int32_t dtyp
     });
 }
 
+tc_error* tc_generator_new(uint64_t seed, tc_generator** out) {
+    return tc::guarded("generator_new", [&] {
+        TORCH_CHECK(out != nullptr, "output pointer is null");
+        *out = new tc_generator{at::make_generator<at::CPUGeneratorImpl>(seed)};
+    });
+}
+
+void tc_generator_free(tc_generator* generator) { delete generator; }
+
 tc_error* tc_random(const int64_t* shape, int32_t ndim, int32_t kind, double a, double b, int32_t dtype,
-                    int32_t device_kind, int32_t device_index, tc_tensor** out) {
+                    int32_t device_kind, int32_t device_index, tc_generator* generator, tc_tensor** out) {
     return tc::guarded("random", [&] {
         auto t = at::empty(tc::dims(shape, ndim), options(dtype, device_kind, device_index));
+        auto g = tc::generator_of(generator);
         switch (kind) {
-            case 0: t.uniform_(a, b); break;
-            case 1: t.normal_(a, b); break;
+            case 0: t.uniform_(a, b, g); break;
+            case 1: t.normal_(a, b, g); break;
             default: TORCH_CHECK(false, "unknown distribution code ", kind);
         }
         tc::emit(out, std::move(t));
@@ -92,15 +102,16 @@ tc_error* tc_random(const int64_t* shape, int32_t ndim, int32_t kind, double a, 
 }
 
 tc_error* tc_randint(const int64_t* shape, int32_t ndim, int64_t low, int64_t high, int32_t device_kind,
-                     int32_t device_index, tc_tensor** out) {
+                     int32_t device_index, tc_generator* generator, tc_tensor** out) {
     return tc::guarded("randint", [&] {
-        tc::emit(out, at::randint(low, high, tc::dims(shape, ndim), options(TC_INT64, device_kind, device_index)));
+        tc::emit(out, at::randint(low, high, tc::dims(shape, ndim), tc::generator_of(generator),
+                                  options(TC_INT64, device_kind, device_index)));
     });
 }
 
-tc_error* tc_randperm(int64_t n, int32_t device_kind, int32_t device_index, tc_tensor** out) {
+tc_error* tc_randperm(int64_t n, int32_t device_kind, int32_t device_index, tc_generator* generator, tc_tensor** out) {
     return tc::guarded("randperm", [&] {
-        tc::emit(out, at::randperm(n, options(TC_INT64, device_kind, device_index)));
+        tc::emit(out, at::randperm(n, tc::generator_of(generator), options(TC_INT64, device_kind, device_index)));
     });
 }
 

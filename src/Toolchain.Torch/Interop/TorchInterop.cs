@@ -114,9 +114,11 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_from_blob(void* data, long bytes, long* shape, int ndim, int dtype, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_copy_to_host(TensorHandle tensor, void* data, long bytes);
     [LibraryImport(Lib)] private static partial nint tc_full(long* shape, int ndim, double value, int dtype, int kind, int index, out TensorHandle result);
-    [LibraryImport(Lib)] private static partial nint tc_random(long* shape, int ndim, int kind, double a, double b, int dtype, int deviceKind, int deviceIndex, out TensorHandle result);
-    [LibraryImport(Lib)] private static partial nint tc_randint(long* shape, int ndim, long low, long high, int kind, int index, out TensorHandle result);
-    [LibraryImport(Lib)] private static partial nint tc_randperm(long n, int kind, int index, out TensorHandle result);
+    [LibraryImport(Lib)] private static partial nint tc_generator_new(ulong seed, out GeneratorHandle result);
+    [LibraryImport(Lib)] private static partial void tc_generator_free(nint generator);
+    [LibraryImport(Lib)] private static partial nint tc_random(long* shape, int ndim, int kind, double a, double b, int dtype, int deviceKind, int deviceIndex, GeneratorHandle generator, out TensorHandle result);
+    [LibraryImport(Lib)] private static partial nint tc_randint(long* shape, int ndim, long low, long high, int kind, int index, GeneratorHandle generator, out TensorHandle result);
+    [LibraryImport(Lib)] private static partial nint tc_randperm(long n, int kind, int index, GeneratorHandle generator, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_arange(double start, double end, double step, int dtype, int kind, int index, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_item(TensorHandle tensor, out double value);
 
@@ -140,27 +142,36 @@ internal static unsafe partial class TorchInterop
         }
     }
 
-    public static TensorHandle Random(ReadOnlySpan<long> shape, int distribution, double a, double b, DType dtype, Device device)
+    public static GeneratorHandle NewGenerator(ulong seed)
+    {
+        Check(tc_generator_new(seed, out var result), "generator_new");
+        return result;
+    }
+
+    /// <summary>Called only by <see cref="GeneratorHandle.ReleaseHandle"/>.</summary>
+    public static void FreeGenerator(nint generator) => tc_generator_free(generator);
+
+    public static TensorHandle Random(ReadOnlySpan<long> shape, int distribution, double a, double b, DType dtype, Device device, GeneratorHandle generator)
     {
         fixed (long* s = shape)
         {
-            Check(tc_random(s, shape.Length, distribution, a, b, (int)dtype, (int)device.Kind, device.Index, out var result), "random");
+            Check(tc_random(s, shape.Length, distribution, a, b, (int)dtype, (int)device.Kind, device.Index, generator, out var result), "random");
             return result;
         }
     }
 
-    public static TensorHandle RandInt(ReadOnlySpan<long> shape, long low, long high, Device device)
+    public static TensorHandle RandInt(ReadOnlySpan<long> shape, long low, long high, Device device, GeneratorHandle generator)
     {
         fixed (long* s = shape)
         {
-            Check(tc_randint(s, shape.Length, low, high, (int)device.Kind, device.Index, out var result), "randint");
+            Check(tc_randint(s, shape.Length, low, high, (int)device.Kind, device.Index, generator, out var result), "randint");
             return result;
         }
     }
 
-    public static TensorHandle RandPerm(long n, Device device)
+    public static TensorHandle RandPerm(long n, Device device, GeneratorHandle generator)
     {
-        Check(tc_randperm(n, (int)device.Kind, device.Index, out var result), "randperm");
+        Check(tc_randperm(n, (int)device.Kind, device.Index, generator, out var result), "randperm");
         return result;
     }
 
