@@ -26,7 +26,7 @@ DOTNET_ENV  := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_CLI_WORKLOAD
 APT_RUNTIME := libtorch-dev libopenblas0-pthread libonnx-dev dataset-fashion-mnist cmake g++ make
 APT_TEST    := python3-torch python3-torchvision python3-onnx python3-numpy chromium
 
-.PHONY: deps deps-test native build test run bench fuzz soak clean
+.PHONY: deps deps-test native build test test-zoo run bench fuzz soak clean
 
 deps: ## install the build and runtime dependencies when missing
 	@./scripts/ensure-apt.sh $(APT_RUNTIME)
@@ -45,6 +45,16 @@ build: native ## build everything; the CLI lands at build/cli/toolchain
 
 test: deps-test build ## run every test project (reference tests call /usr/bin/python3 with PyTorch)
 	@$(DOTNET_ENV) dotnet test Toolchain.sln -c $(CONFIG) --no-build -nologo 2>&1 | ./scripts/summarize-tests.sh
+
+test-zoo: deps-test build ## the torchvision matrix over every family (make test runs a fast subset): one summary line per family
+	@rm -f $(BUILD_DIR)/zoo-summary.txt
+	@status=0; TOOLCHAIN_ZOO_FULL=1 TOOLCHAIN_ZOO_SUMMARY=$(CURDIR)/$(BUILD_DIR)/zoo-summary.txt OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(DOTNET_ENV) \
+		dotnet test tests/Toolchain.Pruning.Tests -c $(CONFIG) --no-build -nologo --filter "FullyQualifiedName~TorchvisionZooTests" \
+		> $(BUILD_DIR)/zoo-test.log 2>&1 || status=$$?; \
+	grep -E "^\s+Failed |^\s+Error Message:|^\s{4,}[^ ].*(differs|got no|not supported|Assert)|Passed!|Failed!" $(BUILD_DIR)/zoo-test.log || true; \
+	echo "summary (full log: $(BUILD_DIR)/zoo-test.log):"; \
+	cat $(BUILD_DIR)/zoo-summary.txt 2>/dev/null || echo "no family finished"; \
+	exit $$status
 
 run: build ## the main job on its built-in default: the pipeline (toolchain run), report in runs/pipeline/
 	@$(TOOLCHAIN) run

@@ -128,6 +128,7 @@ public sealed class GraphBuilder : IDisposable
     public string HardSigmoid(string x, string? name = null) => Simple(OpKind.HardSigmoid, x, name);
     public string Sigmoid(string x, string? name = null) => Simple(OpKind.Sigmoid, x, name);
     public string Silu(string x, string? name = null) => Simple(OpKind.SiLU, x, name);
+    public string Gelu(string x, string? name = null) => Simple(OpKind.Gelu, x, name);
     public string Identity(string x, string? name = null) => Simple(OpKind.Identity, x, name);
     public string GlobalAveragePool(string x, string? name = null) => Simple(OpKind.GlobalAveragePool, x, name);
 

@@ -16,6 +16,8 @@ public enum OpKind
     HardSigmoid,
     Sigmoid,
     SiLU,
+    /// <summary>GELU, exact form x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (PyTorch's nn.GELU(); ONNX writes it as Div, Erf, Add, Mul, Mul before opset 20).</summary>
+    Gelu,
     Add,
     Mul,
     Concat,

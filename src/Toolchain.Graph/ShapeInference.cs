@@ -93,7 +93,7 @@ public static class ShapeInference
             OpKind.Conv => Conv(),
             OpKind.BatchNorm => BatchNorm(),
             OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
-                or OpKind.SiLU or OpKind.Dropout or OpKind.Identity => [x],
+                or OpKind.SiLU or OpKind.Gelu or OpKind.Dropout or OpKind.Identity => [x],
             OpKind.Add or OpKind.Mul => [Broadcast(x, inputs[1]) ?? throw Fail($"shapes {Shapes.Format(x)} and {Shapes.Format(inputs[1])} do not broadcast")],
             OpKind.Concat => Concat(),
             OpKind.Split => Split(),
@@ -282,7 +282,7 @@ public static class ShapeInference
         OpKind.Add or OpKind.Mul => (2, 2),
         OpKind.Concat => (1, int.MaxValue),
         OpKind.Conv or OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
-            or OpKind.Sigmoid or OpKind.SiLU or OpKind.Split or OpKind.Slice or OpKind.MaxPool or OpKind.AveragePool
+            or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Split or OpKind.Slice or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape or OpKind.Transpose or OpKind.Gemm
             or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean => (1, 1),
     };

@@ -56,7 +56,7 @@ public static class LayerUnits
     {
         OpKind.Conv or OpKind.Gemm => Role.Head,
         OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
-            or OpKind.Sigmoid or OpKind.SiLU or OpKind.Add or OpKind.Mul or OpKind.MaxPool or OpKind.AveragePool
+            or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Add or OpKind.Mul or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool => Role.Standalone,
         OpKind.Flatten or OpKind.Reshape or OpKind.Identity or OpKind.Dropout => Role.Free,
         // Not timed yet: these move data in ways the unit graphs do not model. Pad and ReduceMean (global pooling as

@@ -141,6 +141,7 @@ internal static class UnitGraphs
             OpKind.GlobalAveragePool => b.GlobalAveragePool(x, name),
             OpKind.HardSwish => b.HardSwish(x, name),
             OpKind.SiLU => b.Silu(x, name),
+            OpKind.Gelu => b.Gelu(x, name),
             _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op, name),
             _ => throw new NotSupportedException($"'{config.Key}': no single-layer model for a standalone {config.Op}"),
         };

@@ -26,6 +26,8 @@ public sealed partial class Tensor
     public Tensor Sigmoid() => Unary(UnaryOp.Sigmoid);
     public Tensor Tanh() => Unary(UnaryOp.Tanh);
     public Tensor Silu() => Unary(UnaryOp.Silu);
+    /// <summary>GELU in its exact form, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (at::gelu, approximate="none").</summary>
+    public Tensor Gelu() => Unary(UnaryOp.Gelu);
     public Tensor HardSwish() => Unary(UnaryOp.HardSwish);
     public Tensor HardSigmoid() => Unary(UnaryOp.HardSigmoid);
 

@@ -27,6 +27,7 @@ public static class OpSamples
             OpKind.HardSigmoid => b.HardSigmoid(x, "op"),
             OpKind.Sigmoid => b.Sigmoid(x, "op"),
             OpKind.SiLU => b.Silu(x, "op"),
+            OpKind.Gelu => b.Gelu(x, "op"),
             OpKind.Add => b.Add(x, b.Conv(b.Input, 6, 1, name: "other"), "op"),
             OpKind.Mul => b.Mul(x, b.Sigmoid(b.GlobalAveragePool(x, "gate_pool"), "gate"), "op"),
             OpKind.Concat => b.Concat([x, b.Conv(b.Input, 2, 1, name: "other")], name: "op"),

@@ -37,7 +37,7 @@ enum tc_device_kind { TC_CPU = 0, TC_CUDA = 1 };
 enum tc_unary_op {
     TC_NEG = 0, TC_ABS, TC_EXP, TC_LOG, TC_SQRT, TC_RSQRT, TC_SIGN, TC_RELU, TC_RELU6,
     TC_SIGMOID, TC_TANH, TC_SILU, TC_HARDSWISH, TC_HARDSIGMOID, TC_SQUARE, TC_RECIPROCAL,
-    TC_LOGICAL_NOT, TC_UNARY_COUNT
+    TC_LOGICAL_NOT, TC_GELU, TC_UNARY_COUNT
 };
 
 /* Elementwise binary ops with broadcasting. */

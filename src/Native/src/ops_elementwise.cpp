@@ -30,6 +30,7 @@ const std::array<Unary, TC_UNARY_COUNT> unary_ops = {
     [](const at::Tensor& x) { return at::square(x); },
     [](const at::Tensor& x) { return at::reciprocal(x); },
     [](const at::Tensor& x) { return at::logical_not(x); },
+    [](const at::Tensor& x) { return at::gelu(x); },  // exact (erf) form, as torch.nn.GELU() and ONNX Gelu's default
 };
 
 const std::array<Binary, TC_BINARY_COUNT> binary_ops = {

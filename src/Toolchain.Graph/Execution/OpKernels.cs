@@ -32,6 +32,7 @@ internal static class OpKernels
             OpKind.HardSigmoid => (s, _) => s[o0] = s[i0]!.HardSigmoid(),
             OpKind.Sigmoid => (s, _) => s[o0] = s[i0]!.Sigmoid(),
             OpKind.SiLU => (s, _) => s[o0] = s[i0]!.Silu(),
+            OpKind.Gelu => (s, _) => s[o0] = s[i0]!.Gelu(),
             OpKind.Add => Add(),
             OpKind.Mul => Mul(),
             OpKind.Concat => Concat(),

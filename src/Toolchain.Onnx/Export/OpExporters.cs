@@ -29,6 +29,7 @@ internal static class OpExporters
             OpKind.HardSigmoid => () => cx.AddNode("HardSigmoid", node.Name, [x], node.Outputs, Float("alpha", 1.0 / 6), Float("beta", 0.5)),
             OpKind.Sigmoid => () => Unary("Sigmoid", node, x, cx),
             OpKind.SiLU => () => Silu(node, x, cx),
+            OpKind.Gelu => () => Gelu(node, x, cx),
             OpKind.Add => () => cx.AddNode("Add", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs),
             OpKind.Mul => () => cx.AddNode("Mul", node.Name, [x, cx.Value(node.Inputs[1])], node.Outputs),
             OpKind.Concat => () => cx.AddNode("Concat", node.Name, node.Inputs.Select(cx.Value), node.Outputs,
@@ -68,6 +69,21 @@ internal static class OpExporters
             node.Outputs,
             // ONNX's momentum weighs the running value, PyTorch's the batch value.
             Float("epsilon", a.Epsilon), Float("momentum", 1 - a.Momentum));
+    }
+
+    private static void Gelu(Node node, string x, ExportContext cx)
+    {
+        // Opset 17 has no Gelu (opset 20 does): 0.5·x·(1 + erf(x/√2)), as PyTorch writes it; the importer reads this
+        // pattern back as one Gelu.
+        var scaled = $"{node.Name}.div";
+        var erf = $"{node.Name}.erf";
+        var onePlus = $"{node.Name}.add";
+        var product = $"{node.Name}.mul";
+        cx.AddNode("Div", scaled, [x, cx.FloatScalar($"{node.Name}.sqrt2", Math.Sqrt(2))], [scaled]);
+        cx.AddNode("Erf", erf, [scaled], [erf]);
+        cx.AddNode("Add", onePlus, [erf, cx.FloatScalar($"{node.Name}.one", 1)], [onePlus]);
+        cx.AddNode("Mul", product, [x, onePlus], [product]);
+        cx.AddNode("Mul", node.Name, [product, cx.FloatScalar($"{node.Name}.half", 0.5)], node.Outputs);
     }
 
     private static void Silu(Node node, string x, ExportContext cx)

@@ -14,6 +14,7 @@ internal sealed class ImportContext
     private readonly Dictionary<string, string> _activations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ConstantValue> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs;
     private readonly HashSet<NodeProto> _consumed = new(ReferenceEqualityComparer.Instance);
     private readonly NodeNaming _naming;
@@ -25,6 +26,7 @@ internal sealed class ImportContext
         _graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var node in graph.Node)
         {
+            foreach (var output in node.Output.Where(o => o.Length > 0)) _producers.TryAdd(output, node);
             foreach (var input in node.Input.Where(i => i.Length > 0).Distinct())
             {
                 if (!_consumers.TryGetValue(input, out var list)) _consumers[input] = list = [];
@@ -104,6 +106,9 @@ internal sealed class ImportContext
     }
 
     // ---- graph structure ---------------------------------------------------------------------------------
+
+    /// <summary>The node that writes <paramref name="onnxName"/>, or null (the graph input, an initializer).</summary>
+    public NodeProto? Producer(string onnxName) => _producers.GetValueOrDefault(onnxName);
 
     /// <summary>The nodes that read <paramref name="onnxName"/>.</summary>
     public IReadOnlyList<NodeProto> Consumers(string onnxName) => _consumers.TryGetValue(onnxName, out var list) ? list : [];

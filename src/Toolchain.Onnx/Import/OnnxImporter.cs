@@ -197,6 +197,11 @@ public static class OnnxImporter
         {
             convert(context, node);
         }
+        catch (NotSupportedException e)
+        {
+            // A supported op used in a way the IR cannot hold: the opset says which version of the op was read.
+            throw new OnnxImportException($"{label}: {e.Message} (opset {opset})", node.Name, node.OpType, e);
+        }
         catch (Exception e) when (e is not OnnxImportException and not OutOfMemoryException)
         {
             throw new OnnxImportException($"{label}: {e.Message}", node.Name, node.OpType, e);

@@ -15,7 +15,7 @@ internal static class ChannelRules
         OpKind.Gemm => GemmRule.Instance,
         OpKind.BatchNorm => BatchNormRule.Instance,
         OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
-            or OpKind.SiLU or OpKind.Dropout or OpKind.Identity => ElementwiseRule.Instance,
+            or OpKind.SiLU or OpKind.Gelu or OpKind.Dropout or OpKind.Identity => ElementwiseRule.Instance,
         OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool => PoolRule.Instance,
         OpKind.Add or OpKind.Mul => BroadcastRule.Instance,
         OpKind.Concat => ConcatRule.Instance,

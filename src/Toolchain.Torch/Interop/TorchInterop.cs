@@ -588,7 +588,7 @@ internal static unsafe partial class TorchInterop
 }
 
 /// <summary>Codes of <c>tc_unary_op</c>.</summary>
-internal enum UnaryOp { Neg, Abs, Exp, Log, Sqrt, Rsqrt, Sign, Relu, Relu6, Sigmoid, Tanh, Silu, HardSwish, HardSigmoid, Square, Reciprocal, LogicalNot }
+internal enum UnaryOp { Neg, Abs, Exp, Log, Sqrt, Rsqrt, Sign, Relu, Relu6, Sigmoid, Tanh, Silu, HardSwish, HardSigmoid, Square, Reciprocal, LogicalNot, Gelu }
 
 /// <summary>Codes of <c>tc_binary_op</c>.</summary>
 internal enum BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge }

@@ -74,7 +74,20 @@ def pad_mean(t, m):
     return out
 
 
-CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean}
+def gelu(t, m):
+    """conv → GELU (exact, nn.GELU()) → 1×1 conv → mean over H, W: the logits and every parameter's gradient of a
+    summed cross entropy."""
+    w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
+    c = F.gelu(F.conv2d(t["x"], w["conv.weight"], w["conv.bias"]))
+    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
+    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
+    out = {"logits": logits.detach()}
+    for name, p in w.items():
+        out["grad." + name] = p.grad
+    return out
+
+
+CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean, "gelu": gelu}
 
 if __name__ == "__main__":
     case, inp, outp = sys.argv[1:4]

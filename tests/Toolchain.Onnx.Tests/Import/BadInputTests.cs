@@ -54,15 +54,25 @@ public sealed class BadInputTests(HandBuiltModels models)
     public void Import_UnknownOp_NamesOpNodeAndSupportedSet()
     {
         var e = Rejects(() => OnnxImporter.Import(models.Model("unknown_op")));
-        Assert.Equal("my_erf", e.NodeName);
-        Assert.Equal("Erf", e.OpType);
+        Assert.Equal("my_einsum", e.NodeName);
+        Assert.Equal("Einsum", e.OpType);
         Assert.Contains("unknown_op.onnx", e.Message);
-        Assert.Contains("node 'my_erf' (Erf)", e.Message);
-        Assert.Contains("'Erf' (opset 13) is not supported", e.Message);
+        Assert.Contains("node 'my_einsum' (Einsum)", e.Message);
+        Assert.Contains("'Einsum' (opset 13) is not supported", e.Message);
         Assert.Contains("Pad", e.Message);
         Assert.Contains("ReduceMean", e.Message);
         Assert.Contains("Supported ops: Add, AveragePool, BatchNormalization", e.Message);
         Assert.Contains("Conv", e.Message);
+    }
+
+    [Fact]
+    public void Import_ErfOutsideGelu_IsRefusedNamingTheNodeAndThePatternItIsReadIn()
+    {
+        var e = Rejects(() => OnnxImporter.Import(models.Model("erf_alone")));
+        Assert.Equal("my_erf", e.NodeName);
+        Assert.Equal("Erf", e.OpType);
+        Assert.Contains("node 'my_erf' (Erf)", e.Message);
+        Assert.Contains("Erf is supported only inside GELU", e.Message);
     }
 
     [Fact]

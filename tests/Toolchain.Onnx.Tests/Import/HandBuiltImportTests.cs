@@ -29,10 +29,22 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("misc")]
     [InlineData("pad_reduce_11")]
     [InlineData("pad_reduce_17")]
+    [InlineData("gelu_11")]
+    [InlineData("gelu_17")]
     public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
     {
         using var graph = OnnxImporter.Import(models.Model(name));
         AssertForwardMatches(graph, name);
+    }
+
+    [Theory]
+    [InlineData("gelu_11")]
+    [InlineData("gelu_17")]
+    public void Import_GeluDecomposition_BecomesOneGeluPerPattern(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        Assert.Equal([OpKind.Gelu, OpKind.Gelu], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(["act", "act2"], graph.Nodes.Select(n => n.Name));
     }
 
     [Theory]

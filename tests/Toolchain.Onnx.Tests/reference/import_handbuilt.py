@@ -246,6 +246,31 @@ def misc():
     return m, x, F.silu(t(x))
 
 
+def gelu(opset):
+    """GELU as PyTorch exports nn.GELU() before opset 20: 0.5·x·(1 + Erf(x/√2)), constants as Constant nodes after
+    the Div (as PyTorch orders them), then the same written with initializers and the operands of Add and Mul swapped."""
+    nodes = [
+        const("sqrt2", np.array(1.4142135, dtype=np.float32)),
+        helper.make_node("Div", ["x", "sqrt2"], ["d"], name="/act/Div"),
+        helper.make_node("Erf", ["d"], ["e"], name="/act/Erf"),
+        const("one", np.array(1.0, dtype=np.float32)),
+        helper.make_node("Add", ["e", "one"], ["a"], name="/act/Add"),
+        helper.make_node("Mul", ["x", "a"], ["m"], name="/act/Mul"),
+        const("half", np.array(0.5, dtype=np.float32)),
+        helper.make_node("Mul", ["m", "half"], ["g"], name="/act/Mul_1"),
+        helper.make_node("Div", ["g", "sqrt2b"], ["d2"], name="/act2/Div"),
+        helper.make_node("Erf", ["d2"], ["e2"], name="/act2/Erf"),
+        helper.make_node("Add", ["oneb", "e2"], ["a2"], name="/act2/Add"),
+        helper.make_node("Mul", ["a2", "g"], ["m2"], name="/act2/Mul"),
+        helper.make_node("Mul", ["halfb", "m2"], ["y"], name="/act2/Mul_1"),
+    ]
+    inits = [init("sqrt2b", np.array(np.sqrt(2), dtype=np.float32)), init("oneb", np.array(1.0, dtype=np.float32)),
+             init("halfb", np.array(0.5, dtype=np.float32))]
+    m = model(nodes, [image_input([2, 3, 4, 4])], "y", inits, opset)
+    x = randn(2, 3, 4, 4, scale=2.0)
+    return m, x, F.gelu(F.gelu(t(x)))
+
+
 def dynamic_hw():
     """Dynamic height and width: needs OnnxImportOptions.InputShape."""
     w = randn(4, 3, 3, 3, scale=0.3)
@@ -333,6 +358,8 @@ GOOD = {
     "dynamic_hw": dynamic_hw,
     "pad_reduce_11": lambda: pad_reduce(11),
     "pad_reduce_17": lambda: pad_reduce(17),
+    "gelu_11": lambda: gelu(11),
+    "gelu_17": lambda: gelu(17),
 }
 
 
@@ -360,7 +387,8 @@ def external_data():
 
 
 BAD = {
-    "unknown_op": lambda: conv_then(helper.make_node("Erf", ["c"], ["y"], name="my_erf")),
+    "unknown_op": lambda: conv_then(helper.make_node("Einsum", ["c"], ["y"], name="my_einsum", equation="nchw->nchw")),
+    "erf_alone": lambda: conv_then(helper.make_node("Erf", ["c"], ["y"], name="my_erf")),
     "opset18": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"), opset=18),
     "custom_domain": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="custom_relu", domain="com.example")),
     "two_inputs": lambda: conv_then(helper.make_node("Add", ["c", "z"], ["y"], name="/Add"),

@@ -13,6 +13,11 @@ namespace Toolchain.Pruning.Tests.Deployment;
 /// </summary>
 internal sealed record DeploymentExpectation(HostTensor? MaskedOutput, long PredictedParameters, long PredictedMacs, double Tolerance);
 
+/// <summary>The largest differences <see cref="DeploymentCheck.AssertDeploys"/> found (relative to the output scale):
+/// the compacted graph against the masked one (NaN without a masked output), ONNX Runtime against the masked graph
+/// (or the compacted one without it).</summary>
+internal sealed record DeploymentErrors(double Compaction, double OnnxRuntime);
+
 /// <summary>
 /// The deployment path a user takes after pruning: export the compacted graph to an .onnx file (BatchNorm folded and
 /// not), run the file in ONNX Runtime, and import it again. Outputs are compared as max |actual − expected| over
@@ -58,11 +63,17 @@ internal static class DeploymentCheck
     /// model's size: the unfolded file holds exactly the compacted tensors (names and shapes, so the parameter count),
     /// and both files have the MACs the cost model predicted.
     /// </summary>
-    public static void AssertDeploys(ModelGraph graph, HostTensor input, DeploymentExpectation expected)
+    public static DeploymentErrors AssertDeploys(ModelGraph graph, HostTensor input, DeploymentExpectation expected)
     {
         var label = graph.Name;
         var compacted = Execute(graph, input);
-        if (expected.MaskedOutput is { } masked) AssertClose(masked, compacted, expected.Tolerance, $"{label}: compacted graph (executor) vs masked graph");
+        var compactionError = double.NaN;
+        var ortError = 0.0;
+        if (expected.MaskedOutput is { } masked)
+        {
+            compactionError = RelativeError(masked, compacted);
+            AssertClose(masked, compacted, expected.Tolerance, $"{label}: compacted graph (executor) vs masked graph");
+        }
         Assert.Equal(expected.PredictedParameters, graph.ParameterCount);
         Assert.Equal(expected.PredictedMacs, graph.Macs);
 
@@ -75,6 +86,7 @@ internal static class DeploymentCheck
 
             HostTensor deployed;
             using (var ort = OrtEngine.Load(path)) deployed = ort.Run([input])[0];
+            ortError = Math.Max(ortError, RelativeError(expected.MaskedOutput ?? compacted, deployed));
             if (expected.MaskedOutput is { } m) AssertClose(m, deployed, expected.Tolerance, $"{what}: ONNX Runtime vs masked graph");
             AssertClose(compacted, deployed, expected.Tolerance, $"{what}: ONNX Runtime vs compacted graph (executor)");
 
@@ -94,5 +106,7 @@ internal static class DeploymentCheck
             Assert.Equal(ours.Keys.Order(), file.Keys.Order());
             foreach (var (name, shape) in ours) Assert.True(shape.SequenceEqual(file[name]), $"{what}: '{name}' is {Shapes.Format(file[name])} in the file, {Shapes.Format(shape)} in the compacted graph");
         }
+
+        return new DeploymentErrors(compactionError, ortError);
     }
 }

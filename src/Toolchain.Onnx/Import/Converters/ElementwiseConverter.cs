@@ -28,6 +28,9 @@ internal static class ElementwiseConverter
             return;
         }
 
+        // GELU as PyTorch writes it starts with x / √2.
+        if (node.OpType == "Div" && GeluConverter.TryConvertPattern(context, node)) return;
+
         var op = node.OpType switch
         {
             "Add" => OpKind.Add,

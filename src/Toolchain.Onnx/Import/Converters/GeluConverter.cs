@@ -1,0 +1,87 @@
+using Onnx;
+using Toolchain.Graph;
+
+namespace Toolchain.Onnx.Import.Converters;
+
+/// <summary>
+/// GELU: the Gelu op (opset 20, <c>approximate="none"</c>) and, what PyTorch writes for <c>nn.GELU()</c> at opsets
+/// 11–17, its decomposition <c>Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)</c> — recognised at its Div, the five
+/// nodes becoming one <see cref="OpKind.Gelu"/>. An Erf anywhere else is refused.
+/// </summary>
+internal static class GeluConverter
+{
+    private const double ConstantTolerance = 1e-6;
+
+    public static void Convert(ImportContext context, NodeProto node)
+    {
+        var a = new NodeAttributes(node, "approximate");
+        var approximate = a.String("approximate") ?? "none";
+        if (approximate != "none") throw new NotSupportedException($"approximate='{approximate}' is not supported; only the exact form (approximate='none') is");
+        context.EmitSingle(node, OpKind.Gelu, [context.Activation(node, 0)], NoAttributes.Instance);
+    }
+
+    /// <summary>An Erf outside GELU's pattern.</summary>
+    public static void RefuseErf(ImportContext context, NodeProto node)
+    {
+        _ = new NodeAttributes(node);
+        throw new NotSupportedException("Erf is supported only inside GELU as PyTorch exports it, 0.5·x·(1 + Erf(x/√2)) " +
+                                        "(Div by √2, Erf, Add 1, Mul by x, Mul by 0.5, each read only by the next)");
+    }
+
+    /// <summary>
+    /// When <paramref name="div"/> (x/√2) starts GELU's decomposition, emits one Gelu for the five nodes, marks the four
+    /// after it converted and returns true; otherwise changes nothing and returns false.
+    /// </summary>
+    public static bool TryConvertPattern(ImportContext context, NodeProto div)
+    {
+        if (div.OpType != "Div" || div.Input.Count != 2 || !context.IsActivation(div.Input[0])) return false;
+        var x = div.Input[0];
+        if (!IsScalar(context, div.Input[1], Math.Sqrt(2))) return false;
+        if (OnlyConsumer(context, div.Output[0], "Erf") is not { } erf) return false;
+        if (OnlyConsumer(context, erf.Output[0], "Add") is not { } add || !OtherIsScalar(context, add, erf.Output[0], 1)) return false;
+        if (OnlyConsumer(context, add.Output[0], "Mul") is not { } mul || Other(mul, add.Output[0]) != x) return false;
+        if (OnlyConsumer(context, mul.Output[0], "Mul") is not { } half || !OtherIsScalar(context, half, mul.Output[0], 0.5)) return false;
+        foreach (var n in new[] { erf, add, mul, half })
+        {
+            _ = new NodeAttributes(n);
+            context.MarkConsumed(n);
+        }
+
+        // PyTorch puts the five nodes in the GELU module's scope ("/features/…/block.4/Div"): the node takes the module's name.
+        var scope = div.Name.Contains('/') ? NodeNaming.ModulePath(div.Name) : "";
+        var name = scope.Length > 0 && scope == NodeNaming.ModulePath(half.Name) ? context.UniqueName(scope) : context.NodeName(half);
+        var outputs = context.Emit(name, OpKind.Gelu, [context.Activation(div, 0)], NoAttributes.Instance);
+        context.DefineActivation(half.Output[0], outputs[0]);
+        return true;
+    }
+
+    private static NodeProto? OnlyConsumer(ImportContext context, string value, string opType)
+    {
+        if (context.IsGraphOutput(value)) return null;
+        var consumers = context.Consumers(value);
+        return consumers.Count == 1 && consumers[0].OpType == opType && consumers[0].Domain is "" or "ai.onnx" && consumers[0].Output.Count == 1
+            ? consumers[0]
+            : null;
+    }
+
+    private static string? Other(NodeProto node, string value) =>
+        node.Input.Count != 2 ? null : node.Input[0] == value ? node.Input[1] : node.Input[1] == value ? node.Input[0] : null;
+
+    private static bool OtherIsScalar(ImportContext context, NodeProto node, string value, double expected) =>
+        Other(node, value) is { } other && IsScalar(context, other, expected);
+
+    /// <summary>Whether <paramref name="name"/> is a one-element float constant equal to <paramref name="expected"/>;
+    /// a Constant node later in the file is converted now (it has no inputs, so nothing changes but the order).</summary>
+    private static bool IsScalar(ImportContext context, string name, double expected)
+    {
+        if (!context.TryGetConstant(name, out var value))
+        {
+            if (context.Producer(name) is not { OpType: "Constant" } producer || context.IsConsumed(producer)) return false;
+            ConstantConverter.Convert(context, producer);
+            context.MarkConsumed(producer);
+            if (!context.TryGetConstant(name, out value)) return false;
+        }
+
+        return value.IsFloat && value.Count == 1 && Math.Abs(value.ToDoubles()[0] - expected) <= ConstantTolerance * Math.Max(1, Math.Abs(expected));
+    }
+}
