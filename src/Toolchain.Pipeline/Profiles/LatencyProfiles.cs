@@ -48,9 +48,7 @@ public static class LatencyProfiles
         }
         else
         {
-            var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
-            now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
-                new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));
+            now = Recalibrate(engine, batch, stored.Profile, open, observer, cancellation);
             AtomicFile.WriteAllText(recalibration, JsonSerializer.Serialize(now), createFolder: true);
         }
 
@@ -59,6 +57,30 @@ public static class LatencyProfiles
         observer.Info(Invariant($"latency calibration measured now on {now.Points.Count} whole models: dense predicted {recalibrated.Total(full):F3} ms (stored calibration: {stored.Total(full):F3} ms); ") +
                       Invariant($"scale {now.Scale:F3}, offset {now.OffsetMs:F3} ms, {now.PerKernelMs * 1000:F2} µs per kernel"));
         return new LatencyCost(recalibrated);
+    }
+
+    /// <summary>
+    /// The model's whole-model calibration measured again on this machine as it runs now (<see cref="Profiler.Recalibrate"/>),
+    /// set in <paramref name="profile"/>; what recalibration runs here and on a device agent.
+    /// </summary>
+    public static ModelCalibration Recalibrate(string engine, int batch, LatencyProfile profile, Func<ModelGraph> open, IJobObserver observer, CancellationToken cancellation = default)
+    {
+        var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
+        const string title = "recalibrating the latency profile on this machine now";
+        return observer.WithProgress(title, bar => profiler.Recalibrate(profile, open, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation));
+    }
+
+    /// <summary>
+    /// Where a profile measured by the device agent at <paramref name="device"/> is cached:
+    /// profiles/devices/HOST/ENGINE-NcoreS-bBATCH.json (HOST from the address, N the device's cores).
+    /// </summary>
+    public static string DeviceProfilePath(Uri device, string engine, int cores, int batch) =>
+        Path.Combine(ProfileLocator.FindFolder() ?? Path.Combine(Directory.GetCurrentDirectory(), ProfileLocator.FolderName), "devices", SafeHost(device),
+            ProfileLocator.FileName(engine, cores, batch));
+
+    private static string SafeHost(Uri device)
+    {
+        return new string(device.Host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
     }
 
     private static LatencyCost? Load(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
