@@ -87,7 +87,7 @@ public sealed class ProfilingJobTests
         using var there = JsonDocument.Parse(JsonSerializer.Serialize(remote, AgentJson.Options));
         Assert.Equal(JsonShape.Of(here.RootElement), JsonShape.Of(there.RootElement));
 
-        var calibration = device.Recalibrate(model, "ort-cpu", 1, profile, observer, CancellationToken.None);
+        var calibration = device.Recalibrate(() => ModelResolver.Open(model), "ort-cpu", 1, LatencyProfile.Load(profile), observer, CancellationToken.None);
         Assert.Equal("tiny", calibration.Model);
         Assert.True(calibration.Points.Count >= 2 && calibration.Points.All(p => p.MeasuredMs > 0));
     }

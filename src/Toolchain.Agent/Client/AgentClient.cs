@@ -230,7 +230,7 @@ public sealed class AgentClient : IDisposable
             {
                 throw new AgentException(AgentFailure.Unreachable,
                     $"no TLS connection to the agent at {Device}: {e.InnerException?.Message ?? e.Message}; if its certificate comes from your own CA, trust that CA here " +
-                    "(the system store, or SSL_CERT_FILE=ca.pem for this command)", e);
+                    "(--ca-cert ca.pem, the system store, or SSL_CERT_FILE=ca.pem for this command)", e);
             }
             catch (HttpRequestException e)
             {

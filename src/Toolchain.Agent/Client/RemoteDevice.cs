@@ -85,7 +85,7 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
         return new BenchResult(_client.ResultOf(done) with { Agent = Address.ToString().TrimEnd('/') }, done.Nodes);
     }
 
-    public (string ProfileJson, ProfileResult Result) Profile(string model, ProfileRequest settings, string? existingProfile, IJobObserver observer, CancellationToken cancellation)
+    public (string ProfileJson, ProfileResult Result) Profile(Func<ModelGraph> open, ProfileRequest settings, string? existingProfile, IJobObserver observer, CancellationToken cancellation)
     {
         var wire = new ProfilingSettings
         {
@@ -93,8 +93,8 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
             GridStep = settings.Options.GridStep, MaxPoints = settings.Options.MaxInitialPoints, Refine = settings.Options.Refine,
             CalibrationSamples = settings.Options.CalibrationSamples, CalibrationSeconds = settings.Options.Calibration.MinSeconds,
         };
-        var file = ModelFile(model);
-        var done = Run(c => _client.SubmitProfilingAsync(Jobs.JobKinds.Profile, [file], existingProfile, wire, c), $"profiling {model} on {Info().Host}", observer, cancellation);
+        var file = GraphFileOf(open);
+        var done = Run(c => _client.SubmitProfilingAsync(Jobs.JobKinds.Profile, [file], existingProfile, wire, c), $"profiling {Path.GetFileNameWithoutExtension(file.FileName)} on {Info().Host}", observer, cancellation);
         if (done.Profile is not { } profile || done.Profiled is not [var result]) throw _client.NoResult(done);
         return (profile.GetRawText(), result);
     }
@@ -113,11 +113,22 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
         return (report, device);
     }
 
-    public ModelCalibration Recalibrate(string model, string engine, int batch, string profilePath, IJobObserver observer, CancellationToken cancellation)
+    public ModelCalibration Recalibrate(Func<ModelGraph> open, string engine, int batch, LatencyProfile stored, IJobObserver observer, CancellationToken cancellation)
     {
         var wire = new ProfilingSettings { Engine = engine, Batch = batch };
-        var file = ModelFile(model);
-        var profile = File.ReadAllText(profilePath);
+        var file = GraphFileOf(open);
+        var temp = Path.Combine(Path.GetTempPath(), $"toolchain-profile-{Guid.NewGuid():N}.json");
+        string profile;
+        try
+        {
+            stored.Save(temp);
+            profile = File.ReadAllText(temp);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
         var done = Run(c => _client.SubmitProfilingAsync(Jobs.JobKinds.Recalibrate, [file], profile, wire, c), $"recalibrating the latency profile on {Info().Host} now", observer, cancellation);
         return done.Calibration ?? throw _client.NoResult(done);
     }
@@ -180,7 +191,13 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
             return (Path.GetFileName(model), File.ReadAllBytes(model));
         }
 
-        using var graph = ModelResolver.Open(model);
+        return GraphFileOf(() => ModelResolver.Open(model));
+    }
+
+    /// <summary>The graph <paramref name="open"/> opens, as a graph file named after it.</summary>
+    private static (string FileName, byte[] Bytes) GraphFileOf(Func<ModelGraph> open)
+    {
+        using var graph = open();
         var temp = Path.Combine(Path.GetTempPath(), $"toolchain-upload-{Guid.NewGuid():N}.safetensors");
         try
         {

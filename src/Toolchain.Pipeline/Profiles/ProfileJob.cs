@@ -78,7 +78,7 @@ public static class ProfileJob
         var results = new List<ProfileResult>();
         foreach (var model in request.Models)
         {
-            var (profiled, result) = device.Profile(model, request, json, observer, cancellation);
+            var (profiled, result) = device.Profile(() => ModelResolver.Open(model), request, json, observer, cancellation);
             // Stored as the local profiler stores a profile (the wire's JSON is the same document, compact).
             AtomicFile.WriteAllText(path, profiled, createFolder: true);
             LatencyProfile.Load(path).Save(path);

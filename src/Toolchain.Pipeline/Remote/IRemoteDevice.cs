@@ -1,3 +1,4 @@
+using Toolchain.Graph;
 using Toolchain.Profiling;
 
 namespace Toolchain.Pipeline;
@@ -20,14 +21,14 @@ public interface IRemoteDevice
     BenchResult Bench(BenchRequest request, IJobObserver observer, CancellationToken cancellation);
 
     /// <summary>
-    /// Profiles <paramref name="model"/> on the device as <see cref="ProfileJob"/> does here, extending <paramref name="existingProfile"/>
+    /// Profiles the model <paramref name="open"/> opens on the device as <see cref="ProfileJob"/> does here, extending <paramref name="existingProfile"/>
     /// (a profile file's text, measured on that device) when given; the profile file's text as the profiler stores it and what it did.
     /// </summary>
-    (string ProfileJson, ProfileResult Result) Profile(string model, ProfileRequest settings, string? existingProfile, IJobObserver observer, CancellationToken cancellation);
+    (string ProfileJson, ProfileResult Result) Profile(Func<ModelGraph> open, ProfileRequest settings, string? existingProfile, IJobObserver observer, CancellationToken cancellation);
 
     /// <summary><see cref="PredictJob.Measure"/> on the device: the compacted models measured there against the profile at <paramref name="profilePath"/>.</summary>
     (ValidationReport Report, DeviceFingerprint Device) Validate(PredictRequest request, string profilePath, IJobObserver observer, CancellationToken cancellation);
 
     /// <summary><see cref="LatencyProfiles.Recalibrate"/> on the device: the model's whole-model calibration measured there now.</summary>
-    ModelCalibration Recalibrate(string model, string engine, int batch, string profilePath, IJobObserver observer, CancellationToken cancellation);
+    ModelCalibration Recalibrate(Func<ModelGraph> open, string engine, int batch, LatencyProfile profile, IJobObserver observer, CancellationToken cancellation);
 }
