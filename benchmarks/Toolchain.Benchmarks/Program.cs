@@ -15,6 +15,7 @@ var comparisons = new Dictionary<string, Func<double>>
     ["prune56"] = () => PrunedLatencyBenchmark.Run("resnet56", iterations: 300),
     ["predict"] = PredictionBenchmark.Run,
     ["methods"] = MethodsBenchmark.Run,
+    ["agent"] = () => AgentBenchmark.Run("resnet20", iterations: 300),
 };
 
 var selected = args.Length == 0 || args[0] == "all" ? comparisons.Keys.ToArray() : args;
