@@ -15,6 +15,7 @@ var comparisons = new Dictionary<string, Func<double>>
     ["prune56"] = () => PrunedLatencyBenchmark.Run("resnet56", iterations: 300),
     ["predict"] = PredictionBenchmark.Run,
     ["methods"] = MethodsBenchmark.Run,
+    ["agent"] = () => AgentBenchmark.Run("resnet20", iterations: 300),
 };
 // Not a comparison and not in `all`: make soak's leak soak (exit code 1 when a loop's memory grows).
 var extra = new Dictionary<string, Func<double>> { ["soak"] = Soak.Run };

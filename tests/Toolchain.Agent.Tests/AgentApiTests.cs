@@ -22,6 +22,9 @@ public sealed class AgentApiTests
         new(HttpMethod.Get, "v1/jobs/0123456789abcdef"),
         new(HttpMethod.Delete, "v1/jobs/0123456789abcdef"),
         new(HttpMethod.Get, "v1/openapi.json"),
+        new(HttpMethod.Post, "v1/jobs/profile") { Content = new MultipartFormDataContent { { new ByteArrayContent(TestAgent.Resnet20), "model", "m.onnx" } } },
+        new(HttpMethod.Post, "v1/jobs/validate") { Content = new MultipartFormDataContent { { new ByteArrayContent(TestAgent.Resnet20), "model", "m.onnx" } } },
+        new(HttpMethod.Post, "v1/jobs/recalibrate") { Content = new MultipartFormDataContent { { new ByteArrayContent(TestAgent.Resnet20), "model", "m.onnx" } } },
         new(HttpMethod.Get, "v1/no-such-route"),
     ];
 
@@ -112,7 +115,7 @@ public sealed class AgentApiTests
         var paths = document.RootElement.GetProperty("paths");
 
         var routes = agent.Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
-        Assert.Equal(5, routes.Count);
+        Assert.Equal(8, routes.Count); // device, bench, profile, validate, recalibrate, job GET and DELETE, openapi.json
         foreach (var route in routes)
         {
             var pattern = "/" + route.RoutePattern.RawText!.TrimStart('/');

@@ -25,9 +25,14 @@ internal sealed class CliProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static CliProcess Start(string workingDirectory, params string[] args)
+    public static CliProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="Start(string, string[])"/> with <paramref name="environment"/> added to the process's environment.</summary>
+    public static CliProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var process = new Process { StartInfo = CliRunner.StartInfo(workingDirectory, args) };
+        var start = CliRunner.StartInfo(workingDirectory, args);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        var process = new Process { StartInfo = start };
         var cli = new CliProcess(process, args);
         process.OutputDataReceived += (_, e) =>
         {

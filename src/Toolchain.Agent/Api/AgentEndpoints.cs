@@ -23,12 +23,20 @@ public static class AgentEndpoints
             ToolVersion = ToolVersion.Current,
             Host = Environment.MachineName,
             Fingerprint = device.Fingerprint,
+            Gpu = device.Gpu,
+            GpuDriver = device.GpuDriver,
             Engines = device.Engines,
             Limits = new AgentLimits(options.MaxUploadBytes, options.QueueSize, options.JobTimeout.TotalSeconds),
             Queue = queue.Now(),
         }, AgentJson.Options));
         v1.MapPost("/jobs/bench", (HttpContext context, AgentOptions options, UploadFolder folder, JobQueue queue, DeviceProbe device) =>
             BenchUpload.SubmitAsync(context, options, folder, queue, device));
+        foreach (var kind in new[] { JobKinds.Profile, JobKinds.Validate, JobKinds.Recalibrate })
+        {
+            v1.MapPost($"/jobs/{kind}", (HttpContext context, AgentOptions options, UploadFolder folder, JobQueue queue, DeviceProbe device) =>
+                ProfilingUpload.SubmitAsync(kind, context, options, folder, queue, device));
+        }
+
         v1.MapGet("/jobs/{id}", (string id, JobQueue queue) => queue.Find(id) is { } view ? Results.Json(view, AgentJson.Options) : UnknownJob(id));
         v1.MapDelete("/jobs/{id}", (string id, JobQueue queue) => queue.Cancel(id) is { } view ? Results.Json(view, AgentJson.Options) : UnknownJob(id));
         v1.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));

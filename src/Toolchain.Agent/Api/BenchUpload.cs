@@ -159,7 +159,7 @@ internal static class BenchUpload
         return (settings, upload, size.Value);
     }
 
-    private static async Task<long> CopyAsync(Stream from, Stream to, long limit, CancellationToken cancellation)
+    internal static async Task<long> CopyAsync(Stream from, Stream to, long limit, CancellationToken cancellation)
     {
         var buffer = new byte[1 << 16];
         long total = 0;
@@ -174,14 +174,14 @@ internal static class BenchUpload
         return total;
     }
 
-    private static IResult TooLarge(AgentOptions options, long? length)
+    internal static IResult TooLarge(AgentOptions options, long? length)
     {
         var size = length is { } l ? $"the request is {l:N0} bytes; " : "";
         return Error(StatusCodes.Status413PayloadTooLarge, ApiError.TooLarge,
             $"{size}this agent accepts models of at most {options.MaxUploadBytes:N0} bytes ({options.MaxUploadBytes / (1024.0 * 1024):0.#} MB; toolchain serve --max-upload-mb)");
     }
 
-    private static IResult Busy(HttpContext context, string message)
+    internal static IResult Busy(HttpContext context, string message)
     {
         context.Response.Headers.RetryAfter = "10";
         return Error(StatusCodes.Status503ServiceUnavailable, message.Contains("shutting down", StringComparison.Ordinal) ? ApiError.ShuttingDown : ApiError.QueueFull, message);
@@ -189,5 +189,5 @@ internal static class BenchUpload
 
     public static IResult Error(int status, string kind, string message) => Results.Json(new ApiError(kind, message), AgentJson.Options, statusCode: status);
 
-    private sealed class UploadTooLargeException : Exception;
+    internal sealed class UploadTooLargeException : Exception;
 }

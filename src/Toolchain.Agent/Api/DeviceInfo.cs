@@ -19,6 +19,11 @@ public sealed record DeviceInfo
     /// <summary>The device as ONNX Runtime CPU at its default threads and batch 1 sees it (a bench result carries its own engine's).</summary>
     public required DeviceFingerprint Fingerprint { get; init; }
 
+    /// <summary>The NVIDIA GPU and driver a GPU engine's fingerprint names, or null without one.</summary>
+    public string? Gpu { get; init; }
+
+    public string? GpuDriver { get; init; }
+
     public required IReadOnlyList<EngineInfo> Engines { get; init; }
 
     public required AgentLimits Limits { get; init; }

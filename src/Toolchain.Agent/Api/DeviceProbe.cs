@@ -14,7 +14,12 @@ public sealed class DeviceProbe
     {
         Engines = Runtime.Engines.All.Select(EngineInfo.Of).ToArray();
         Fingerprint = DeviceFingerprint.Current(Runtime.Engines.OrtCpu, Environment.ProcessorCount, batch: 1);
+        (Gpu, GpuDriver) = HostGpu.Nvidia();
     }
+
+    public string? Gpu { get; }
+
+    public string? GpuDriver { get; }
 
     public IReadOnlyList<EngineInfo> Engines { get; }
 

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Toolchain.Pipeline;
+using Toolchain.Profiling;
 
 namespace Toolchain.Agent.Api;
 
@@ -10,7 +12,7 @@ public sealed record JobView
 {
     public required string Id { get; init; }
 
-    /// <summary>What the job does: "bench".</summary>
+    /// <summary>What the job does: "bench", "profile", "validate" or "recalibrate".</summary>
     public required string Kind { get; init; }
 
     public required JobState State { get; init; }
@@ -27,7 +29,11 @@ public sealed record JobView
     /// <summary>The model's name in the results.</summary>
     public required string Model { get; init; }
 
-    public required BenchSettings Settings { get; init; }
+    /// <summary>A bench job's settings.</summary>
+    public BenchSettings? Settings { get; init; }
+
+    /// <summary>A profile, validate or recalibrate job's settings.</summary>
+    public ProfilingSettings? Profiling { get; init; }
 
     public required DateTimeOffset Created { get; init; }
 
@@ -38,6 +44,21 @@ public sealed record JobView
     public BenchRecord? Result { get; init; }
 
     public NodesRecord? Nodes { get; init; }
+
+    /// <summary>profile: the latency profile file exactly as the local profiler stores it (the device's fingerprint inside).</summary>
+    public JsonElement? Profile { get; init; }
+
+    /// <summary>profile: what profiling each model did (configurations measured or reused, the calibration).</summary>
+    public IReadOnlyList<ProfileResult>? Profiled { get; init; }
+
+    /// <summary>validate: the compacted models predicted against measured on the device.</summary>
+    public ValidationReport? Validation { get; init; }
+
+    /// <summary>recalibrate: the model's whole-model calibration measured now on the device.</summary>
+    public ModelCalibration? Calibration { get; init; }
+
+    /// <summary>profile, validate, recalibrate: the device as the measuring engine saw it.</summary>
+    public DeviceFingerprint? Fingerprint { get; init; }
 
     public ApiError? Error { get; init; }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Toolchain.Agent.Api;
 
@@ -26,7 +29,7 @@ public sealed class AgentClient : IDisposable
         Security.AccessToken.Check(token, "the token");
         Device = device;
         _options = options ?? new AgentClientOptions();
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: true)
+        _http = new HttpClient(handler ?? CreateHandler(_options.CaCertificateFile), disposeHandler: true)
         {
             BaseAddress = new Uri(device.GetLeftPart(UriPartial.Authority) + device.AbsolutePath.TrimEnd('/') + "/"),
             Timeout = Timeout.InfiniteTimeSpan, // per attempt instead (RequestTimeout, UploadTimeout)
@@ -36,6 +39,50 @@ public sealed class AgentClient : IDisposable
     }
 
     public Uri Device { get; }
+
+    /// <summary>
+    /// The client's connection handler: with <paramref name="caFile"/>, a certificate that chains to one of its CAs is
+    /// trusted too (the host name must still match); anything the system trusts stays trusted.
+    /// </summary>
+    private static SocketsHttpHandler CreateHandler(string? caFile)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        if (caFile is null) return handler;
+        var authorities = LoadCertificates(caFile);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            if (errors == SslPolicyErrors.None) return true;
+            if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false; // a name mismatch stays an error
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = new X509Certificate2(certificate);
+            return chain.Build(leaf);
+        };
+        return handler;
+    }
+
+    /// <summary>The certificates of a PEM file (one or more) or a DER file.</summary>
+    /// <exception cref="ArgumentException">Missing, or holds no certificate.</exception>
+    internal static X509Certificate2Collection LoadCertificates(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"--ca-cert '{path}' does not exist", path);
+        var collection = new X509Certificate2Collection();
+        try
+        {
+            var text = File.ReadAllText(path);
+            if (text.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal)) collection.ImportFromPem(text);
+            else collection.Add(X509CertificateLoader.LoadCertificateFromFile(path));
+        }
+        catch (CryptographicException e)
+        {
+            throw new ArgumentException($"--ca-cert '{path}' holds no readable certificate (PEM or DER): {e.Message}", e);
+        }
+
+        if (collection.Count == 0) throw new ArgumentException($"--ca-cert '{path}' holds no certificate");
+        return collection;
+    }
 
     /// <summary>GET /v1/device.</summary>
     public Task<DeviceInfo> DeviceAsync(CancellationToken cancellation = default) =>
@@ -72,6 +119,33 @@ public sealed class AgentClient : IDisposable
         }, idempotent: false, _options.UploadTimeout, cancellation);
     }
 
+    /// <summary>
+    /// POST /v1/jobs/{kind} (<c>profile</c>, <c>validate</c>, <c>recalibrate</c>): the models as file parts (graph files,
+    /// checkpoints or .onnx, under their file names), the profile's text and the settings; the job as queued (202).
+    /// </summary>
+    public Task<JobView> SubmitProfilingAsync(string kind, IReadOnlyList<(string FileName, byte[] Bytes)> models, string? profileJson, ProfilingSettings settings,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(settings);
+        return SendAsync<JobView>(() =>
+        {
+            var form = new MultipartFormDataContent();
+            foreach (var (fileName, bytes) in models)
+            {
+                var part = new ByteArrayContent(bytes);
+                part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                form.Add(part, "model", fileName);
+            }
+
+            if (profileJson is not null) form.Add(new StringContent(profileJson, System.Text.Encoding.UTF8, "application/json"), "profile", "profile.json");
+            form.Add(new StringContent(JsonSerializer.Serialize(settings, AgentJson.Options), System.Text.Encoding.UTF8, "application/json"), "settings");
+            var request = new HttpRequestMessage(HttpMethod.Post, $"{AgentEndpoints.Version}/jobs/{kind}") { Content = form };
+            request.Headers.ExpectContinue = true;
+            return request;
+        }, idempotent: false, _options.UploadTimeout, cancellation);
+    }
+
     /// <summary>GET /v1/jobs/{id}.</summary>
     public Task<JobView> JobAsync(string id, CancellationToken cancellation = default) =>
         SendAsync<JobView>(() => new HttpRequestMessage(HttpMethod.Get, $"{AgentEndpoints.Version}/jobs/{Uri.EscapeDataString(id)}"), idempotent: true, _options.RequestTimeout, cancellation);
@@ -102,14 +176,21 @@ public sealed class AgentClient : IDisposable
     }
 
     /// <summary>The finished job's result, or the failure as an <see cref="AgentException"/> saying what the agent said.</summary>
-    public Pipeline.BenchRecord ResultOf(JobView job)
+    public Pipeline.BenchRecord ResultOf(JobView job) => Succeeded(job).Result ?? throw NoResult(job);
+
+    /// <summary>The job when it finished with its result; else the failure as an <see cref="AgentException"/> saying what the agent said.</summary>
+    public JobView Succeeded(JobView job)
     {
-        if (job.State == JobState.Done && job.Result is { } result) return result;
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.State == JobState.Done) return job;
         var error = job.Error ?? new ApiError(ApiError.Internal, $"the job ended {job.State} without a result");
         var failure = error.Kind == ApiError.Internal ? AgentFailure.Internal : AgentFailure.JobFailed;
         var what = job.State == JobState.Cancelled ? "was cancelled" : "failed";
-        throw new AgentException(failure, $"the bench job {job.Id} on {Device} {what}: {error.Message}");
+        throw new AgentException(failure, $"the {job.Kind} job {job.Id} on {Device} {what}: {error.Message}");
     }
+
+    /// <summary>A done job without the part of the result its kind promises: the agent's bug.</summary>
+    public AgentException NoResult(JobView job) => new(AgentFailure.Internal, $"the {job.Kind} job {job.Id} on {Device} ended done without its result");
 
     private async Task<T> SendAsync<T>(Func<HttpRequestMessage> create, bool idempotent, TimeSpan timeout, CancellationToken cancellation)
     {
@@ -149,7 +230,7 @@ public sealed class AgentClient : IDisposable
             {
                 throw new AgentException(AgentFailure.Unreachable,
                     $"no TLS connection to the agent at {Device}: {e.InnerException?.Message ?? e.Message}; if its certificate comes from your own CA, trust that CA here " +
-                    "(the system store, or SSL_CERT_FILE=ca.pem for this command)", e);
+                    "(--ca-cert ca.pem, the system store, or SSL_CERT_FILE=ca.pem for this command)", e);
             }
             catch (HttpRequestException e)
             {

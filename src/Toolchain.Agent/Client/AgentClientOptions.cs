@@ -17,6 +17,12 @@ public sealed record AgentClientOptions
     /// <summary>One upload, body included.</summary>
     public TimeSpan UploadTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A PEM (or DER) file with the certificate(s) of the private CA that signed an HTTPS agent's certificate (<c>--ca-cert</c>):
+    /// trusted for this client besides the system's store (and SSL_CERT_FILE).
+    /// </summary>
+    public string? CaCertificateFile { get; init; }
+
     /// <summary>Between two looks at a running job.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }

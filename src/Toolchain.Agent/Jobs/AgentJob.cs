@@ -11,19 +11,42 @@ namespace Toolchain.Agent.Jobs;
 public sealed class AgentJob
 {
     internal AgentJob(string id, BenchSettings settings, BenchRequest request, UploadedModel upload, DateTimeOffset created)
+        : this(id, JobKinds.Bench, request.Name, request.Engine, upload, created, (observer, cancellation) => new JobOutput { Bench = BenchJob.Run(request, observer, cancellation) })
+    {
+        Settings = settings;
+    }
+
+    internal AgentJob(string id, string kind, string model, string engine, UploadedModel upload, DateTimeOffset created, Func<IProfileObserver, CancellationToken, JobOutput> work,
+        ProfilingSettings? profiling = null)
     {
         Id = id;
-        Settings = settings;
-        Request = request;
+        Kind = kind;
+        Model = model;
+        Engine = engine;
         Upload = upload;
         Created = created;
+        Work = work;
+        Profiling = profiling;
     }
 
     public string Id { get; }
 
-    public BenchSettings Settings { get; }
+    /// <summary>What the job does (<see cref="JobKinds"/>).</summary>
+    public string Kind { get; }
 
-    public BenchRequest Request { get; }
+    /// <summary>The model's name in the results.</summary>
+    public string Model { get; }
+
+    public string Engine { get; }
+
+    /// <summary>A bench job's settings.</summary>
+    public BenchSettings? Settings { get; }
+
+    /// <summary>A profile, validate or recalibrate job's settings.</summary>
+    public ProfilingSettings? Profiling { get; }
+
+    /// <summary>The measurement itself: runs on the queue's thread, reports to the observer, stops when the token is cancelled.</summary>
+    internal Func<IProfileObserver, CancellationToken, JobOutput> Work { get; }
 
     internal UploadedModel Upload { get; }
 
@@ -35,7 +58,7 @@ public sealed class AgentJob
 
     public DateTimeOffset? Finished { get; internal set; }
 
-    public BenchResult? Result { get; internal set; }
+    public JobOutput? Output { get; internal set; }
 
     public ApiError? Error { get; internal set; }
 
@@ -49,20 +72,35 @@ public sealed class AgentJob
     internal JobView View(int? position) => new()
     {
         Id = Id,
-        Kind = "bench",
+        Kind = Kind,
         State = State,
         Position = State == JobState.Queued ? position : null,
         Progress = State == JobState.Done ? 1 : _progress.Fraction,
         Stage = State == JobState.Running ? _progress.Stage : null,
-        Model = Request.Name,
+        Model = Model,
         Settings = Settings,
+        Profiling = Profiling,
         Created = Created,
         Started = Started,
         Finished = Finished,
-        Result = Result?.Benchmark,
-        Nodes = Result?.Nodes,
+        Result = Output?.Bench?.Benchmark,
+        Nodes = Output?.Bench?.Nodes,
+        Profile = Output?.Profile,
+        Profiled = Output?.Profiled,
+        Validation = Output?.Validation,
+        Calibration = Output?.Calibration,
+        Fingerprint = Output?.Fingerprint,
         Error = Error,
     };
 
     private sealed record ProgressNow(string? Stage, double Fraction);
+}
+
+/// <summary>The kinds of job an agent runs, as <see cref="JobView.Kind"/> names them.</summary>
+public static class JobKinds
+{
+    public const string Bench = "bench";
+    public const string Profile = "profile";
+    public const string Validate = "validate";
+    public const string Recalibrate = "recalibrate";
 }

@@ -53,20 +53,25 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
 
     /// <summary>Queues a job; its position is <see cref="JobView.Position"/> of the view returned.</summary>
     /// <exception cref="QueueFullException">No room, or the agent is stopping.</exception>
-    public JobView Enqueue(BenchSettings settings, BenchRequest request, UploadedModel upload)
+    public JobView Enqueue(BenchSettings settings, BenchRequest request, UploadedModel upload) =>
+        Enqueue((id, created) => new AgentJob(id, settings, request, upload, created));
+
+    /// <summary>Queues the job <paramref name="create"/> makes for a fresh id.</summary>
+    /// <exception cref="QueueFullException">No room, or the agent is stopping.</exception>
+    internal JobView Enqueue(Func<string, DateTimeOffset, AgentJob> create)
     {
         AgentJob job;
         int position;
         lock (_sync)
         {
             if (RefuseReason() is { } why) throw new QueueFullException(why, _stopping);
-            job = new AgentJob(Guid.NewGuid().ToString("N")[..16], settings, request, upload, clock.GetUtcNow());
+            job = create(Guid.NewGuid().ToString("N")[..16], clock.GetUtcNow());
             _jobs[job.Id] = job;
             _waiting.AddLast(job);
             position = _waiting.Count;
         }
 
-        logger.LogInformation("job {Id} queued at position {Position}: bench {Model} on {Engine}", job.Id, position, request.Name, request.Engine);
+        logger.LogInformation("job {Id} queued at position {Position}: {Kind} {Model} on {Engine}", job.Id, position, job.Kind, job.Model, job.Engine);
         _wake.Release();
         return job.View(position);
     }
@@ -180,13 +185,13 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
         var atOnce = Interlocked.Increment(ref _runningNow);
         InterlockedMax(ref _mostAtOnce, atOnce);
         var start = Stopwatch.GetTimestamp();
-        logger.LogInformation("job {Id} started: bench {Model} on {Engine}", job.Id, job.Request.Name, job.Request.Engine);
+        logger.LogInformation("job {Id} started: {Kind} {Model} on {Engine}", job.Id, job.Kind, job.Model, job.Engine);
         JobState state;
         ApiError? error = null;
-        BenchResult? result = null;
+        JobOutput? result = null;
         try
         {
-            result = BenchJob.Run(job.Request, new Observer(job, logger), cancellation.Token);
+            result = job.Work(new Observer(job, logger), cancellation.Token);
             state = JobState.Done;
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -214,7 +219,7 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
         lock (_sync)
         {
             _running = null;
-            job.Result = result; // with the state, under the lock: nobody sees a result on a job still running
+            job.Output = result; // with the state, under the lock: nobody sees a result on a job still running
             Finish(job, state, error);
             if (state == JobState.Cancelled && stopping.IsCancellationRequested && !job.Cancellation.IsCancellationRequested) _cancelledByStop++;
         }
@@ -259,19 +264,21 @@ public sealed class JobQueue(AgentOptions options, ILogger<JobQueue> logger, Tim
     }
 
     /// <summary>The job's progress, as GET /v1/jobs/{id} shows it; its prose goes to the agent's log.</summary>
-    private sealed class Observer(AgentJob job, ILogger logger) : IJobObserver
+    private sealed class Observer(AgentJob job, ILogger logger) : IProfileObserver
     {
+        public void Profiled(Profiling.ProfileResult result) => logger.LogInformation("job {Id}: {Model} profiled ({Configurations} configurations)", job.Id, result.Model, result.Configurations.Count);
+
         public void Info(string message) => logger.LogInformation("job {Id}: {Message}", job.Id, job.Upload.Redact(message));
 
         public T WithProgress<T>(string title, Func<IProgressBar, T> work)
         {
-            job.Report(title, 0);
+            job.Report(job.Upload.Redact(title), 0);
             return work(new Bar(job));
         }
 
         private sealed class Bar(AgentJob job) : IProgressBar
         {
-            public void Update(string description, double completed, double total) => job.Report(description, total > 0 ? completed / total : 0);
+            public void Update(string description, double completed, double total) => job.Report(job.Upload.Redact(description), total > 0 ? completed / total : 0);
         }
     }
 }

@@ -30,7 +30,10 @@ public sealed class UploadFolder : IDisposable
     }
 
     /// <summary>Keeps letters, digits, '.', '-' and '_' of the last path segment; never a path, never hidden, always *.onnx.</summary>
-    public static string SafeName(string? fileName)
+    public static string SafeName(string? fileName) => SafeName(fileName, ".onnx");
+
+    /// <summary>As <see cref="SafeName(string?)"/>, keeping any of <paramref name="extensions"/> (else adding the first).</summary>
+    public static string SafeName(string? fileName, params string[] extensions)
     {
         var name = Path.GetFileName((fileName ?? "").Replace('\\', '/').Split('/').Last());
         var safe = new StringBuilder();
@@ -38,7 +41,7 @@ public sealed class UploadFolder : IDisposable
         var result = safe.ToString().TrimStart('.');
         if (result.Length == 0) result = "model";
         if (result.Length > 100) result = result[..100];
-        return result.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? result : result + ".onnx";
+        return extensions.Any(e => result.EndsWith(e, StringComparison.OrdinalIgnoreCase)) ? result : result + extensions[0];
     }
 
     public void Dispose()

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using Toolchain.Agent.Api;
-using Toolchain.Agent.Client;
-using Toolchain.Agent.Security;
 using Toolchain.Cli.Ui;
-using Toolchain.Onnx;
 using Toolchain.Pipeline;
 using Toolchain.Runtime;
 
@@ -28,15 +24,15 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime (0: its default)" };
         var inputShape = CommandOptions.InputShape();
         var perNode = new Option<bool>("--per-node") { Description = "Also time every node with ONNX Runtime's profiler (ort engines)" };
-        var device = new Option<string?>("--device") { Description = "Measure on the device agent at this address (toolchain serve there), e.g. http://edge-01:5117" };
-        var tokenFile = new Option<string?>("--token-file") { Description = "With --device: the file holding the agent's token" };
+        var device = new DeviceOptions("Measure");
         var json = CommandOptions.Json();
         var command = new Command("bench", "Measure a deployed engine's latency percentiles and throughput, here or on a device agent (--device)")
         {
-            model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, device, tokenFile, json,
+            model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, json,
         };
+        device.AddTo(command);
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            () => parse.GetValue(device) is null ? "the measurement was not finished (bench writes no files)" : "the job on the device was cancelled (bench writes no files)",
+            () => parse.GetValue(device.Device) is null ? "the measurement was not finished (bench writes no files)" : "the job on the device was cancelled (bench writes no files)",
             ui =>
             {
                 var request = new BenchRequest
@@ -45,83 +41,14 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
                     Iterations = parse.GetValue(iterations), DurationSeconds = parse.GetValue(duration), Threads = parse.GetValue(threads),
                     InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), PerNode = parse.GetValue(perNode),
                 };
-                var result = parse.GetValue(device) is { } url
-                    ? Remote(ui, request, url, parse.GetValue(tokenFile), cancellation)
-                    : BenchJob.Run(request, new Observer(ui), cancellation);
+                using var remote = device.Open(parse);
+                if (remote is not null) ui.Info(remote.Describe());
+                var result = remote is not null ? remote.Bench(request, new Observer(ui), cancellation) : BenchJob.Run(request, new Observer(ui), cancellation);
                 Show(ui, result);
                 return ExitCodes.Success;
             })));
         return command;
     }
-
-    /// <summary>
-    /// The same measurement on a device agent: the model goes as ONNX (a zoo model or checkpoint is exported here, with
-    /// BatchNorm folded, exactly as a local ONNX Runtime bench exports it), the job is polled with a progress bar, and an
-    /// interruption here cancels the job there.
-    /// </summary>
-    private static BenchResult Remote(IConsoleUi ui, BenchRequest request, string url, string? tokenFile, CancellationToken cancellation)
-    {
-        if (tokenFile is null) throw new ArgumentException("--device needs --token-file: the file with the agent's token (toolchain serve --new-token writes one)");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-        {
-            throw new ArgumentException($"--device '{url}' is not an http:// or https:// address (e.g. http://edge-01:5117)");
-        }
-
-        request.Validate(); // before the export and the upload: a bad setting costs nothing
-        var token = AccessToken.ReadFile(tokenFile);
-        var onnx = OnnxBytes(request);
-        using var client = new AgentClient(address, token);
-        var device = Wait(client.ConnectAsync(cancellation));
-        ui.Info($"device {address}: {device.Host}, {device.Fingerprint.CpuModel}, {device.Fingerprint.Cores} cores{(device.Fingerprint.Gpu is { } gpu ? $", {gpu}" : "")}; toolchain {device.ToolVersion}");
-        var settings = new BenchSettings
-        {
-            Name = request.Model, Engine = request.Engine, Batch = request.Batch, Warmup = request.Warmup, Iterations = request.Iterations,
-            Duration = request.DurationSeconds, Threads = request.Threads, InputShape = request.InputShape is { } shape ? InputShapes.Format(shape) : null,
-            PerNode = request.PerNode,
-        };
-        var job = Wait(client.SubmitBenchAsync(onnx, settings, cancellation));
-        JobView final;
-        try
-        {
-            final = ui.WithProgress(BenchJob.MeasuringTitle(request.Engine), bar => Wait(client.WaitAsync(job.Id, view =>
-            {
-                if (view.State == JobState.Queued) bar.Update($"queued on {device.Host} (position {view.Position})", 0, 1);
-                else if (view.State == JobState.Running) bar.Update(view.Stage ?? BenchJob.MeasuringTitle(request.Engine), view.Progress, 1);
-            }, cancellation)));
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            // Interrupted here: free the device for others instead of leaving the job to run out.
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                Wait(client.CancelAsync(job.Id, patience.Token));
-            }
-            catch (Exception e) when (e is AgentException or OperationCanceledException)
-            {
-                CliErrors.Notice(ui, $"could not cancel job {job.Id} on {address}: {e.Message}");
-            }
-
-            throw;
-        }
-
-        return new BenchResult(client.ResultOf(final) with { Agent = address.ToString().TrimEnd('/') }, final.Nodes);
-    }
-
-    /// <summary>The ONNX the agent receives: an .onnx file as it is, anything else exported as a local ONNX Runtime bench exports it.</summary>
-    private static byte[] OnnxBytes(BenchRequest request)
-    {
-        if (EngineFactory.IsOnnxFile(request.Model))
-        {
-            if (!File.Exists(request.Model)) throw new FileNotFoundException($"model file '{request.Model}' does not exist", request.Model);
-            return File.ReadAllBytes(request.Model);
-        }
-
-        using var graph = ModelResolver.Open(request.Model, inputShape: request.InputShape);
-        return OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
-    }
-
-    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private static void Show(IConsoleUi ui, BenchResult result)
     {

@@ -19,7 +19,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
     public Command Build()
     {
         var model = new Argument<string>("model") { Description = "Zoo name, graph file, checkpoint or .onnx file" };
-        var profileOption = new Option<string?>("--profile", "-p") { Description = "Latency profile (default: the one in profiles/ for this engine, core count and batch)" };
+        var profileOption = new Option<string?>("--profile", "-p") { Description = "Latency profile (default: the one in profiles/ for this engine, core count and batch; with --device the device's, profiles/devices/HOST/…)" };
         var engine = new Option<string>("--engine") { Description = $"Engine the profile describes: {Engines.Describe(Engines.Profilable)}", DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
         var ratio = new Option<double>("--ratio") { Description = "Predict with this fraction of every prunable group's channels removed (uniform), in [0, 1)" };
@@ -34,14 +34,17 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             Description = "With --validate: compare with the profile's stored whole-model calibration only. By default the calibration is also " +
                           "measured again in the same rounds as the samples, so the error reported first is the per-layer tables' own and not the host's drift since profiling",
         };
+        var device = new DeviceOptions("Predict for (its cached profile) and, with --validate, measure");
         var json = CommandOptions.Json();
         var command = new Command("predict", "Predict a model's latency at any widths from a latency profile (and check it with --validate)")
         {
             model, profileOption, engine, batch, ratio, roundTo, validate, samples, seed, threads, seconds, storedCalibration, json,
         };
+        device.AddTo(command);
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
-            () => "the validation was not finished; nothing was written", ui => Predict(ui, new PredictRequest
+            () => "the validation was not finished; nothing was written", ui => Predict(ui, device.Open(parse), remote => new PredictRequest
             {
+                Device = remote,
                 Model = parse.GetValue(model)!, Profile = parse.GetValue(profileOption), Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch),
                 Ratio = parse.GetValue(ratio), RoundTo = parse.GetValue(roundTo), Validate = parse.GetValue(validate), Samples = parse.GetValue(samples),
                 Seed = parse.GetValue(seed), Threads = parse.GetValue(threads), MeasureSeconds = parse.GetValue(seconds),
@@ -50,8 +53,11 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         return command;
     }
 
-    private static int Predict(IConsoleUi ui, PredictRequest request, CancellationToken cancellation)
+    private static int Predict(IConsoleUi ui, Agent.Client.RemoteDevice? remote, Func<Agent.Client.RemoteDevice?, PredictRequest> create, CancellationToken cancellation)
     {
+        using var device = remote;
+        var request = create(device);
+        if (device is not null) ui.Info(device.Describe());
         var result = PredictJob.Run(request, new Observer(ui), cancellation);
         var prediction = result.Prediction;
         if (result.Validation is { } validation) ShowValidation(ui, result.Model, result.Batch, validation);
@@ -61,6 +67,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             model = result.Model,
             profile = result.ProfilePath,
             engine = result.Engine,
+            agent = request.Device?.Address.ToString().TrimEnd('/'),
             batch = result.Batch,
             ratio = result.Ratio,
             totalMs = prediction.TotalMs,

@@ -19,7 +19,7 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
         var models = new Argument<string[]>("model") { Description = "Zoo names, graph files, checkpoints or .onnx files", Arity = ArgumentArity.OneOrMore };
         var engine = new Option<string>("--engine") { Description = $"Engine to profile: {Engines.Describe(Engines.Profilable)}", DefaultValueFactory = _ => Engines.OrtCpu.Name };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out", "-o") { Description = "Profile to write or extend (default: profiles/ENGINE-NcoreS-bBATCH.json)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Profile to write or extend (default: profiles/ENGINE-NcoreS-bBATCH.json; with --device profiles/devices/HOST/ENGINE-NcoreS-bBATCH.json)" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads, as deployed (0: one per core)" };
         var runs = new Option<int>("--runs") { Description = "Timed runs per sample", DefaultValueFactory = _ => new ProfilerOptions().Runs };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs per sample", DefaultValueFactory = _ => new ProfilerOptions().Warmup };
@@ -29,15 +29,18 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
         var calibration = new Option<int>("--calibration-samples") { Description = "Random width assignments measured whole for the calibration", DefaultValueFactory = _ => new ProfilerOptions().CalibrationSamples };
         var calibrationSeconds = new Option<double>("--calibration-seconds") { Description = "Measure the calibration models for at least this long (the machine's best state is kept)", DefaultValueFactory = _ => new ModelMeasurement().MinSeconds };
         var replace = new Option<bool>("--replace") { Description = "Start the profile anew instead of extending an existing file" };
+        var device = new DeviceOptions("Profile");
         var json = CommandOptions.Json();
-        var command = new Command("profile", "Measure per-layer latency tables of this device and save them as a latency profile")
+        var command = new Command("profile", "Measure per-layer latency tables of this device (or of a device agent's, --device) and save them as a latency profile")
         {
             models, engine, batch, output, threads, runs, warmup, gridStep, maxPoints, noRefine, calibration, calibrationSeconds, replace, json,
         };
+        device.AddTo(command);
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
             () => "the profile file keeps every model finished before the interruption: run the same command again to measure the rest (it extends the file)",
-            ui => Profile(ui, new ProfileRequest
+            ui => Profile(ui, device.Open(parse), remote => new ProfileRequest
             {
+                Device = remote,
                 Models = parse.GetValue(models)!, Engine = parse.GetValue(engine)!, Batch = parse.GetValue(batch), Output = parse.GetValue(output),
                 Threads = parse.GetValue(threads), Replace = parse.GetValue(replace),
                 Options = new ProfilerOptions
@@ -54,8 +57,11 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
         return command;
     }
 
-    private static int Profile(IConsoleUi ui, ProfileRequest request, CancellationToken cancellation)
+    private static int Profile(IConsoleUi ui, Agent.Client.RemoteDevice? remote, Func<Agent.Client.RemoteDevice?, ProfileRequest> create, CancellationToken cancellation)
     {
+        using var device = remote;
+        if (device is not null) ui.Info(device.Describe());
+        var request = create(device);
         var (path, profile, results) = ProfileJob.Run(request, new Observer(ui), cancellation);
         ui.Info($"profile written to {path}: {profile.Layers.Count} configurations, {profile.Calibrations.Count} calibrated model(s); {profile.Device}");
         ui.Json(new
@@ -63,6 +69,7 @@ public sealed class ProfileCommand(UiFactory uiFactory) : ICliCommand
             type = "profile",
             path,
             device = profile.Device,
+            agent = request.Device?.Address.ToString().TrimEnd('/'),
             deployment = profile.Deployment.Describe(),
             configurations = profile.Layers.Count,
             models = results.Select(r => new

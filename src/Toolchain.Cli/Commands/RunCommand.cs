@@ -47,7 +47,10 @@ public sealed class RunCommand(UiFactory uiFactory) : ICliCommand
     {
         ui.Info($"Pipeline: {config.Model} on {config.Data} → {config.Prune.Method} under {string.Join(", ", config.Prune.Budgets)} on {config.Target.Engine} " +
                 $"batch {config.Target.Batch}; run folder {config.Output}");
-        var result = PipelineRunner.Run(config, configFile, new ConsoleRunObserver(ui), cancellation);
+        // target.device: the one agent client the commands use, opened from the configuration's address, token file and CA.
+        using var device = config.Target.Device is { } url ? Agent.Client.RemoteDevice.Open(url, config.Target.TokenFile, config.Target.CaCert) : null;
+        if (device is not null) ui.Info(device.Describe());
+        var result = PipelineRunner.Run(config, configFile, new ConsoleRunObserver(ui), cancellation, device);
         var files = PipelineOutputs.Write(result);
         Show(ui, result);
         ui.Info($"Written: {string.Join(", ", files)}");

@@ -32,10 +32,13 @@ public static class LatencyProfiles
     /// in that file; when the file already exists its calibration is used instead, so a resumed run predicts exactly as
     /// the interrupted one did (the widths it chose meet the budgets under those predictions).
     /// </summary>
+    /// <param name="device">The target is this device agent: <see cref="Auto"/> is its profile (measured there, cached in
+    /// <see cref="DeviceProfilePath"/>), no profile named is its cached one, fingerprints are compared with it, and the
+    /// recalibration is measured there.</param>
     public static LatencyCost? CostModel(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
-        CancellationToken cancellation = default, string? recalibration = null)
+        CancellationToken cancellation = default, string? recalibration = null, IRemoteDevice? device = null)
     {
-        var cost = Load(engine, batch, profile, groups, needed, open, observer, cancellation);
+        var cost = Load(engine, batch, profile, groups, needed, open, observer, cancellation, device);
         if (cost is null || recalibration is null) return cost;
         var stored = cost.Predictor; // keeps the calibration it was built with, for the comparison below
         ModelCalibration now;
@@ -48,25 +51,54 @@ public static class LatencyProfiles
         }
         else
         {
-            var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
-            now = observer.WithProgress("recalibrating the latency profile on this machine now", bar => profiler.Recalibrate(stored.Profile, open,
-                new SyncProgress<double>(f => bar.Update("recalibrating the latency profile on this machine now", f, 1)), cancellation));
+            now = device is null ? Recalibrate(engine, batch, stored.Profile, open, observer, cancellation) : device.Recalibrate(open, engine, batch, stored.Profile, observer, cancellation);
+            stored.Profile.SetCalibration(now);
             AtomicFile.WriteAllText(recalibration, JsonSerializer.Serialize(now), createFolder: true);
         }
 
         var recalibrated = new LatencyPredictor(stored.Profile, groups);
         var full = groups.FullWidths();
-        observer.Info(Invariant($"latency calibration measured now on {now.Points.Count} whole models: dense predicted {recalibrated.Total(full):F3} ms (stored calibration: {stored.Total(full):F3} ms); ") +
+        observer.Info(Invariant($"latency calibration measured now{(device is null ? "" : $" on {device.Address}")} on {now.Points.Count} whole models: dense predicted {recalibrated.Total(full):F3} ms (stored calibration: {stored.Total(full):F3} ms); ") +
                       Invariant($"scale {now.Scale:F3}, offset {now.OffsetMs:F3} ms, {now.PerKernelMs * 1000:F2} µs per kernel"));
         return new LatencyCost(recalibrated);
     }
 
-    private static LatencyCost? Load(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
-        CancellationToken cancellation)
+    /// <summary>
+    /// The model's whole-model calibration measured again on this machine as it runs now (<see cref="Profiler.Recalibrate"/>),
+    /// set in <paramref name="profile"/>; what recalibration runs here and on a device agent.
+    /// </summary>
+    public static ModelCalibration Recalibrate(string engine, int batch, LatencyProfile profile, Func<ModelGraph> open, IJobObserver observer, CancellationToken cancellation = default)
     {
-        if (profile == Auto) return new LatencyCost(new LatencyPredictor(ProfileHere(engine, batch, groups, open, observer, cancellation), groups));
+        var profiler = new Profiler(ProfileEngines.Create(engine, 0), batch);
+        const string title = "recalibrating the latency profile on this machine now";
+        return observer.WithProgress(title, bar => profiler.Recalibrate(profile, open, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation));
+    }
+
+    /// <summary>
+    /// Where a profile measured by the device agent at <paramref name="device"/> is cached:
+    /// profiles/devices/HOST/ENGINE-NcoreS-bBATCH.json (HOST from the address, N the device's cores).
+    /// </summary>
+    public static string DeviceProfilePath(Uri device, string engine, int cores, int batch) =>
+        Path.Combine(ProfileLocator.FindFolder() ?? Path.Combine(Directory.GetCurrentDirectory(), ProfileLocator.FolderName), "devices", SafeHost(device),
+            ProfileLocator.FileName(engine, cores, batch));
+
+    private static string SafeHost(Uri device)
+    {
+        return new string(device.Host.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+    }
+
+    private static LatencyCost? Load(string engine, int batch, string? profile, ChannelGroups groups, bool needed, Func<ModelGraph> open, IJobObserver observer,
+        CancellationToken cancellation, IRemoteDevice? device)
+    {
+        if (profile == Auto)
+        {
+            var measured = device is null ? ProfileHere(engine, batch, groups, open, observer, cancellation) : ProfileOnDevice(engine, batch, groups, open, device, observer, cancellation);
+            return new LatencyCost(new LatencyPredictor(measured, groups));
+        }
+
         var searched = profile ?? "";
-        var path = profile ?? ProfileLocator.FindDefault(engine, batch, out searched);
+        var cached = device is null ? null : DeviceProfilePath(device.Address, engine, device.Fingerprint(engine, 0, batch).Cores, batch);
+        var path = profile ?? (File.Exists(cached) ? cached : ProfileLocator.FindDefault(engine, batch, out searched));
         var measure = $"pass --profile auto to measure this machine's tables for the model first, or measure a profile with 'toolchain profile MODEL --engine {engine} --batch {batch}' and pass it with --profile";
         if (path is null)
         {
@@ -74,15 +106,15 @@ public static class LatencyProfiles
             return null;
         }
 
-        var here = Here(engine, 0, batch);
+        var here = device?.Fingerprint(engine, 0, batch) ?? Here(engine, 0, batch);
         try
         {
             var loaded = LatencyProfile.Load(path);
             var differences = loaded.Device.Differences(here);
             if (differences.Count > 0)
             {
-                observer.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off here — " +
-                              "--profile auto measures this machine");
+                var target = device is null ? "here — --profile auto measures this machine" : $"on {device.Address} — profile auto measures that device";
+                observer.Info($"warning: '{path}' was measured on another device or engine ({string.Join("; ", differences)}); latency predictions and budgets may be off {target}");
             }
 
             return new LatencyCost(new LatencyPredictor(loaded, groups));
@@ -153,6 +185,47 @@ public static class LatencyProfiles
         profile.Save(autoProfile);
         observer.Info($"latency profile of this machine for {result.Model}: {result.Configurations.Count(c => !c.Reused)} configurations measured in {result.Seconds:F0} s, kept in {autoProfile}");
         return profile;
+    }
+
+    /// <summary>
+    /// The device agent's profile for the model: its cached profile (<see cref="DeviceProfilePath"/>, shared with
+    /// <c>toolchain profile --device</c>) when it covers and calibrates the model, else that profile extended by the agent
+    /// with the model's missing configurations (<see cref="ProfileJob"/> with <see cref="ProfileRequest.Device"/>).
+    /// </summary>
+    public static LatencyProfile ProfileOnDevice(string engine, int batch, ChannelGroups groups, Func<ModelGraph> open, IRemoteDevice device, IJobObserver observer,
+        CancellationToken cancellation = default)
+    {
+        var path = DeviceProfilePath(device.Address, engine, device.Fingerprint(engine, 0, batch).Cores, batch);
+        if (File.Exists(path) && LatencyProfile.Load(path) is var existing && Covers(existing, groups))
+        {
+            observer.Info($"latency profile of {device.Address}: {path} (covers and calibrates this model; delete it to measure anew)");
+            return existing;
+        }
+
+        var temp = Path.Combine(Path.GetTempPath(), $"toolchain-model-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using (var graph = open()) GraphFile.Save(graph, temp);
+            var result = ProfileJob.Run(new ProfileRequest { Models = [temp], Engine = engine, Batch = batch, Output = path, Device = device }, new ProfileObserver(observer), cancellation);
+            var model = result.Models.Single();
+            observer.Info($"latency profile of {device.Address} for {model.Model}: {model.Configurations.Count(c => !c.Reused)} configurations measured there in {model.Seconds:F0} s, kept in {path}");
+            return result.Profile;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private sealed class ProfileObserver(IJobObserver inner) : IProfileObserver
+    {
+        public void Info(string message) => inner.Info(message);
+
+        public T WithProgress<T>(string title, Func<IProgressBar, T> work) => inner.WithProgress(title, work);
+
+        public void Profiled(ProfileResult result)
+        {
+        }
     }
 
     /// <summary>

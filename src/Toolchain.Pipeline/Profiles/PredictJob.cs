@@ -25,14 +25,24 @@ public static class PredictJob
         if (r.Threads < 0) throw new ArgumentException($"--threads cannot be negative (got {r.Threads})");
         _ = Engines.FindProfilable(r.Engine); // before the profile is looked for: an unknown name lists the known ones
 
-        var (path, profile) = LatencyProfiles.Select(r.Engine, r.Batch, r.Profile, r.Model);
+        var remote = r.Device;
+        var profileFile = r.Profile;
+        if (profileFile is null && remote is not null)
+        {
+            // The device's own profile, as 'toolchain profile --device' caches it, before anything measured elsewhere.
+            var cached = LatencyProfiles.DeviceProfilePath(remote.Address, r.Engine, remote.Fingerprint(r.Engine, r.Threads, r.Batch).Cores, r.Batch);
+            if (File.Exists(cached)) profileFile = cached;
+        }
+
+        var (path, profile) = LatencyProfiles.Select(r.Engine, r.Batch, profileFile, r.Model);
         var warnings = new List<string>();
-        var engine = r.Validate ? ProfileEngines.Create(r.Engine, r.Threads) : null;
-        var here = engine?.Fingerprint(r.Batch) ?? LatencyProfiles.Here(r.Engine, r.Threads, r.Batch);
+        var engine = r.Validate && remote is null ? ProfileEngines.Create(r.Engine, r.Threads) : null;
+        var here = remote?.Fingerprint(r.Engine, r.Threads, r.Batch) ?? engine?.Fingerprint(r.Batch) ?? LatencyProfiles.Here(r.Engine, r.Threads, r.Batch);
         var differences = profile.Device.Differences(here);
         if (differences.Count > 0)
         {
-            warnings.Add($"'{path}' was measured on another device or engine ({string.Join("; ", differences)}); its predictions may not hold here");
+            var where = remote is null ? "here" : $"on {remote.Address}";
+            warnings.Add($"'{path}' was measured on another device or engine ({string.Join("; ", differences)}); its predictions may not hold {where}");
         }
 
         using var graph = ModelResolver.Open(r.Model);
@@ -49,8 +59,21 @@ public static class PredictJob
         observer.Predicted(result);
         if (!r.Validate) return result;
 
-        var report = observer.WithProgress("measuring compacted models", bar => PredictionValidator.Validate(() => ModelResolver.Open(r.Model), profile, engine!, r.Batch,
-            r.Samples, r.Seed, new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update("measuring compacted models", f, 1)), cancellation, r.RecalibrationSamples));
+        var report = remote is null
+            ? Measure(r.Model, profile, engine!, r, observer, cancellation)
+            : remote.Validate(r, path, observer, cancellation).Report;
         return result with { Validation = report };
+    }
+
+    /// <summary>
+    /// The validation's measurement (<see cref="PredictionValidator.Validate"/>) of <paramref name="model"/> against
+    /// <paramref name="profile"/> on <paramref name="engine"/> with the request's samples, seed, duration and recalibration:
+    /// what <c>predict --validate</c> measures here and a device agent's validate job there.
+    /// </summary>
+    public static ValidationReport Measure(string model, LatencyProfile profile, ProfileEngine engine, PredictRequest r, IJobObserver observer, CancellationToken cancellation = default)
+    {
+        const string title = "measuring compacted models";
+        return observer.WithProgress(title, bar => PredictionValidator.Validate(() => ModelResolver.Open(model), profile, engine, r.Batch,
+            r.Samples, r.Seed, new ModelMeasurement { MinSeconds = r.MeasureSeconds }, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation, r.RecalibrationSamples));
     }
 }

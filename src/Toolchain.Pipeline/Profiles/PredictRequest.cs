@@ -41,4 +41,10 @@ public sealed record PredictRequest
     /// with the profile's stored calibration only.
     /// </summary>
     public int? RecalibrationSamples { get; init; } = Profiler.RecalibrationSamples;
+
+    /// <summary>
+    /// The target is this device agent: its cached profile (<see cref="LatencyProfiles.DeviceProfilePath"/>) is the default, the
+    /// profile's fingerprint is compared with it, and <see cref="Validate"/> measures there instead of here.
+    /// </summary>
+    public IRemoteDevice? Device { get; init; }
 }

@@ -1,4 +1,5 @@
 using Toolchain.Profiling;
+using Toolchain.Torch.Serialization;
 
 namespace Toolchain.Pipeline;
 
@@ -15,6 +16,7 @@ public static class ProfileJob
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(observer);
         Validate(request);
+        if (request.Device is { } device) return RunRemote(request, device, observer, cancellation);
         var options = request.Options;
         var engine = ProfileEngines.Create(request.Engine, request.Threads);
         var profiler = new Profiler(engine, request.Batch, options);
@@ -44,6 +46,59 @@ public static class ProfileJob
         }
 
         if (request.Models.Count > 1) profile.Save(path);
+        return new ProfileJobResult(path, profile, results);
+    }
+
+    /// <summary>
+    /// The same profile measured by a device agent: one job per model, each extending the profile the previous one returned,
+    /// the file (cached per device) saved after every model, so an agent lost mid-run costs only the model it was measuring
+    /// and the same command continues from there. The fits are refreshed here at the end, as a local run does (no measurement).
+    /// </summary>
+    private static ProfileJobResult RunRemote(ProfileRequest request, IRemoteDevice device, IProfileObserver observer, CancellationToken cancellation)
+    {
+        var here = device.Fingerprint(request.Engine, request.Threads, request.Batch);
+        var path = request.Output ?? LatencyProfiles.DeviceProfilePath(device.Address, request.Engine, here.Cores, request.Batch);
+        foreach (var model in request.Models) ModelResolver.Open(model).Dispose();
+        string? json = null;
+        if (!request.Replace && File.Exists(path))
+        {
+            var existing = LatencyProfile.Load(path);
+            var differences = existing.Device.Differences(here).ToList();
+            if (existing.Device.Batch != request.Batch) differences.Add($"batch: profile {existing.Device.Batch}, device {request.Batch}");
+            if (differences.Count > 0)
+            {
+                throw new ArgumentException($"'{path}' was measured on another device or setting than the agent at {device.Address} ({string.Join("; ", differences)}); " +
+                                            "choose another --out, or pass --replace to measure it anew");
+            }
+
+            observer.Info($"extending {path} ({existing.Layers.Count} configurations, {existing.Calibrations.Count} calibrated model(s)), measured on {device.Address}");
+            json = File.ReadAllText(path);
+        }
+
+        var results = new List<ProfileResult>();
+        foreach (var model in request.Models)
+        {
+            var (profiled, result) = device.Profile(() => ModelResolver.Open(model), request, json, observer, cancellation);
+            // Stored as the local profiler stores a profile (the wire's JSON is the same document, compact).
+            AtomicFile.WriteAllText(path, profiled, createFolder: true);
+            LatencyProfile.Load(path).Save(path);
+            json = File.ReadAllText(path);
+            results.Add(result);
+            observer.Profiled(result);
+        }
+
+        var profile = LatencyProfile.Load(path);
+        if (request.Models.Count > 1)
+        {
+            foreach (var model in request.Models.SkipLast(1))
+            {
+                using var graph = ModelResolver.Open(model);
+                Profiler.RefitCalibration(profile, graph);
+            }
+
+            profile.Save(path);
+        }
+
         return new ProfileJobResult(path, profile, results);
     }
 

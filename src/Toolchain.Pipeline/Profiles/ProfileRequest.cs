@@ -24,4 +24,10 @@ public sealed record ProfileRequest
 
     /// <summary>Start the profile anew instead of extending an existing file.</summary>
     public bool Replace { get; init; }
+
+    /// <summary>
+    /// Measure on this device agent instead of here; the profile is cached per device
+    /// (<see cref="LatencyProfiles.DeviceProfilePath"/>) unless <see cref="Output"/> names a file.
+    /// </summary>
+    public IRemoteDevice? Device { get; init; }
 }

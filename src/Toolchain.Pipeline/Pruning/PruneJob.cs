@@ -57,7 +57,7 @@ public static class PruneJob
         var calibrationPath = CalibrationPath(r.Output);
         if (checkpoint.Resumed is null && File.Exists(calibrationPath)) File.Delete(calibrationPath); // a run from the start measures anew
         var latency = LatencyProfiles.CostModel(Engine, r.Batch, r.Profile, groups, needed: latencyBudget, Open, observer, cancellation,
-            recalibration: r.Recalibrate && latencyBudget ? calibrationPath : null);
+            recalibration: r.Recalibrate && latencyBudget ? calibrationPath : null, device: r.Device);
         if (latency is not null) costs["latency"] = latency;
         // Unstructured: the budget counts conv and linear weights (a count above them, met by the dense model, is refused
         // here); widths stay full, so the channel budgets are unconstrained.
@@ -195,5 +195,6 @@ public static class PruneJob
         FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     }) + (r.TestImages is { } test ? $" test-images {test.ToString(CultureInfo.InvariantCulture)}" : "") // only when set: older checkpoints stay resumable
        + (r.HfpShiftDecay != new HfpSettings().ShiftDecay ? FormattableString.Invariant($" hfp-shift-decay {r.HfpShiftDecay}") : "")
-       + (r.Recalibrate ? " recalibrate" : "");
+       + (r.Recalibrate ? " recalibrate" : "")
+       + (r.Device is { } device ? $" device {device.Address}" : "");
 }

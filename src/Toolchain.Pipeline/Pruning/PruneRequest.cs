@@ -53,6 +53,12 @@ public sealed record PruneRequest
     /// </summary>
     public bool Recalibrate { get; init; }
 
+    /// <summary>
+    /// The target is this device agent: the latency profile is its own (<see cref="LatencyProfiles.CostModel"/>'s device) and the
+    /// recalibration is measured there.
+    /// </summary>
+    public IRemoteDevice? Device { get; init; }
+
     /// <summary>Measure dense and pruned on ONNX Runtime for this long, taking turns (0: skip).</summary>
     public double MeasureSeconds { get; init; } = 6;
 

@@ -50,6 +50,18 @@ public sealed class PipelineConfig
 
         /// <summary>Measure the model's whole-model latency calibration again before pruning (<see cref="PruneRequest.Recalibrate"/>).</summary>
         public bool Recalibrate { get; set; } = true;
+
+        /// <summary>
+        /// A device agent's address (<c>toolchain serve</c> on the target): the profile, the recalibration and the deployed-engine
+        /// benchmarks run there, and the results carry its fingerprint; null: this machine is the target.
+        /// </summary>
+        public string? Device { get; set; }
+
+        /// <summary>With <see cref="Device"/>: the file holding the agent's token.</summary>
+        public string? TokenFile { get; set; }
+
+        /// <summary>With an https:// <see cref="Device"/>: a PEM file with the private CA that signed the agent's certificate.</summary>
+        public string? CaCert { get; set; }
     }
 
     public sealed class PruneSection
@@ -130,6 +142,11 @@ public sealed class PipelineConfig
         Require(Target.Engine == Engines.OrtCpu.Name, "target.engine", $"is '{Target.Engine}'; the pipeline deploys on {Engines.OrtCpu} (TensorRT engines are built beside it where the host has TensorRT)");
         Require(Target.Batch >= 1, "target.batch", $"must be at least 1 (got {Target.Batch})");
         Require(!string.IsNullOrWhiteSpace(Target.Profile), "target.profile", "is empty: give auto or a profile file");
+        Require(Target.Device is null || (Uri.TryCreate(Target.Device, UriKind.Absolute, out var device) && device.Scheme is "http" or "https"), "target.device",
+            $"is '{Target.Device}'; give a device agent's http:// or https:// address, e.g. http://edge-01:5117 (or null for this machine)");
+        Require(Target.Device is null || Target.TokenFile is not null, "target.tokenFile", "is missing: target.device needs the file with the agent's token");
+        Require(Target.Device is not null || (Target.TokenFile is null && Target.CaCert is null), "target.tokenFile",
+            "and target.caCert go with target.device (without one they would be ignored)");
         Require(Prune.Budgets.Count > 0, "prune.budgets", "is empty: give at least one budget, e.g. [latency=50%]");
         Require(Prune.Epochs >= 0 && Prune.FinetuneEpochs >= 0, "prune.epochs", "and prune.finetuneEpochs cannot be negative");
         Require(Prune.RoundTo >= 1, "prune.roundTo", $"must be at least 1 (got {Prune.RoundTo})");

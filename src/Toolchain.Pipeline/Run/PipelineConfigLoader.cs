@@ -148,11 +148,15 @@ public static class PipelineConfigLoader
                 continue;
             }
 
-            property.SetValue(target, Convert(valueNode, type, path, source));
+            // A string property declared string? takes null too (its type alone cannot say so).
+            var nullableText = type == typeof(string) && new NullabilityInfoContext().Create(property).WriteState == NullabilityState.Nullable;
+            property.SetValue(target, nullableText && IsNull(valueNode) ? null : Convert(valueNode, type, path, source));
         }
     }
 
     private static IEnumerable<string> Keys(Type type) => type.GetProperties().Where(p => p.CanWrite).Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..]);
+
+    private static bool IsNull(YamlNode node) => node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
 
     private static string Section(string prefix) => prefix.Length == 0 ? "the top level" : $"'{prefix}'";
 

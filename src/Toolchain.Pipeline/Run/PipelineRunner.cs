@@ -25,32 +25,39 @@ public static class PipelineRunner
     /// <param name="cancellation">Stops the run at its next safe point (between batches, measurement rounds or stages) with
     /// <see cref="OperationCanceledException"/>: finished stages keep their records, an interrupted training or pruning stage
     /// its last epoch checkpoint, so running the same configuration again continues.</param>
-    public static PipelineResult Run(PipelineConfig config, string? configFile, IPipelineObserver observer, CancellationToken cancellation = default)
+    /// <param name="device">The device agent target.device names (the command opens it): the profile, the recalibration and the
+    /// deployed-engine benchmarks run there, and the results carry its fingerprint; null: this machine is the target.</param>
+    public static PipelineResult Run(PipelineConfig config, string? configFile, IPipelineObserver observer, CancellationToken cancellation = default, IRemoteDevice? device = null)
     {
         var started = DateTimeOffset.UtcNow;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(observer);
         config.Validate();
-        if (config.Target.Profile != LatencyProfiles.Auto && ProfileInUse(config) is { FingerprintMatches: false } foreign && !config.Target.AllowForeignProfile)
+        if (config.Target.Device is not null && device is null) throw new ArgumentException("target.device is set: the pipeline needs its agent client (toolchain run opens it)");
+        if (device is not null) observer.Info($"target device: the agent at {device.Address} ({device.Fingerprint(config.Target.Engine, 0, config.Target.Batch)}): profile, recalibration and benchmarks run there");
+        if (config.Target.Profile != LatencyProfiles.Auto && ProfileInUse(config, device) is { FingerprintMatches: false } foreign && !config.Target.AllowForeignProfile)
         {
             // Before any work: a profile from another device predicts this one 6–12 % off: used only when the configuration says so.
             throw new PipelineConfigException($"target.profile '{config.Target.Profile}' was measured on another device or setting ({string.Join("; ", foreign.Differences)}); " +
-                                              "use target.profile: auto to measure this machine, or set target.allowForeignProfile: true to use it anyway");
+                                              $"use target.profile: auto to measure {(device is null ? "this machine" : "the target device")}, or set target.allowForeignProfile: true to use it anyway");
         }
 
         var folder = config.Output;
         Directory.CreateDirectory(folder);
         var stages = new List<StageStatus>();
-        var tensorRt = TensorRt.Detect();
+        // TensorRT engines are built and timed by trtexec on this machine: not the target when an agent measures.
+        var tensorRt = device is null ? TensorRt.Detect() : new TensorRtStatus(false, null, [$"nothing: the target is the device agent at {device.Address}"]);
         observer.Info(TensorRt.Describe(tensorRt) + (tensorRt.Present ? "" : "; the pipeline deploys on ONNX Runtime CPU only"));
 
         var dense = Timed(stages, "train", observer, cancellation, () => DenseModel(config, folder, observer, cancellation));
-        var prune = Timed(stages, "prune", observer, cancellation, () => Prune(config, folder, dense, observer, cancellation));
+        var prune = Timed(stages, "prune", observer, cancellation, () => Prune(config, folder, dense, observer, cancellation, device));
         var parity = Timed(stages, "parity", observer, cancellation, () => Parity(config, prune, observer, cancellation));
-        var latency = Timed(stages, "benchmark", observer, cancellation, () => Benchmark(config, folder, dense, prune, observer, cancellation));
+        var latency = Timed(stages, "benchmark", observer, cancellation, () => device is null
+            ? Benchmark(config, folder, dense, prune, observer, cancellation)
+            : BenchmarkOnDevice(config, folder, dense, prune, device, observer, cancellation));
         var gates = Gates.Judge(config, prune, latency, parity);
-        var environment = Environment(config);
-        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config), parity);
+        var environment = Environment(config, device);
+        return new PipelineResult(config, folder, prune, latency, gates, tensorRt, stages, environment, started, configFile, ProfileInUse(config, device), parity);
     }
 
     private static T Timed<T>(List<StageStatus> stages, string name, IPipelineObserver observer, CancellationToken cancellation, Func<(T Value, string Status)> stage)
@@ -99,14 +106,15 @@ public static class PipelineRunner
     }
 
     /// <summary>Budgeted pruning, fine-tuning, compaction and the verified ONNX export; measurement is the benchmark stage's.</summary>
-    private static (PruneSummary Value, string Status) Prune(PipelineConfig c, string folder, string dense, IPipelineObserver observer, CancellationToken cancellation)
+    private static (PruneSummary Value, string Status) Prune(PipelineConfig c, string folder, string dense, IPipelineObserver observer, CancellationToken cancellation, IRemoteDevice? device)
     {
         var p = c.Prune;
         var output = Path.Combine(folder, "pruned.onnx");
         var profile = c.Target.Profile == "auto" ? LatencyProfiles.Auto : c.Target.Profile;
         var settings = Invariant($"prune on {c.Data} ({c.Train.Images?.ToString(CultureInfo.InvariantCulture) ?? "all"} images{TestImages(c)}): method {p.Method}, budgets [{string.Join(", ", p.Budgets)}], epochs {p.Epochs}+{p.FinetuneEpochs}, ") +
                        Invariant($"lr {p.Lr}/{p.FinetuneLr}, batch size {p.BatchSize}, round-to {p.RoundTo}, seed {p.Seed}, sparsity {p.Sparsity}, options [{p.Options}]; target {c.Target.Engine} batch {c.Target.Batch} profile {c.Target.Profile}") +
-                       (c.Target.Recalibrate ? " recalibrated" : "");
+                       (c.Target.Recalibrate ? " recalibrated" : "") +
+                       (device is null ? "" : $" on device {device.Address}"); // only when set: earlier runs' records stay valid
         var files = new List<string> { dense };
         if (profile != LatencyProfiles.Auto) files.Add(profile);
         var inputs = StageRecord.Hash(settings, files.ToArray());
@@ -121,7 +129,7 @@ public static class PipelineRunner
         {
             Model = dense, Output = output, Method = p.Method, Budgets = p.Budgets, Data = c.Data, Epochs = p.Epochs, FineTuneEpochs = p.FinetuneEpochs,
             LearningRate = p.Lr, FineTuneLearningRate = p.FinetuneLr, BatchSize = p.BatchSize, RoundTo = p.RoundTo, Seed = p.Seed,
-            Batch = c.Target.Batch, Profile = profile, Recalibrate = c.Target.Recalibrate, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
+            Batch = c.Target.Batch, Profile = profile, Recalibrate = c.Target.Recalibrate, Device = device, Resume = resume, MeasureSeconds = 0, TrainImages = c.Train.Images, TestImages = c.Train.TestImages, Sparsity = p.Sparsity,
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, HfpShiftDecay = p.Options.HfpShiftDecay, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
@@ -137,10 +145,12 @@ public static class PipelineRunner
     /// The profile the run predicts with (the configured file, or this machine's auto profile once measured) and how its
     /// device differs from this one; null when there is none yet.
     /// </summary>
-    private static ProfileUse? ProfileInUse(PipelineConfig c)
+    private static ProfileUse? ProfileInUse(PipelineConfig c, IRemoteDevice? remote)
     {
         var t = c.Target;
-        var path = t.Profile == LatencyProfiles.Auto ? LatencyProfiles.AutoProfilePath(t.Engine, t.Batch) : t.Profile;
+        var path = t.Profile != LatencyProfiles.Auto ? t.Profile
+            : remote is null ? LatencyProfiles.AutoProfilePath(t.Engine, t.Batch)
+            : LatencyProfiles.DeviceProfilePath(remote.Address, t.Engine, remote.Fingerprint(t.Engine, 0, t.Batch).Cores, t.Batch);
         if (!File.Exists(path))
         {
             if (t.Profile == LatencyProfiles.Auto) return null;
@@ -148,7 +158,7 @@ public static class PipelineRunner
         }
 
         var device = LatencyProfile.Load(path).Device;
-        var differences = device.Differences(LatencyProfiles.Here(t.Engine, 0, t.Batch));
+        var differences = device.Differences(remote?.Fingerprint(t.Engine, 0, t.Batch) ?? LatencyProfiles.Here(t.Engine, 0, t.Batch));
         return new ProfileUse(path, device.ToString(), differences.Count == 0, differences);
     }
 
@@ -180,16 +190,7 @@ public static class PipelineRunner
     private static (IReadOnlyList<BatchLatency> Value, string Status) Benchmark(PipelineConfig c, string folder, string dense, PruneSummary prune, IPipelineObserver observer,
         CancellationToken cancellation)
     {
-        var denseOnnx = Path.Combine(folder, "dense.onnx");
-        if (EngineFactory.IsOnnxFile(dense))
-        {
-            denseOnnx = dense;
-        }
-        else
-        {
-            using var file = GraphFile.Load(dense);
-            AtomicFile.WriteAllBytes(denseOnnx, OnnxExporter.Export(file.Graph, new OnnxExportOptions()));
-        }
+        var denseOnnx = DenseOnnx(folder, dense);
 
         var threads = System.Environment.ProcessorCount;
         var results = new List<BatchLatency>();
@@ -224,6 +225,41 @@ public static class PipelineRunner
 
         return (results, "ran");
     }
+
+    /// <summary>
+    /// The benchmark stage on the device agent: dense and pruned exported as a local benchmark exports them, each measured there
+    /// by a bench job at every batch for the configured time (one after the other — the agent runs one job at a time — where
+    /// a local run takes turns round by round; dense, pruned, then the other order would cancel a drift, so the order alternates
+    /// by batch). Per-layer and TensorRT measurements are local-only and said to be skipped.
+    /// </summary>
+    private static (IReadOnlyList<BatchLatency> Value, string Status) BenchmarkOnDevice(PipelineConfig c, string folder, string dense, PruneSummary prune, IRemoteDevice device,
+        IPipelineObserver observer, CancellationToken cancellation)
+    {
+        var denseOnnx = DenseOnnx(folder, dense);
+        var results = new List<BatchLatency>();
+        var threads = device.Fingerprint(c.Target.Engine, 0, c.Target.Batch).Cores;
+        foreach (var (batch, index) in c.BenchmarkBatches.Select((b, i) => (b, i)))
+        {
+            BenchRequest Request(string model, string name) => new()
+            {
+                Model = model, DisplayName = name, Engine = c.Target.Engine, Batch = batch, Warmup = 10, DurationSeconds = c.Benchmark.Seconds, Threads = threads,
+            };
+
+            var order = index % 2 == 0 ? new[] { ("dense", denseOnnx), ("pruned", prune.OnnxPath) } : [("pruned", prune.OnnxPath), ("dense", denseOnnx)];
+            var measured = order.ToDictionary(m => m.Item1, m => device.Bench(Request(m.Item2, m.Item1), observer, cancellation).Benchmark);
+            var latency = new BatchLatency(batch, c.Target.Engine, Summary(measured["dense"].Report, batch), Summary(measured["pruned"].Report, batch));
+            observer.Info($"benchmark batch {batch} on {device.Address}: dense p50 {latency.Dense.P50Ms:F3} ms, pruned p50 {latency.Pruned.P50Ms:F3} ms, speed-up {latency.Speedup:F2}× " +
+                          $"({measured["pruned"].Device})");
+            results.Add(latency);
+        }
+
+        observer.Info($"benchmark per layer: not measured — the per-layer breakdown uses this machine's ONNX Runtime profiler, the target is {device.Address}");
+        return (results, "ran on device");
+    }
+
+    private static LatencySummary Summary(BenchmarkReport r, int batch) =>
+        // The agent returns statistics, not each run (as trtexec): the samples stay empty.
+        new(r.Iterations, r.MeanMs, r.P50Ms, r.P90Ms, r.P99Ms, r.MinMs, r.MaxMs, batch * 1000 / r.MeanMs, []);
 
     /// <summary>
     /// Dense and pruned as TensorRT engines built by trtexec from the exported ONNX files, timed by trtexec at the target
@@ -280,8 +316,38 @@ public static class PipelineRunner
         return new LatencySummary(s.Count, s.Mean, s.Percentile(50), s.Percentile(90), s.Percentile(99), s.Min, s.Max, batch * 1000 / s.Mean, s.Sorted.ToList());
     }
 
-    private static Dictionary<string, string> Environment(PipelineConfig c)
+    /// <summary>The dense model as the benchmarks deploy it: the .onnx given, or the graph exported beside the run's files.</summary>
+    private static string DenseOnnx(string folder, string dense)
     {
+        if (EngineFactory.IsOnnxFile(dense)) return dense;
+        var denseOnnx = Path.Combine(folder, "dense.onnx");
+        using var file = GraphFile.Load(dense);
+        AtomicFile.WriteAllBytes(denseOnnx, OnnxExporter.Export(file.Graph, new OnnxExportOptions()));
+        return denseOnnx;
+    }
+
+    private static Dictionary<string, string> Environment(PipelineConfig c, IRemoteDevice? remote)
+    {
+        if (remote is not null)
+        {
+            var there = remote.Fingerprint(c.Target.Engine, 0, c.Target.Batch);
+            return new Dictionary<string, string>
+            {
+                ["device"] = there.ToString(),
+                ["agent"] = remote.Address.ToString().TrimEnd('/'),
+                ["cpu"] = there.CpuModel,
+                ["cores"] = there.Cores.ToString(CultureInfo.InvariantCulture),
+                ["os"] = RuntimeInformation.OSDescription + " (this machine: the build; the measurements are the agent's)",
+                ["onnxRuntime"] = there.EngineVersion,
+                ["libtorch"] = Torch.Libtorch.Version,
+                ["threads"] = there.Threads.ToString(CultureInfo.InvariantCulture),
+                ["profile"] = c.Target.Profile == "auto"
+                    ? LatencyProfiles.DeviceProfilePath(remote.Address, c.Target.Engine, there.Cores, c.Target.Batch) + $" (measured on {remote.Address})"
+                    : c.Target.Profile,
+                ["tool"] = ToolRevision(),
+            };
+        }
+
         var device = LatencyProfiles.Here(c.Target.Engine, 0, c.Target.Batch);
         return new Dictionary<string, string>
         {
