@@ -25,6 +25,9 @@ public static class Soak
 
     public static double Run()
     {
+        // One thread each: the soak watches memory, not speed, and two spinning OpenMP threads on a loaded 2-core host
+        // make the libtorch loops crawl.
+        Libtorch.Threads = 1;
         Console.WriteLine("Soak: live native tensors and resident memory (MiB) at every tenth of each loop; flat after the first tenth passes");
         var results = new List<(string Loop, bool Flat)>
         {
@@ -68,7 +71,7 @@ public static class Soak
     {
         using var graph = ModelZoo.Create("resnet20");
         var engine = OrtEngine.Load(OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true }), "resnet20",
-            new OrtEngineOptions { IntraOpThreads = Libtorch.Threads });
+            new OrtEngineOptions { IntraOpThreads = 1 });
         var input = HostTensor.RandomUniform(graph.InputShape, seed: 1);
         return (_ => engine.Run([input]), engine);
     }
