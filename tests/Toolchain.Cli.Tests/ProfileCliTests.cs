@@ -105,6 +105,35 @@ public sealed class ProfileCliTests
     }
 
     [Fact]
+    public void Predict_Validate_TablesThatDoNotFitThisHost_WarnsToMeasureThemAgain()
+    {
+        using var dir = new TempDirectory();
+        var path = Profiled(dir, out var model, width: 64, size: 32);
+        // Tables from "another host": every width but the widest made 30× slower, which no calibration's scale and
+        // offset can absorb (the dense model, all widest, is unchanged).
+        var profile = JsonNode.Parse(File.ReadAllText(path))!;
+        foreach (var layer in profile["layers"]!.AsArray()) Distort(layer!["latencyUs"]!);
+        File.WriteAllText(path, profile.ToJsonString());
+
+        var r = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--validate", "--samples", "3", "--measure-seconds", "0");
+        Assert.True(r.ExitCode == ExitCodes.Success, r.Stderr);
+        Assert.Contains($"even recalibrated, the profile's per-layer tables miss this host by", r.Stderr);
+        Assert.Contains($"toolchain profile {model} --replace", r.Stderr);
+
+        static void Distort(JsonNode table)
+        {
+            if (table is not JsonArray row) return;
+            if (row.Count > 0 && row[0] is JsonArray)
+            {
+                foreach (var inner in row) Distort(inner!);
+                return;
+            }
+
+            for (var i = 0; i < row.Count - 1; i++) row[i] = row[i]!.GetValue<double>() * 30;
+        }
+    }
+
+    [Fact]
     public void Prune_Recalibrate_MeasuresTheCalibrationAgainAndLeavesTheProfileFileAsItIs()
     {
         using var dir = new TempDirectory();

@@ -60,7 +60,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         if (device is not null) ui.Info(device.Describe());
         var result = PredictJob.Run(request, new Observer(ui), cancellation);
         var prediction = result.Prediction;
-        if (result.Validation is { } validation) ShowValidation(ui, result.Model, result.Batch, validation);
+        if (result.Validation is { } validation) ShowValidation(ui, result.Model, request.Model, result.Batch, validation);
         ui.Json(new
         {
             type = "predict",
@@ -112,7 +112,10 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         }
     }
 
-    private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report)
+    /// <summary>The recalibrated error above which the tables themselves, not the calibration, are out of date.</summary>
+    private const double StaleTablesPercent = 5;
+
+    private static void ShowValidation(IConsoleUi ui, string model, string modelArgument, int batch, ValidationReport report)
     {
         static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
         static string Percent(double? p) => p is { } v ? $"{v:+0.0;-0.0}%" : "–";
@@ -137,6 +140,14 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
             ui.Info($"recalibrated now ({now.Points.Count} whole-model points measured in the same rounds: scale {now.Scale:F3}, offset {now.OffsetMs:F3} ms, " +
                     $"{now.PerKernelMs * 1000:F2} µs per kernel): mean absolute percentage error {report.RecalibratedMeanAbsolutePercentageError:F2}% " +
                     $"(max {report.RecalibratedMaxAbsolutePercentageError:F2}%) over the {held} models it was not fitted on — the per-layer tables' error on this host as it runs now");
+            if (report.RecalibratedMeanAbsolutePercentageError > StaleTablesPercent)
+            {
+                // A fresh calibration absorbs the host's overall speed; what it leaves is the tables' shape across widths.
+                Warn(ui, $"{model}: even recalibrated, the profile's per-layer tables miss this host by {report.RecalibratedMeanAbsolutePercentageError:F1}% " +
+                         $"(over {StaleTablesPercent}%): they were measured on another machine or in another state of this one (or the host is busy now); " +
+                         $"re-measure them here with `toolchain profile {modelArgument}{(report.Engine == "ort-cpu" ? "" : $" --engine {report.Engine}")} --replace` when the host is quiet " +
+                         "(naming every model the profile should cover: --replace starts it anew)");
+            }
         }
 
         if (speed is null)
