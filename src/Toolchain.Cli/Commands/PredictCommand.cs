@@ -60,7 +60,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         if (device is not null) ui.Info(device.Describe());
         var result = PredictJob.Run(request, new Observer(ui), cancellation);
         var prediction = result.Prediction;
-        if (result.Validation is { } validation) ShowValidation(ui, result.Model, result.Batch, validation);
+        if (result.Validation is { } validation) ShowValidation(ui, result.Model, result.Batch, validation, request.Device?.Address);
         ui.Json(new
         {
             type = "predict",
@@ -112,11 +112,11 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         }
     }
 
-    private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report)
+    private static void ShowValidation(IConsoleUi ui, string model, int batch, ValidationReport report, Uri? agent)
     {
         static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
         static string Percent(double? p) => p is { } v ? $"{v:+0.0;-0.0}%" : "–";
-        var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch})";
+        var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch}){(agent is null ? "" : $" at {agent.ToString().TrimEnd('/')}")}";
         var speed = report.Speed;
         var now = report.Recalibration;
         var columns = new List<string> { "model", "measured ms" };
