@@ -17,7 +17,7 @@ namespace Toolchain.Benchmarks;
 /// </summary>
 public static class AgentBenchmark
 {
-    public static double Run(string model, int iterations, int rounds = 3)
+    public static double Run(string model, int iterations, int rounds = 4)
     {
         var directory = Directory.CreateTempSubdirectory("toolchain-bench-");
         var token = AccessToken.New();
@@ -33,8 +33,10 @@ public static class AgentBenchmark
             double local = double.MaxValue, remote = double.MaxValue;
             for (var round = 0; round < rounds; round++)
             {
+                // The order alternates, so a drift of the host's speed does not favour one side.
+                if (round % 2 == 1) remote = Math.Min(remote, device.Bench(request, observer, CancellationToken.None).Benchmark.Report.P50Ms);
                 local = Math.Min(local, BenchJob.Run(request, observer).Benchmark.Report.P50Ms);
-                remote = Math.Min(remote, device.Bench(request, observer, CancellationToken.None).Benchmark.Report.P50Ms);
+                if (round % 2 == 0) remote = Math.Min(remote, device.Bench(request, observer, CancellationToken.None).Benchmark.Report.P50Ms);
             }
 
             var ratio = remote / local;

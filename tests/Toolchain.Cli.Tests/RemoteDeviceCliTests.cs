@@ -141,7 +141,8 @@ public sealed class RemoteDeviceCliTests
             Assert.Contains($"latency calibration measured now on {url}", result.Stdout + result.Stderr);
             Assert.Contains($"on {url}/: dense p50", result.Stdout + result.Stderr);
             using var results = JsonDocument.Parse(File.ReadAllText(dir.File("out/results.json")));
-            Assert.Contains(url, results.RootElement.ToString());
+            var environment = results.RootElement.GetProperty("environment");
+            Assert.StartsWith(url, environment.GetProperty("agent").GetString());
             agent.Kill();
             agent.WaitForExit();
         }

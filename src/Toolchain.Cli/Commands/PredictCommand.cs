@@ -60,7 +60,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         if (device is not null) ui.Info(device.Describe());
         var result = PredictJob.Run(request, new Observer(ui), cancellation);
         var prediction = result.Prediction;
-        if (result.Validation is { } validation) ShowValidation(ui, result.Model, request.Model, result.Batch, validation);
+        if (result.Validation is { } validation) ShowValidation(ui, result.Model, request.Model, result.Batch, validation, request.Device?.Address);
         ui.Json(new
         {
             type = "predict",
@@ -115,11 +115,11 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
     /// <summary>The recalibrated error above which the tables themselves, not the calibration, are out of date.</summary>
     private const double StaleTablesPercent = 5;
 
-    private static void ShowValidation(IConsoleUi ui, string model, string modelArgument, int batch, ValidationReport report)
+    private static void ShowValidation(IConsoleUi ui, string model, string modelArgument, int batch, ValidationReport report, Uri? agent)
     {
         static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
         static string Percent(double? p) => p is { } v ? $"{v:+0.0;-0.0}%" : "–";
-        var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch})";
+        var title = $"{model}: predicted vs measured on {report.Engine} (batch {batch}){(agent is null ? "" : $" at {agent.ToString().TrimEnd('/')}")}";
         var speed = report.Speed;
         var now = report.Recalibration;
         var columns = new List<string> { "model", "measured ms" };
@@ -145,7 +145,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 // A fresh calibration absorbs the host's overall speed; what it leaves is the tables' shape across widths.
                 Warn(ui, $"{model}: even recalibrated, the profile's per-layer tables miss this host by {report.RecalibratedMeanAbsolutePercentageError:F1}% " +
                          $"(over {StaleTablesPercent}%): they were measured on another machine or in another state of this one (or the host is busy now); " +
-                         $"re-measure them here with `toolchain profile {modelArgument}{(report.Engine == "ort-cpu" ? "" : $" --engine {report.Engine}")} --replace` when the host is quiet " +
+                         $"re-measure them here with `toolchain profile {modelArgument}{(report.Engine == "ort-cpu" ? "" : $" --engine {report.Engine}")}{(agent is null ? "" : $" --device {agent.ToString().TrimEnd('/')}")} --replace` when the host is quiet " +
                          "(naming every model the profile should cover: --replace starts it anew)");
             }
         }

@@ -264,6 +264,7 @@ public static class ReportHtml
         var rows = new List<(string, string)>
         {
             ("device fingerprint", e.Fingerprint),
+            ("measured through", e.Agent is { } agent ? $"the device agent at {agent}" : "this machine"),
             ("CPU", e.Cpu),
             ("cores / engine threads", $"{e.Cores} / {e.Threads}"),
             ("operating system", e.Os),

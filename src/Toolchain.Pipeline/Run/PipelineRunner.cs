@@ -254,7 +254,7 @@ public static class PipelineRunner
         }
 
         observer.Info($"benchmark per layer: not measured — the per-layer breakdown uses this machine's ONNX Runtime profiler, the target is {device.Address}");
-        return (results, "ran on device");
+        return (results, "ran");
     }
 
     private static LatencySummary Summary(BenchmarkReport r, int batch) =>
@@ -331,7 +331,7 @@ public static class PipelineRunner
         if (remote is not null)
         {
             var there = remote.Fingerprint(c.Target.Engine, 0, c.Target.Batch);
-            return new Dictionary<string, string>
+            var environment = new Dictionary<string, string>
             {
                 ["device"] = there.ToString(),
                 ["agent"] = remote.Address.ToString().TrimEnd('/'),
@@ -346,6 +346,8 @@ public static class PipelineRunner
                     : c.Target.Profile,
                 ["tool"] = ToolRevision(),
             };
+            if (there.Gpu is { } gpu) environment["gpu"] = gpu;
+            return environment;
         }
 
         var device = LatencyProfiles.Here(c.Target.Engine, 0, c.Target.Batch);

@@ -15,7 +15,8 @@ public static class ReportBuilder
         var target = r.Latency.Single(l => l.Batch == r.Config.Target.Batch && l.Engine == r.Config.Target.Engine);
         var env = r.Environment;
         var environment = new EnvironmentInfo(env["device"], env["cpu"], int.Parse(env["cores"], CultureInfo.InvariantCulture), int.Parse(env["threads"], CultureInfo.InvariantCulture),
-            env["os"], HostGpu.Nvidia().Gpu, [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, r.Profile);
+            env["os"], env.TryGetValue("agent", out var agent) ? env.GetValueOrDefault("gpu") : HostGpu.Nvidia().Gpu,
+            [new EngineVersion("ONNX Runtime", env["onnxRuntime"]), new EngineVersion("libtorch", env["libtorch"])], r.TensorRt, r.Profile, agent);
         var accuracy = p is { DenseTop1: { } d1, DenseTop5: { } d5, PrunedTop1: { } p1, PrunedTop5: { } p5 }
             ? new AccuracyComparison(new ModelAccuracy(d1, d5, p.TestSamples), new ModelAccuracy(p1, p5, p.TestSamples), p.CutTop1)
             : null;

@@ -10,6 +10,7 @@ namespace Toolchain.Pipeline.Report;
 /// <param name="Engines">Every engine or library the run used and its version (ONNX Runtime, libtorch, ...).</param>
 /// <param name="TensorRt">Whether TensorRT was found, and where the tool looked.</param>
 /// <param name="Profile">The latency profile the predictions came from; null when the run predicted no latency.</param>
+/// <param name="Agent">The device agent the target was measured through (target.device), whose machine the other fields describe; null: this machine.</param>
 public sealed record EnvironmentInfo(
     string Fingerprint,
     string Cpu,
@@ -19,4 +20,5 @@ public sealed record EnvironmentInfo(
     string? Gpu,
     IReadOnlyList<EngineVersion> Engines,
     TensorRtStatus TensorRt,
-    ProfileUse? Profile);
+    ProfileUse? Profile,
+    string? Agent = null);
