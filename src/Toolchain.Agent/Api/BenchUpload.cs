@@ -141,12 +141,7 @@ internal static class BenchUpload
                     await using (var file = upload.Create()) size = await CopyAsync(section.Body, file, limit, cancellation);
                     break;
                 case "settings" when fromJson is null:
-                    using (var text = new StreamReader(section.Body))
-                    {
-                        var json = await text.ReadToEndAsync(cancellation);
-                        fromJson = JsonSerializer.Deserialize<BenchSettings>(json, AgentJson.Options) ?? throw new InvalidDataException("the settings part is empty");
-                    }
-
+                    fromJson = await ReadSettingsAsync<BenchSettings>(section.Body, cancellation);
                     break;
                 default:
                     throw new InvalidDataException($"unexpected form part '{name}' (expected 'model' once and 'settings' at most once)");
@@ -157,6 +152,14 @@ internal static class BenchUpload
         // Query parameters override the JSON part, as on the command line an option given twice takes the last.
         var settings = BenchSettings.FromQuery(request.Query, fromJson ?? query);
         return (settings, upload, size.Value);
+    }
+
+    /// <summary>A form's JSON settings part; a JSON error propagates as the 400 the caller maps it to.</summary>
+    internal static async Task<T> ReadSettingsAsync<T>(Stream body, CancellationToken cancellation)
+    {
+        using var text = new StreamReader(body);
+        var json = await text.ReadToEndAsync(cancellation);
+        return JsonSerializer.Deserialize<T>(json, AgentJson.Options) ?? throw new InvalidDataException("the settings part is empty");
     }
 
     internal static async Task<long> CopyAsync(Stream from, Stream to, long limit, CancellationToken cancellation)

@@ -175,12 +175,7 @@ internal static class ProfilingUpload
                     await using (var file = UploadedModel.Create(profile)) total += await BenchUpload.CopyAsync(section.Body, file, limit - total, cancellation);
                     break;
                 case "settings" when settings is null:
-                    using (var text = new StreamReader(section.Body))
-                    {
-                        var json = await text.ReadToEndAsync(cancellation);
-                        settings = JsonSerializer.Deserialize<ProfilingSettings>(json, AgentJson.Options) ?? throw new InvalidDataException("the settings part is empty");
-                    }
-
+                    settings = await BenchUpload.ReadSettingsAsync<ProfilingSettings>(section.Body, cancellation);
                     break;
                 default:
                     throw new InvalidDataException($"unexpected form part '{name}' (expected 'model', 'profile' at most once and 'settings' at most once)");
