@@ -19,6 +19,6 @@ public static class CostCounter
         OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Add or OpKind.Mul or OpKind.Concat or OpKind.Split or OpKind.Slice
             or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape
-            or OpKind.Transpose or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean => 0,
+            or OpKind.Transpose or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm => 0,
     };
 }

@@ -96,6 +96,18 @@ public sealed class GraphBuilder : IDisposable
         })[0];
     }
 
+    /// <summary>LayerNorm over the channels at each position (weight 1, bias 0).</summary>
+    public string LayerNorm(string x, double epsilon = 1e-5, string? name = null)
+    {
+        var channels = ShapeOf(x)[1];
+        name = NodeName(OpKind.LayerNorm, name);
+        return AddNode(name, OpKind.LayerNorm, [x], new LayerNormAttributes(epsilon), new Dictionary<TensorRole, Tensor>
+        {
+            [TensorRole.Weight] = Tensor.Ones([channels]),
+            [TensorRole.Bias] = Tensor.Zeros([channels]),
+        })[0];
+    }
+
     /// <summary>A fully-connected layer (Gemm with weight [out, in], as nn.Linear) on a [N, in] input.</summary>
     public string Linear(string x, int outFeatures, bool bias = true, string? name = null)
     {

@@ -34,4 +34,6 @@ public enum OpKind
     Identity,
     Pad,
     ReduceMean,
+    /// <summary>LayerNorm over the channel dimension at each position, weight and bias per channel (ConvNeXt).</summary>
+    LayerNorm,
 }

@@ -92,6 +92,7 @@ public static class ShapeInference
         {
             OpKind.Conv => Conv(),
             OpKind.BatchNorm => BatchNorm(),
+            OpKind.LayerNorm => LayerNorm(),
             OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid
                 or OpKind.SiLU or OpKind.Gelu or OpKind.Dropout or OpKind.Identity => [x],
             OpKind.Add or OpKind.Mul => [Broadcast(x, inputs[1]) ?? throw Fail($"shapes {Shapes.Format(x)} and {Shapes.Format(inputs[1])} do not broadcast")],
@@ -141,6 +142,14 @@ public static class ShapeInference
                 Vector(role, x[1], required: true);
             }
 
+            return [x];
+        }
+
+        long[][] LayerNorm()
+        {
+            if (x.Length < 2) throw Fail($"input {Shapes.Format(x)} has no channel dimension");
+            Vector(TensorRole.Weight, x[1], required: true);
+            Vector(TensorRole.Bias, x[1], required: true);
             return [x];
         }
 
@@ -284,7 +293,7 @@ public static class ShapeInference
         OpKind.Conv or OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Split or OpKind.Slice or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape or OpKind.Transpose or OpKind.Gemm
-            or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean => (1, 1),
+            or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm => (1, 1),
     };
 
     /// <summary>Output size of a convolution/pooling window along one dimension (PyTorch's formula).</summary>

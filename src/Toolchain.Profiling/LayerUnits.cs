@@ -61,7 +61,8 @@ public static class LayerUnits
         OpKind.Flatten or OpKind.Reshape or OpKind.Identity or OpKind.Dropout => Role.Free,
         // Not timed yet: these move data in ways the unit graphs do not model. Pad and ReduceMean (global pooling as
         // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
-        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean => Role.Unsupported,
+        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean
+            or OpKind.LayerNorm => Role.Unsupported,
     };
 
     /// <summary>Activations ONNX Runtime fuses into the preceding Conv/Gemm (MLAS activation kinds).</summary>

@@ -46,6 +46,7 @@ public static class OpSamples
             OpKind.Identity => b.Identity(x, "op"),
             OpKind.Pad => b.Pad(x, PadAttributes.Spatial(1, 2, 2, 1).Pads, name: "op"),
             OpKind.ReduceMean => b.ReduceMean(x, [2, 3], keepDims: false, name: "op"),
+            OpKind.LayerNorm => b.LayerNorm(x, 1e-6, "op"),
         };
 
         var tail = b.ShapeOf(y).Length == 4 ? b.Conv(y, 3, 1, name: "tail") : b.Linear(y, 3, name: "tail");

@@ -22,6 +22,7 @@ public abstract record OpAttributes
         OpKind.Dropout => typeof(DropoutAttributes),
         OpKind.Pad => typeof(PadAttributes),
         OpKind.ReduceMean => typeof(ReduceMeanAttributes),
+        OpKind.LayerNorm => typeof(LayerNormAttributes),
         OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
             or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => typeof(NoAttributes),
     };

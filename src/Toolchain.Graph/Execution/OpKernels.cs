@@ -49,6 +49,7 @@ internal static class OpKernels
             OpKind.Identity => (s, _) => s[o0] = s[i0]!.Alias(),
             OpKind.Pad => Pad(),
             OpKind.ReduceMean => ReduceMean(),
+            OpKind.LayerNorm => LayerNorm(),
         };
 
         Kernel Conv()
@@ -65,6 +66,23 @@ internal static class OpKernels
             var (weight, bias) = (Required(TensorRole.Weight), Required(TensorRole.Bias));
             var (mean, variance) = (Required(TensorRole.RunningMean), Required(TensorRole.RunningVar));
             return (s, training) => s[o0] = F.BatchNorm(s[i0]!, mean(), variance(), weight(), bias(), training, a.Momentum, a.Epsilon);
+        }
+
+        Kernel LayerNorm()
+        {
+            var epsilon = node.AttributesAs<LayerNormAttributes>().Epsilon;
+            var (weight, bias) = (Required(TensorRole.Weight), Required(TensorRole.Bias));
+            return (s, _) =>
+            {
+                // Over dimension 1 at each position, biased variance, as F.layer_norm over the last dimension in NHWC.
+                using var scope = DisposeScope.Enter();
+                var x = s[i0]!;
+                var shape = Enumerable.Repeat(1L, x.NDim).ToArray();
+                shape[1] = -1;
+                var centred = x - x.Mean([1], keepDim: true);
+                var normalised = centred * (centred.Square().Mean([1], keepDim: true) + epsilon).Rsqrt();
+                s[o0] = scope.Keep(normalised * weight().View(shape) + bias().View(shape));
+            };
         }
 
         Kernel Clip()

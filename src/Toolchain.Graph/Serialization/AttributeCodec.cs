@@ -43,6 +43,7 @@ internal static class AttributeCodec
             OpKind.ReduceMean => attributes is ReduceMeanAttributes a
                 ? new JsonObject { ["axes"] = Longs(a.Axes.Select(x => (long)x)), ["keepdims"] = a.KeepDims }
                 : Mismatch(),
+            OpKind.LayerNorm => attributes is LayerNormAttributes a ? new JsonObject { ["epsilon"] = a.Epsilon } : Mismatch(),
             OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
                 or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => [],
         };
@@ -82,6 +83,7 @@ internal static class AttributeCodec
             OpKind.Dropout => new DropoutAttributes(Double("p")),
             OpKind.Pad => new PadAttributes(Longs("pads"), Mode(Field("mode").GetValue<string>()), Double("value")),
             OpKind.ReduceMean => new ReduceMeanAttributes(Longs("axes").Select(x => (int)x).ToArray(), Field("keepdims").GetValue<bool>()),
+            OpKind.LayerNorm => new LayerNormAttributes(Double("epsilon")),
             OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
                 or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => NoAttributes.Instance,
         };

@@ -20,6 +20,7 @@ internal static class OpExporters
                 Present(x, cx.RequiredStateTensor(node, TensorRole.Weight), cx.StateTensor(node, TensorRole.Bias)),
                 node.Outputs, ConvAttributes(node.AttributesAs<ConvAttributes>())),
             OpKind.BatchNorm => () => BatchNorm(node, x, cx),
+            OpKind.LayerNorm => () => LayerNorm(node, x, cx),
             OpKind.Relu => () => Unary("Relu", node, x, cx),
             OpKind.Relu6 => () => Clip(node, x, 0, 6, cx),
             OpKind.Clip => () => Clip(node, x, node.AttributesAs<ClipAttributes>().Min, node.AttributesAs<ClipAttributes>().Max, cx),
@@ -69,6 +70,29 @@ internal static class OpExporters
             node.Outputs,
             // ONNX's momentum weighs the running value, PyTorch's the batch value.
             Float("epsilon", a.Epsilon), Float("momentum", 1 - a.Momentum));
+    }
+
+    private static void LayerNorm(Node node, string x, ExportContext cx)
+    {
+        // ONNX's LayerNormalization normalises over the dimensions from its axis on: channels go last and come back,
+        // as PyTorch writes ConvNeXt's LayerNorm (Transpose, LayerNormalization over the last axis, Transpose).
+        var rank = cx.Graph.ShapeOf(node.Inputs[0]).Length;
+        var epsilon = Float("epsilon", node.AttributesAs<LayerNormAttributes>().Epsilon);
+        var (weight, bias) = (cx.RequiredStateTensor(node, TensorRole.Weight), cx.RequiredStateTensor(node, TensorRole.Bias));
+        if (rank == 2)
+        {
+            cx.AddNode("LayerNormalization", node.Name, [x, weight, bias], node.Outputs, Int("axis", -1), epsilon);
+            return;
+        }
+
+        long[] toLast = [0, .. Enumerable.Range(2, rank - 2).Select(d => (long)d), 1];
+        long[] back = [0, rank - 1, .. Enumerable.Range(1, rank - 2).Select(d => (long)d)];
+        // The LayerNormalization node carries the node's name, so the importer gives its weight and bias the same names.
+        var last = $"{node.Name}.channels_last";
+        var normalised = $"{node.Name}.normalised";
+        cx.AddNode("Transpose", last, [x], [last], Ints("perm", toLast));
+        cx.AddNode("LayerNormalization", node.Name, [last, weight, bias], [normalised], Int("axis", -1), epsilon);
+        cx.AddNode("Transpose", $"{node.Name}.channels_first", [normalised], node.Outputs, Ints("perm", back));
     }
 
     private static void Gelu(Node node, string x, ExportContext cx)

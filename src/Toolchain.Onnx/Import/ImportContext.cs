@@ -15,6 +15,7 @@ internal sealed class ImportContext
     private readonly Dictionary<string, ConstantValue> _constants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Value, string Name)> _channelsLast = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs;
     private readonly HashSet<NodeProto> _consumed = new(ReferenceEqualityComparer.Instance);
     private readonly NodeNaming _naming;
@@ -51,9 +52,43 @@ internal sealed class ImportContext
         _constants[onnxName] = value;
     }
 
-    public bool IsActivation(string onnxName) => _activations.ContainsKey(onnxName);
+    public bool IsActivation(string onnxName) => _activations.ContainsKey(onnxName) || _channelsLast.ContainsKey(onnxName);
 
-    public bool TryGetActivation(string onnxName, out string value) => _activations.TryGetValue(onnxName, out value!);
+    public bool TryGetActivation(string onnxName, out string value)
+    {
+        if (_activations.TryGetValue(onnxName, out value!)) return true;
+        if (!_channelsLast.ContainsKey(onnxName)) return false;
+        value = Materialise(onnxName);
+        return true;
+    }
+
+    /// <summary>
+    /// Defines <paramref name="onnxName"/> as the channels-last (NHWC, perm [0, 2, 3, 1]) transpose of the 4-D graph
+    /// value <paramref name="value"/>, without a node: ConvNeXt's LayerNorm, Linear layers and GELU run in NHWC in
+    /// PyTorch and become channel ops on <paramref name="value"/> (see <see cref="TryGetChannelsLast"/>); any other
+    /// reader gets the transpose, made once when first asked for and named <paramref name="name"/>.
+    /// </summary>
+    public void DefineChannelsLast(string onnxName, string value, string name)
+    {
+        CheckNew(onnxName);
+        _channelsLast[onnxName] = (value, name);
+    }
+
+    /// <summary>Whether <paramref name="onnxName"/> is the channels-last view of a 4-D graph value, and which.</summary>
+    public bool TryGetChannelsLast(string onnxName, out string value)
+    {
+        var found = _channelsLast.TryGetValue(onnxName, out var entry);
+        value = entry.Value;
+        return found;
+    }
+
+    private string Materialise(string onnxName)
+    {
+        var (value, name) = _channelsLast[onnxName];
+        var transposed = Emit(UniqueName(name), OpKind.Transpose, [value], new TransposeAttributes([0, 2, 3, 1]))[0];
+        _activations[onnxName] = transposed;
+        return transposed;
+    }
 
     public bool TryGetConstant(string onnxName, out ConstantValue value) => _constants.TryGetValue(onnxName, out value!);
 
@@ -67,6 +102,7 @@ internal sealed class ImportContext
     {
         var name = Input(node, index);
         if (_activations.TryGetValue(name, out var value)) return value;
+        if (_channelsLast.ContainsKey(name)) return Materialise(name);
         if (_constants.ContainsKey(name))
         {
             throw new NotSupportedException($"input {index} ('{name}') is a constant; {node.OpType} is supported only on values computed from the graph input");
@@ -99,7 +135,7 @@ internal sealed class ImportContext
 
     private void CheckNew(string onnxName)
     {
-        if (_activations.ContainsKey(onnxName) || _constants.ContainsKey(onnxName))
+        if (_activations.ContainsKey(onnxName) || _constants.ContainsKey(onnxName) || _channelsLast.ContainsKey(onnxName))
         {
             throw new InvalidDataException($"value '{onnxName}' is produced twice");
         }

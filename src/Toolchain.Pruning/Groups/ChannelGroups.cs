@@ -135,13 +135,43 @@ public sealed class ChannelGroups
             var affected = members.Where(m => m.Kind == MemberKind.Tensor).Select(m => m.Node)
                 .Concat(members.Where(m => m.Kind == MemberKind.Value).SelectMany(m => ReadersAndWriter(Graph, m.Name)))
                 .Distinct().OrderBy(n => order[n]).ToList();
-            var reason = reasons[g].Count > 0 ? string.Join("; ", reasons[g])
+            var reason = reasons[g].Count > 0 ? JoinReasons(reasons[g])
                 : channels[g] == 1 ? "has a single channel (nothing to remove)"
                 : null;
             groups.Add(new ChannelGroup(g, GroupName(members, producers), channels[g], reason, members, producers, affected));
         }
 
         return groups;
+    }
+
+    /// <summary>
+    /// The reasons, one per line of thought: several nodes giving the same reason ("'a' (LayerNorm) normalises …",
+    /// "'b' (LayerNorm) normalises …", as every block of a ConvNeXt stage does) are named once together.
+    /// </summary>
+    private static string JoinReasons(IReadOnlyList<string> reasons)
+    {
+        var merged = new List<(string Op, string Text, List<string> Nodes)>();
+        foreach (var reason in reasons)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(reason, @"^('[^']*') \((\w+)\) (.+)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+            if (!match.Success)
+            {
+                merged.Add(("", reason, []));
+                continue;
+            }
+
+            var (node, op, text) = (match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value);
+            var existing = merged.FindIndex(m => m.Op == op && m.Text == text && m.Nodes.Count > 0);
+            if (existing >= 0) merged[existing].Nodes.Add(node);
+            else merged.Add((op, text, [node]));
+        }
+
+        return string.Join("; ", merged.Select(m => m.Nodes.Count switch
+        {
+            0 => m.Text,
+            1 => $"{m.Nodes[0]} ({m.Op}) {m.Text}",
+            _ => $"{string.Join(", ", m.Nodes)} ({m.Op}, each) {m.Text}",
+        }));
     }
 
     /// <summary>Each bound tensor axis, and each value's (last) channel dimension, as Σ multiplicity · group width.</summary>

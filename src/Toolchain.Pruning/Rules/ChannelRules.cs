@@ -25,5 +25,6 @@ internal static class ChannelRules
         OpKind.Transpose => TransposeRule.Instance,
         OpKind.Pad => PadRule.Instance,
         OpKind.ReduceMean => ReduceMeanRule.Instance,
+        OpKind.LayerNorm => LayerNormRule.Instance,
     };
 }

@@ -37,6 +37,7 @@ internal static class ElementwiseConverter
             "Mul" => OpKind.Mul,
             _ => throw new NotSupportedException($"{node.OpType} is supported only on constants (shape arithmetic), not on values computed from the graph input"),
         };
+        if (op == OpKind.Mul && LayerScale(context, node)) return;
         if (context.IsConstantInput(node, 0) || context.IsConstantInput(node, 1))
         {
             throw new NotSupportedException(op == OpKind.Add
@@ -45,5 +46,24 @@ internal static class ElementwiseConverter
         }
 
         context.EmitSingle(node, op, [context.Activation(node, 0), context.Activation(node, 1)], NoAttributes.Instance);
+    }
+
+    /// <summary>
+    /// A 4-D activation times a constant of one value per channel ([C, 1, 1] or [1, C, 1, 1]: ConvNeXt's layer scale,
+    /// a trained parameter): a depthwise 1×1 convolution without bias, whose weight is that constant.
+    /// </summary>
+    private static bool LayerScale(ImportContext context, NodeProto node)
+    {
+        var constantIndex = context.IsConstantInput(node, 1) ? 1 : context.IsConstantInput(node, 0) ? 0 : -1;
+        if (constantIndex < 0 || !context.IsActivation(node.Input[1 - constantIndex])) return false;
+        var x = context.Activation(node, 1 - constantIndex);
+        var shape = context.ShapeOf(x);
+        var scale = context.Constant(node, constantIndex, "scale");
+        if (shape.Length != 4 || !scale.IsFloat) return false;
+        var channels = shape[1];
+        if (!(scale.Shape is [var c, 1, 1] && c == channels || scale.Shape is [1, var c1, 1, 1] && c1 == channels)) return false;
+        context.EmitSingle(node, OpKind.Conv, [x], ConvAttributes.Square(1, 1, 0, 1, (int)channels),
+            [(TensorRole.Weight, () => LinearLayer.Reshaped(scale.ToTensor(), [channels, 1, 1, 1]))]);
+        return true;
     }
 }

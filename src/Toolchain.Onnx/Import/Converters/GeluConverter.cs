@@ -50,6 +50,13 @@ internal static class GeluConverter
         // PyTorch puts the five nodes in the GELU module's scope ("/features/…/block.4/Div"): the node takes the module's name.
         var scope = div.Name.Contains('/') ? NodeNaming.ModulePath(div.Name) : "";
         var name = scope.Length > 0 && scope == NodeNaming.ModulePath(half.Name) ? context.UniqueName(scope) : context.NodeName(half);
+        if (context.TryGetChannelsLast(x, out var nchw))
+        {
+            // Elementwise: on the NCHW value, the result again channels-last.
+            context.DefineChannelsLast(half.Output[0], context.Emit(name, OpKind.Gelu, [nchw], NoAttributes.Instance)[0], $"{name}.nhwc");
+            return true;
+        }
+
         var outputs = context.Emit(name, OpKind.Gelu, [context.Activation(div, 0)], NoAttributes.Instance);
         context.DefineActivation(half.Output[0], outputs[0]);
         return true;

@@ -28,6 +28,29 @@ internal static class LinearLayer
         context.DefineActivation(output, result[0]);
     }
 
+    /// <summary>
+    /// A Linear layer on the channels-last view of <paramref name="nchw"/>: a 1×1 Conv with the [out, in, 1, 1]
+    /// weight (and a following constant Add as its bias), its output again channels-last.
+    /// </summary>
+    public static void EmitChannelsLast(ImportContext context, NodeProto node, string nchw, long outFeatures, Func<Tensor> weight)
+    {
+        var output = node.Output[0];
+        Func<Tensor>? bias = null;
+        if (FoldableBias(context, node, outFeatures) is var (add, constant))
+        {
+            bias = () => Reshaped(constant.ToTensor(), [outFeatures]);
+            context.MarkConsumed(add);
+            output = add.Output[0];
+        }
+
+        var tensors = new List<(TensorRole, Func<Tensor>)> { (TensorRole.Weight, weight) };
+        if (bias is not null) tensors.Add((TensorRole.Bias, bias));
+        context.RequireUnusedOutputs(node, 1, "an optional output");
+        var name = context.NodeName(node);
+        var result = context.Emit(name, OpKind.Conv, [nchw], ConvAttributes.Square(1, 1, 0, 1, 1), tensors);
+        context.DefineChannelsLast(output, result[0], $"{name}.nhwc");
+    }
+
     /// <summary>The activation input, which must be 2-D ([batch, features]).</summary>
     public static string Input(ImportContext context, NodeProto node)
     {

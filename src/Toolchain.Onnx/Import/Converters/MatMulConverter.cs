@@ -18,6 +18,20 @@ internal static class MatMulConverter
             throw new NotSupportedException("MatMul is supported only with a constant second input (a weight matrix)");
         }
 
+        if (context.TryGetChannelsLast(node.Input[0], out var nchw))
+        {
+            // nn.Linear on an NHWC value (ConvNeXt's pointwise layers): a 1×1 convolution of the NCHW value.
+            var w = context.Constant(node, 1, "weight");
+            var channels = context.ShapeOf(nchw)[1];
+            if (w.Rank != 2 || w.Shape[0] != channels)
+            {
+                throw new NotSupportedException($"weight has shape {Shapes.Format(w.Shape)}; on a channels-last input of {channels} channels only a [{channels}, out] weight is supported");
+            }
+
+            LinearLayer.EmitChannelsLast(context, node, nchw, w.Shape[1], () => LinearLayer.Reshaped(LinearLayer.Transposed(w.ToTensor()), [w.Shape[1], channels, 1, 1]));
+            return;
+        }
+
         var x = LinearLayer.Input(context, node);
         var b = context.Constant(node, 1, "weight");
         if (b.Rank != 2) throw new NotSupportedException($"weight has shape {Shapes.Format(b.Shape)}; only a 2-D [in, out] weight is supported");

@@ -29,6 +29,7 @@ internal static class OpConverters
         ["HardSigmoid"] = HardSigmoidConverter.Convert,
         ["HardSwish"] = SimpleOpConverter.Convert,
         ["Identity"] = IdentityConverter.Convert,
+        ["LayerNormalization"] = LayerNormConverter.Convert,
         ["MatMul"] = MatMulConverter.Convert,
         ["MaxPool"] = PoolConverter.Convert,
         ["Mul"] = ElementwiseConverter.Convert,

@@ -16,8 +16,24 @@ internal static class TransposeConverter
             return;
         }
 
+        // ConvNeXt's NHWC stretches (Transpose, LayerNormalization, MatMul, GELU, MatMul, Transpose back) stay in NCHW.
+        if (context.TryGetChannelsLast(node.Input[0], out var nchw) && Permutation(a, 4).SequenceEqual([0, 3, 1, 2]))
+        {
+            context.RequireUnusedOutputs(node, 1, "an optional output");
+            context.DefineActivation(node.Output[0], nchw);
+            return;
+        }
+
         var x = context.Activation(node, 0);
-        context.EmitSingle(node, OpKind.Transpose, [x], new TransposeAttributes(Permutation(a, context.ShapeOf(x).Length)));
+        var perm = Permutation(a, context.ShapeOf(x).Length);
+        if (perm.SequenceEqual([0, 2, 3, 1]) && !context.IsGraphOutput(node.Output[0]) && context.Consumers(node.Output[0]).Count > 0
+            && context.Consumers(node.Output[0]).All(c => c.OpType == "LayerNormalization"))
+        {
+            context.DefineChannelsLast(node.Output[0], x, context.NodeName(node));
+            return;
+        }
+
+        context.EmitSingle(node, OpKind.Transpose, [x], new TransposeAttributes(perm));
     }
 
     private static int[] Permutation(NodeAttributes a, int rank)
