@@ -1,4 +1,6 @@
+using Toolchain.TestSupport;
 using Toolchain.Torch;
+using F = Toolchain.Torch.Functional;
 
 namespace Toolchain.Graph.Tests;
 
@@ -8,4 +10,25 @@ internal static class GraphTestSupport
     /// <summary>Copies of the state_dict, prefixed, for handing to the Python oracle.</summary>
     public static Dictionary<string, Tensor> WeightsFor(ModelGraph graph, string prefix = "w.") =>
         graph.StateDict().ToDictionary(kv => prefix + kv.Key, kv => kv.Value.Detach().Clone());
+
+    /// <summary>
+    /// Runs <paramref name="graph"/> in training mode on <paramref name="x"/> and checks its logits and every parameter's
+    /// gradient of the summed cross-entropy against <c>graph_reference.py</c>'s <paramref name="referenceCase"/>.
+    /// </summary>
+    public static void AssertForwardAndGradientsMatchPyTorch(ModelGraph graph, string referenceCase, Tensor x, long[] labelValues)
+    {
+        using var scope = DisposeScope.Enter();
+        var labels = Tensor.FromArray(labelValues);
+        var inputs = WeightsFor(graph);
+        inputs["x"] = x;
+        inputs["labels"] = labels;
+        var expected = PythonOracle.Run("reference/graph_reference.py", referenceCase, inputs);
+        foreach (var t in expected.Values) scope.Own(t);
+
+        graph.Training = true;
+        var logits = graph.Forward(x);
+        F.CrossEntropy(logits, labels, reduction: Reduction.Sum).Backward();
+        TensorAssert.Close(expected["logits"], logits, 1e-5, 1e-5, "logits");
+        foreach (var p in graph.Parameters) TensorAssert.Close(expected["grad." + p.Name], p.Grad!, 1e-4, 1e-5, $"gradient of {p.Name}");
+    }
 }
