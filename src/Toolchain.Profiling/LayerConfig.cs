@@ -120,6 +120,10 @@ public sealed record LayerConfig
             if (!ok) throw new InvalidDataException($"{where}: layer configuration '{Key}' {what}");
         }
 
+        // A JSON null leaves a non-nullable array null; the key (and every check below) reads them, so refuse it first.
+        var missing = new (string Name, object? Value)[] { ("kernel", Kernel), ("stride", Stride), ("padding", Padding), ("dilation", Dilation), ("inputSize", InputSize) }
+            .Where(f => f.Value is null).Select(f => f.Name).ToArray();
+        if (missing.Length > 0) throw new InvalidDataException($"{where}: a {Op} layer configuration has null {string.Join(", ", missing)} (give [] for none)");
         Check(Enum.IsDefined(Op), $"has an unknown op {(int)Op}");
         if (Reorder is not null)
         {
