@@ -13,6 +13,30 @@ internal static class LinearLayer
     /// <param name="weight">Makes the [out, in] weight.</param>
     public static void Emit(ImportContext context, NodeProto node, string x, long outFeatures, Func<Tensor> weight, Func<Tensor>? bias)
     {
+        var (output, tensors) = WeightsAndOutput(context, node, outFeatures, weight, bias);
+        var result = context.Emit(context.NodeName(node), OpKind.Gemm, [x], NoAttributes.Instance, tensors);
+        context.DefineActivation(output, result[0]);
+    }
+
+    /// <summary>
+    /// A Linear layer on the channels-last view of <paramref name="nchw"/>: a 1×1 Conv with the [out, in, 1, 1]
+    /// weight (and a following constant Add as its bias), its output again channels-last.
+    /// </summary>
+    public static void EmitChannelsLast(ImportContext context, NodeProto node, string nchw, long outFeatures, Func<Tensor> weight)
+    {
+        var (output, tensors) = WeightsAndOutput(context, node, outFeatures, weight, bias: null);
+        var name = context.NodeName(node);
+        var result = context.Emit(name, OpKind.Conv, [nchw], ConvAttributes.Square(1, 1, 0, 1, 1), tensors);
+        context.DefineChannelsLast(output, result[0], $"{name}.nhwc");
+    }
+
+    /// <summary>
+    /// The layer's tensors and output value: without a bias of its own, a following Add of a constant becomes the bias
+    /// and the Add's output the layer's.
+    /// </summary>
+    private static (string Output, List<(TensorRole, Func<Tensor>)> Tensors) WeightsAndOutput(ImportContext context, NodeProto node, long outFeatures,
+        Func<Tensor> weight, Func<Tensor>? bias)
+    {
         var output = node.Output[0];
         if (bias is null && FoldableBias(context, node, outFeatures) is var (add, constant))
         {
@@ -24,31 +48,7 @@ internal static class LinearLayer
         var tensors = new List<(TensorRole, Func<Tensor>)> { (TensorRole.Weight, weight) };
         if (bias is not null) tensors.Add((TensorRole.Bias, bias));
         context.RequireUnusedOutputs(node, 1, "an optional output");
-        var result = context.Emit(context.NodeName(node), OpKind.Gemm, [x], NoAttributes.Instance, tensors);
-        context.DefineActivation(output, result[0]);
-    }
-
-    /// <summary>
-    /// A Linear layer on the channels-last view of <paramref name="nchw"/>: a 1×1 Conv with the [out, in, 1, 1]
-    /// weight (and a following constant Add as its bias), its output again channels-last.
-    /// </summary>
-    public static void EmitChannelsLast(ImportContext context, NodeProto node, string nchw, long outFeatures, Func<Tensor> weight)
-    {
-        var output = node.Output[0];
-        Func<Tensor>? bias = null;
-        if (FoldableBias(context, node, outFeatures) is var (add, constant))
-        {
-            bias = () => Reshaped(constant.ToTensor(), [outFeatures]);
-            context.MarkConsumed(add);
-            output = add.Output[0];
-        }
-
-        var tensors = new List<(TensorRole, Func<Tensor>)> { (TensorRole.Weight, weight) };
-        if (bias is not null) tensors.Add((TensorRole.Bias, bias));
-        context.RequireUnusedOutputs(node, 1, "an optional output");
-        var name = context.NodeName(node);
-        var result = context.Emit(name, OpKind.Conv, [nchw], ConvAttributes.Square(1, 1, 0, 1, 1), tensors);
-        context.DefineChannelsLast(output, result[0], $"{name}.nhwc");
+        return (output, tensors);
     }
 
     /// <summary>The activation input, which must be 2-D ([batch, features]).</summary>
