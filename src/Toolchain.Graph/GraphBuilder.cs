@@ -182,6 +182,14 @@ public sealed class GraphBuilder : IDisposable
     public string ReduceMean(string x, IReadOnlyList<int> axes, bool keepDims = true, string? name = null) =>
         Op(OpKind.ReduceMean, [x], new ReduceMeanAttributes(axes.ToArray(), keepDims), name);
 
+    /// <summary>Resizes H and W to <paramref name="size"/> (F.interpolate(size=…)); bilinear with align_corners=False unless told.</summary>
+    public string Resize(string x, (long H, long W) size, ResizeMode mode = ResizeMode.Bilinear, bool alignCorners = false, string? name = null) =>
+        Op(OpKind.Resize, [x], new ResizeAttributes(mode, alignCorners, Size: size), name);
+
+    /// <summary>Resizes H and W by <paramref name="scales"/>, floored (F.interpolate(scale_factor=…)).</summary>
+    public string Resize(string x, (double H, double W) scales, ResizeMode mode = ResizeMode.Nearest, bool alignCorners = false, string? name = null) =>
+        Op(OpKind.Resize, [x], new ResizeAttributes(mode, alignCorners, Scales: scales), name);
+
     // ---- general -----------------------------------------------------------------------------------------
 
     /// <summary>

@@ -63,6 +63,8 @@ public static class LayerUnits
         // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
         OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean
             or OpKind.LayerNorm => Role.Unsupported,
+        // Not timed yet: its time follows the output size and mode, which a LayerConfig does not record (a schema change).
+        OpKind.Resize => Role.Unsupported,
     };
 
     /// <summary>Activations ONNX Runtime fuses into the preceding Conv/Gemm (MLAS activation kinds).</summary>
