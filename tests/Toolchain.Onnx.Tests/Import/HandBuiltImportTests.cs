@@ -31,6 +31,9 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("pad_reduce_17")]
     [InlineData("gelu_11")]
     [InlineData("gelu_17")]
+    [InlineData("resize_11")]
+    [InlineData("resize_13")]
+    [InlineData("resize_17")]
     public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
     {
         using var graph = OnnxImporter.Import(models.Model(name));
@@ -105,6 +108,27 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: true), graph.GetNode("mean").Attributes);
         Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: false), graph.GetNode("gap").Attributes);
         Assert.Equal([1L, 4], graph.OutputShape);
+    }
+
+    [Theory]
+    [InlineData("resize_11")]
+    [InlineData("resize_13")]
+    [InlineData("resize_17")]
+    public void Import_InterpolateAsPyTorchExportsIt_BecomesResizeNodesWithSizesFoldedFromShapes(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        // Shape, Slice, Concat and the constants are folded: one Resize per F.interpolate, the batch kept dynamic.
+        Assert.Equal([OpKind.Conv, OpKind.Resize, OpKind.Resize, OpKind.Resize, OpKind.Resize, OpKind.Resize], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(
+            [
+                new ResizeAttributes(ResizeMode.Bilinear, Size: (11, 9)),
+                new ResizeAttributes(ResizeMode.Nearest, Scales: (2, 2)),
+                new ResizeAttributes(ResizeMode.Bilinear, AlignCorners: true, Size: (5, 7)),
+                new ResizeAttributes(ResizeMode.Bilinear, Scales: (1.5, 1.5)),
+                new ResizeAttributes(ResizeMode.Bilinear, Size: (7, 6)),
+            ],
+            graph.Nodes.Skip(1).Select(n => n.Attributes));
+        Assert.Equal([1L, 4, 7, 6], graph.OutputShape);
     }
 
     [Fact]
