@@ -21,6 +21,7 @@ public sealed class GraphBuilder : IDisposable
     private readonly Dictionary<OpKind, int> _counters = [];
     private readonly Generator? _generator;
     private string? _output;
+    private readonly List<string> _moreOutputs = [];
     private bool _built;
 
     /// <param name="name">The model's name.</param>
@@ -239,11 +240,18 @@ public sealed class GraphBuilder : IDisposable
         }
     }
 
-    /// <summary>Marks the graph's output value.</summary>
+    /// <summary>Marks the graph's output value (the first, for a graph with several outputs; see <see cref="AlsoOutput"/>).</summary>
     public void Output(string x)
     {
         if (!_valueShapes.ContainsKey(x)) throw new ArgumentException($"'{x}' is not a value of graph '{_name}'");
         _output = x;
+    }
+
+    /// <summary>Marks a further output after the one of <see cref="Output"/> (an auxiliary head), in order.</summary>
+    public void AlsoOutput(string x)
+    {
+        if (!_valueShapes.ContainsKey(x)) throw new ArgumentException($"'{x}' is not a value of graph '{_name}'");
+        _moreOutputs.Add(x);
     }
 
     /// <summary>The finished graph; it owns every tensor the builder created.</summary>
@@ -253,7 +261,7 @@ public sealed class GraphBuilder : IDisposable
         var output = _output ?? throw new InvalidOperationException($"graph '{_name}': call Output(value) before Build()");
         _built = true;
         _generator?.Dispose();
-        return ModelGraph.Create(_name, Input, _inputShape, output, _nodes, _parameters, _buffers);
+        return ModelGraph.Create(_name, Input, _inputShape, [output, .. _moreOutputs], _nodes, _parameters, _buffers);
     }
 
     /// <summary>Disposes the tensors of a graph that was never built.</summary>

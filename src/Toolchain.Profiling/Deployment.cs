@@ -257,7 +257,7 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
             }
         }
 
-        Need(graph.OutputName, Layout.Plain, "");
+        foreach (var output in graph.OutputNames) Need(output, Layout.Plain, "");
         foreach (var (value, (plain, blocked, reader)) in needs)
         {
             var produced = layout.GetValueOrDefault(value, Layout.Plain);

@@ -113,7 +113,7 @@ public static class LayerUnits
         var value = head.Output;
         Node? Next(Func<Node, bool> accept)
         {
-            if (value == graph.OutputName) return null;
+            if (graph.IsOutput(value)) return null;
             var readers = graph.Consumers(value);
             return readers.Count == 1 && !claimed.Contains(readers[0].Name) && accept(readers[0]) ? readers[0] : null;
         }

@@ -159,7 +159,7 @@ internal static class OpExporters
     private static void Dropout(Node node, string x, ExportContext cx)
     {
         // Inference: the identity. Readers take the input directly, unless the graph's output must keep its name.
-        if (node.Output == cx.Graph.OutputName) Unary("Identity", node, x, cx);
+        if (cx.Graph.IsOutput(node.Output)) Unary("Identity", node, x, cx);
         else cx.Alias(node.Output, x);
     }
 

@@ -132,6 +132,20 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     }
 
     [Fact]
+    public void Import_TwoOutputs_KeepsBothInOrderAndComputesPyTorchsValues()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = OnnxImporter.Import(models.Model("two_outputs"));
+        Assert.Equal(["conv", "relu"], graph.OutputNames);
+        var expected = ImportSupport.Load(models.Expected("two_outputs"));
+        using var noGrad = Libtorch.NoGrad();
+        var outputs = graph.ForwardAll(expected["x"]);
+        // The ReLU reads the first output; it must not have overwritten it in place.
+        ImportSupport.AssertOutputsMatch(expected["y"], outputs[0], "two_outputs: the conv output");
+        ImportSupport.AssertOutputsMatch(expected["y1"], outputs[1], "two_outputs: the relu output");
+    }
+
+    [Fact]
     public void Import_ClipZeroSix_BecomesRelu6AndOtherBoundsStayClip()
     {
         using var graph = OnnxImporter.Import(models.Model("clip"));

@@ -348,6 +348,18 @@ def resize(opset):
         return m, x, module(t(x))
 
 
+def two_outputs():
+    """A conv's output is a graph output and also read by a ReLU, the second output (so the ReLU must not overwrite it)."""
+    w = randn(4, 3, 3, 3)
+    nodes = [helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="/relu/Relu")]
+    m = model(nodes, [image_input(["batch", 3, 8, 8])], "c", [init("conv.weight", w)])
+    m.graph.output.append(helper.make_tensor_value_info("r", TensorProto.FLOAT, ["batch"]))
+    x = randn(2, 3, 8, 8)
+    c = F.conv2d(t(x), t(w), padding=1)
+    return m, x, (c, F.relu(c))
+
+
 def typed_fields():
     """Tensors in the typed fields instead of raw_data: float_data, double_data (cast), int64_data, int32_data."""
     w, b = randn(4, 3, 3, 3, scale=0.3), randn(4)
@@ -393,6 +405,7 @@ GOOD = {
     "pad_reduce_17": lambda: pad_reduce(17),
     "gelu_11": lambda: gelu(11),
     "gelu_17": lambda: gelu(17),
+    "two_outputs": two_outputs,
     "resize_11": lambda: resize(11),
     "resize_13": lambda: resize(13),
     "resize_17": lambda: resize(17),
@@ -406,9 +419,11 @@ def conv_then(node, initializers=(), opset=13, inputs=None):
     return model(nodes, inputs or [image_input(["batch", 3, 8, 8])], "y", [init("conv.weight", w), *initializers], opset)
 
 
-def two_outputs():
+def output_twice():
+    """Two graph outputs that are one value once the importer drops the Identity between them."""
     m = conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"))
-    m.graph.output.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, ["batch"]))
+    m.graph.node.append(helper.make_node("Identity", ["y"], ["z"], name="/Identity"))
+    m.graph.output.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, ["batch"]))
     return m
 
 
@@ -452,7 +467,7 @@ BAD = {
                                                       coordinate_transformation_mode="tf_crop_and_resize"),
                                      [init("roi", np.array([0, 0, 0.1, 0.1, 1, 1, 0.9, 0.9], dtype=np.float32)),
                                       init("sizes", np.array([1, 4, 6, 6], dtype=np.int64))]),
-    "two_outputs": two_outputs,
+    "output_twice": output_twice,
     "external_data": external_data,
 }
 
@@ -462,7 +477,10 @@ def main(outdir):
         m, x, y = build()
         onnx.checker.check_model(m)
         onnx.save(m, os.path.join(outdir, name + ".onnx"))
-        tsio.save_torch(os.path.join(outdir, name + ".safetensors"), {"x": t(x), "y": y})
+        # Several outputs: "y" is the first, "y1", "y2", … the others.
+        ys = y if isinstance(y, tuple) else (y,)
+        tsio.save_torch(os.path.join(outdir, name + ".safetensors"),
+                        {"x": t(x), **{("y" if i == 0 else f"y{i}"): v for i, v in enumerate(ys)}})
     for name, build in BAD.items():
         onnx.save(build(), os.path.join(outdir, name + ".onnx"))
 
