@@ -247,6 +247,8 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
                     {
                         OpKind.MaxPool or OpKind.AveragePool => C(input) % Block == 0,
                         OpKind.GlobalAveragePool => C(input) % Block == 0 && inputsBlocked,
+                        // Modelled on the plain layout: ONNX Runtime's NCHWc Resize takes only some modes and scales.
+                        OpKind.Resize => false,
                         _ => inputsBlocked,
                     };
                     foreach (var v in u.Head.Inputs.Distinct()) Need(v, blocked ? Layout.Blocked : Layout.Plain, u.Name);

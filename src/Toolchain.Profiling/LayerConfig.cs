@@ -34,6 +34,19 @@ public sealed record LayerConfig
     /// <summary>Average pools only.</summary>
     public bool CountIncludePad { get; init; }
 
+    /// <summary>Resize only: the output's spatial size [H, W] (null for every other op, and then not written).</summary>
+    public long[]? ResizeTo { get; init; }
+
+    /// <summary>Resize only: "nearest", "bilinear" or "bilinear-align-corners" (null for every other op).</summary>
+    public string? Interpolation { get; init; }
+
+    /// <summary>The <see cref="Interpolation"/> names of the resize modes.</summary>
+    public static string InterpolationOf(ResizeAttributes a) => a.Mode switch
+    {
+        ResizeMode.Nearest => "nearest",
+        ResizeMode.Bilinear => a.AlignCorners ? "bilinear-align-corners" : "bilinear",
+    };
+
     /// <summary>Spatial size of the input [H, W] (empty for a Gemm, whose input is [N, features]).</summary>
     public long[] InputSize { get; init; } = [];
 
@@ -82,6 +95,7 @@ public sealed record LayerConfig
             if (CeilMode) key.Append(" ceil");
             if (Op == OpKind.AveragePool && !CountIncludePad) key.Append(" excludepad");
             if (InputSize.Length > 0) key.Append(" @").Append(string.Join("x", InputSize));
+            if (ResizeTo is not null) key.Append(" to ").Append(string.Join("x", ResizeTo)).Append(' ').Append(Interpolation);
             if (ReadsGraphInput) key.Append(" from-input");
             if (BatchNorm) key.Append(" +bn");
             if (Residual) key.Append(" +add");
@@ -98,6 +112,7 @@ public sealed record LayerConfig
         get
         {
             if (Op == OpKind.GlobalAveragePool) return [1, 1];
+            if (Op == OpKind.Resize && ResizeTo is { Length: 2 }) return ResizeTo;
             if (Kernel.Length != 2) return InputSize;
             var dilation = Dilation.Length == 2 ? Dilation : [1, 1];
             return InputSize.Select((n, d) =>
@@ -139,6 +154,9 @@ public sealed record LayerConfig
         Check(Op != OpKind.Conv || (Dilation.Length == 2 && Dilation.All(d => d >= 1)), "needs a positive dilation pair");
         Check(Depthwise >= 0 && (Depthwise == 0 || Op == OpKind.Conv), "has a depthwise multiplier on a non-conv op");
         Check(Op == OpKind.Gemm ? InputSize.Length == 0 : InputSize.Length == 2 && InputSize.All(d => d >= 1), "needs an input size [H, W] (none for Gemm)");
+        Check(Op != OpKind.Resize || (ResizeTo is { Length: 2 } to && to.All(d => d >= 1) && Interpolation is "nearest" or "bilinear" or "bilinear-align-corners"),
+            "needs an output size [H, W] and an interpolation (nearest, bilinear or bilinear-align-corners)");
+        Check(Op == OpKind.Resize || (ResizeTo is null && Interpolation is null), "has a resize size or interpolation on an op other than Resize");
         Check(!BatchNorm || Op == OpKind.Conv, "folds a BatchNorm into a non-conv op");
         Check(!Residual || Op == OpKind.Conv, "fuses a residual Add into a non-conv op");
         Check(Activation is null || LayerUnits.IsFusableActivation(Activation.Value), $"has activation {Activation} which is not fused into layers");

@@ -63,8 +63,8 @@ public static class LayerUnits
         // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
         OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean
             or OpKind.LayerNorm => Role.Unsupported,
-        // Not timed yet: its time follows the output size and mode, which a LayerConfig does not record (a schema change).
-        OpKind.Resize => Role.Unsupported,
+        // Timed per output size and interpolation (LayerConfig.ResizeTo, Interpolation).
+        OpKind.Resize => Role.Standalone,
     };
 
     /// <summary>Activations ONNX Runtime fuses into the preceding Conv/Gemm (MLAS activation kinds).</summary>
@@ -188,6 +188,13 @@ public static class LayerUnits
         }
 
         var config = new LayerConfig { Op = node.Op, InputSize = [input[2], input[3]], ReadsGraphInput = node.Inputs.Contains(graph.InputName) };
+        if (node.Op == OpKind.Resize)
+        {
+            var a = node.AttributesAs<ResizeAttributes>();
+            var output = graph.ShapeOf(node.Output);
+            return config with { ResizeTo = [output[2], output[3]], Interpolation = LayerConfig.InterpolationOf(a) };
+        }
+
         if (node.Op is OpKind.MaxPool or OpKind.AveragePool)
         {
             var p = node.AttributesAs<PoolAttributes>();

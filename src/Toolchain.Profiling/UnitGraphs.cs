@@ -142,6 +142,8 @@ internal static class UnitGraphs
             OpKind.HardSwish => b.HardSwish(x, name),
             OpKind.SiLU => b.Silu(x, name),
             OpKind.Gelu => b.Gelu(x, name),
+            OpKind.Resize => b.Resize(x, (config.ResizeTo![0], config.ResizeTo[1]),
+                config.Interpolation == "nearest" ? ResizeMode.Nearest : ResizeMode.Bilinear, config.Interpolation == "bilinear-align-corners", name),
             _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op, name),
             _ => throw new NotSupportedException($"'{config.Key}': no single-layer model for a standalone {config.Op}"),
         };

@@ -65,12 +65,19 @@ public sealed class InspectCommand(UiFactory uiFactory) : ICliCommand
             layers.Select(l => (IReadOnlyList<string>)[l.Name, l.Op.ToString(), $"[{string.Join("×", l.OutputShape)}]", l.Parameters.ToString("N0"), l.Macs.ToString("N0")])
                 .Append(["total", "", $"[{string.Join("×", graph.OutputShape)}]", graph.ParameterCount.ToString("N0"), graph.Macs.ToString("N0")]));
         ui.Info($"{graph.Name}: {layers.Count} layers, {graph.ParameterCount / 1e6:F3} M parameters, {graph.Macs / 1e6:F1} M MACs");
+        // The table's total row shows the first output; a model with several lists each (training and evaluation read the first).
+        if (graph.OutputNames.Count > 1)
+        {
+            ui.Info($"{graph.Name}: {graph.OutputNames.Count} outputs: {string.Join(", ", graph.OutputNames.Select(o => $"'{o}' [{string.Join("×", graph.ShapeOf(o))}]"))}");
+        }
+
         ui.Json(new
         {
             type = "model",
             name = graph.Name,
             inputShape = graph.InputShape,
             outputShape = graph.OutputShape,
+            outputs = graph.OutputNames.Select(o => new { name = o, shape = graph.ShapeOf(o) }),
             parameters = graph.ParameterCount,
             macs = graph.Macs,
             layers = layers.Select(l => new { l.Name, op = l.Op.ToString(), l.OutputShape, l.Parameters, l.Macs }),
