@@ -38,10 +38,12 @@ public static class OnnxOutput
         var input = HostTensor.RandomUniform(shape);
         using var ort = OrtEngine.Load(onnx, graph.Name, new OrtEngineOptions());
         using var ours = new TorchEngine(graph, ownsGraph: false);
-        var expected = ours.Run([input])[0];
-        var actual = ort.Run([input])[0];
-        var diff = expected.Data.Zip(actual.Data, (a, b) => (double)Math.Abs(a - b)).Max();
-        return (diff, expected.Data.Max(v => Math.Abs((double)v)));
+        // Every output, in order (both engines return them all): a model with an auxiliary head is checked on each.
+        var expected = ours.Run([input]);
+        var actual = ort.Run([input]);
+        if (expected.Count != actual.Count) throw new InvalidOperationException($"ONNX Runtime returns {actual.Count} outputs, our executor {expected.Count}");
+        var diff = expected.Zip(actual, (e, a) => e.Data.Zip(a.Data, (x, y) => (double)Math.Abs(x - y)).Max()).Max();
+        return (diff, expected.Max(e => e.Data.Max(v => Math.Abs((double)v))));
     }
 
 }
