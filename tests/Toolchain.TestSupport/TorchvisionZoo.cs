@@ -71,6 +71,8 @@ public static class TorchvisionZoo
         // Segmentation (dense prediction): a dilated MobileNet v3 backbone, a squeeze-style gate, bilinear Resize of the
         // head to the input size, on non-square images; the 21-class score map at the output is an unprunable group.
         new("lraspp_mobilenet_v3_large", 64, [17, 11], Fast: false) { Width = 96 },
+        // DeepLab v3: atrous spatial pyramid pooling, whose image-pooling branch resizes a 1×1 map bilinearly back up.
+        new("deeplabv3_mobilenet_v3_large", 64, [17, 13], Fast: false) { Width = 96 },
     ];
 
     /// <summary>Whether <see cref="FullVariable"/> asks for every family.</summary>
