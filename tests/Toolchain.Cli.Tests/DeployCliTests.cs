@@ -185,6 +185,42 @@ public sealed class PruneCliTests
     }
 
     [Fact]
+    public void TwoOutputNonSquareOnnx_InspectsListsBothOutputsAndWhyTheirGroupsStay_AndPrunesToAModelWithBoth()
+    {
+        // PyTorch's two-head network at 40×56 (python/export_two_heads.py): bilinear scores at the input size, logits.
+        using var dir = new TempDirectory();
+        PythonOracle.RunScript(Path.Combine(PythonOracle.HelperDirectory, "export_two_heads.py"), [dir.Path]);
+
+        var inspect = CliRunner.Run(dir.Path, "inspect", "two_heads.onnx", "--json");
+        Assert.True(inspect.ExitCode == ExitCodes.Success, inspect.Stderr);
+        using (var model = JsonDocument.Parse(inspect.Stdout.Trim()))
+        {
+            Assert.Equal([1L, 3, 40, 56], model.RootElement.GetProperty("inputShape").EnumerateArray().Select(d => d.GetInt64()));
+            var outputs = model.RootElement.GetProperty("outputs").EnumerateArray()
+                .Select(o => o.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray()).ToList();
+            Assert.Equal([[1L, 5, 40, 56], [1L, 7]], outputs);
+        }
+
+        var groups = CliRunner.Run(dir.Path, "inspect", "two_heads.onnx", "--groups", "--json");
+        Assert.True(groups.ExitCode == ExitCodes.Success, groups.Stderr);
+        using (var json = JsonDocument.Parse(groups.Stdout.Trim()))
+        {
+            // One head's classes each: fixed, with the output named.
+            var fixedByOutput = json.RootElement.GetProperty("groups").EnumerateArray()
+                .Count(g => !g.GetProperty("prunable").GetBoolean() && g.GetProperty("reason").GetString()!.Contains("reaches the graph output"));
+            Assert.Equal(2, fixedByOutput);
+        }
+
+        var prune = CliRunner.Run(dir.Path, "prune", "two_heads.onnx", "--ratio", "0.5", "--out", "pruned.onnx", "--measure-seconds", "0");
+        Assert.True(prune.ExitCode == ExitCodes.Success, prune.Stderr);
+        var pruned = CliRunner.Run(dir.Path, "inspect", "pruned.onnx", "--json");
+        Assert.True(pruned.ExitCode == ExitCodes.Success, pruned.Stderr);
+        using var after = JsonDocument.Parse(pruned.Stdout.Trim());
+        Assert.Equal(2, after.RootElement.GetProperty("outputs").GetArrayLength());
+        Assert.True(after.RootElement.GetProperty("parameters").GetInt64() < 12_436 / 2);
+    }
+
+    [Fact]
     public void Prune_UnstructuredWithALatencyBudget_ExitsBadInputWithTheReasonAndWritesNothing()
     {
         using var dir = new TempDirectory();
