@@ -57,8 +57,9 @@ public static class TorchvisionZoo
         new("efficientnet_b0", 64, [17], Fast: false),
         new("efficientnet_v2_s", 64, [17], Fast: false),
         new("regnet_x_400mf", 64, [17], Fast: false),
-        // LayerNorm over channels in NHWC, Linear layers on NHWC, GELU, layer scale; its residual stream is unprunable (LayerNorm).
-        new("convnext_tiny", 64, [17], Fast: false),
+        // LayerNorm over channels in NHWC (at opset 13 decomposed: ReduceMean, Sub, Pow, Sqrt, Div), Linear layers on NHWC,
+        // GELU, layer scale; its residual stream is unprunable (LayerNorm).
+        new("convnext_tiny", 64, [17, 13], Fast: false),
     ];
 
     /// <summary>Whether <see cref="FullVariable"/> asks for every family.</summary>

@@ -31,6 +31,7 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("pad_reduce_17")]
     [InlineData("gelu_11")]
     [InlineData("gelu_17")]
+    [InlineData("layer_norm_13")]
     public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
     {
         using var graph = OnnxImporter.Import(models.Model(name));
@@ -45,6 +46,21 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         using var graph = OnnxImporter.Import(models.Model(name));
         Assert.Equal([OpKind.Gelu, OpKind.Gelu], graph.Nodes.Select(n => n.Op));
         Assert.Equal(["act", "act2"], graph.Nodes.Select(n => n.Name));
+    }
+
+    [Fact]
+    public void Import_DecomposedLayerNorm_BecomesOneLayerNormOverTheChannelsPerPattern()
+    {
+        using var graph = OnnxImporter.Import(models.Model("layer_norm_13"));
+
+        // The NHWC Transposes around the first pattern stay on the NCHW value; both patterns take their module's name
+        // and keep PyTorch's parameter names; ε is read as written (1e-6 as a float32 constant, 1e-5 as an initializer).
+        Assert.Equal([OpKind.Conv, OpKind.LayerNorm, OpKind.GlobalAveragePool, OpKind.Flatten, OpKind.LayerNorm], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(["norm", "head"], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.Name));
+        Assert.Equal([1e-6, 1e-5], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.AttributesAs<LayerNormAttributes>().Epsilon));
+        Assert.Equal([4L], graph.FindParameter("norm.weight")!.Shape);
+        Assert.Equal([4L], graph.FindParameter("head.weight")!.Shape);
+        Assert.NotNull(graph.FindParameter("head.bias"));
     }
 
     [Theory]
