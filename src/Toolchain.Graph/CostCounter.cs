@@ -15,10 +15,13 @@ public static class CostCounter
         // weight [C_out, C_in/groups, kh, kw] already holds C_out·(C_in/groups)·kh·kw
         OpKind.Conv => Shapes.Product(tensorShape(node.TensorName(TensorRole.Weight)!)!) * valueShapes[node.Output][2] * valueShapes[node.Output][3],
         OpKind.Gemm => Shapes.Product(tensorShape(node.TensorName(TensorRole.Weight)!)!),
-        // Padding and means are data movement and additions, not multiply-accumulates: counted as pooling is.
+        // Padding and means are data movement and additions, not multiply-accumulates: counted as pooling is. So is
+        // Resize: bilinear interpolation does 3 multiply-adds per output element, but the published tables (and
+        // torchvision's own GFLOPS of its segmentation models) count convolutions and linear layers only.
         OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Add or OpKind.Mul or OpKind.Concat or OpKind.Split or OpKind.Slice
             or OpKind.MaxPool or OpKind.AveragePool or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape
-            or OpKind.Transpose or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm => 0,
+            or OpKind.Transpose or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm
+            or OpKind.Resize => 0,
     };
 }

@@ -21,6 +21,7 @@ public sealed class GraphBuilder : IDisposable
     private readonly Dictionary<OpKind, int> _counters = [];
     private readonly Generator? _generator;
     private string? _output;
+    private readonly List<string> _moreOutputs = [];
     private bool _built;
 
     /// <param name="name">The model's name.</param>
@@ -182,6 +183,14 @@ public sealed class GraphBuilder : IDisposable
     public string ReduceMean(string x, IReadOnlyList<int> axes, bool keepDims = true, string? name = null) =>
         Op(OpKind.ReduceMean, [x], new ReduceMeanAttributes(axes.ToArray(), keepDims), name);
 
+    /// <summary>Resizes H and W to <paramref name="size"/> (F.interpolate(size=…)); bilinear with align_corners=False unless told.</summary>
+    public string Resize(string x, (long H, long W) size, ResizeMode mode = ResizeMode.Bilinear, bool alignCorners = false, string? name = null) =>
+        Op(OpKind.Resize, [x], new ResizeAttributes(mode, alignCorners, Size: size), name);
+
+    /// <summary>Resizes H and W by <paramref name="scales"/>, floored (F.interpolate(scale_factor=…)).</summary>
+    public string Resize(string x, (double H, double W) scales, ResizeMode mode = ResizeMode.Nearest, bool alignCorners = false, string? name = null) =>
+        Op(OpKind.Resize, [x], new ResizeAttributes(mode, alignCorners, Scales: scales), name);
+
     // ---- general -----------------------------------------------------------------------------------------
 
     /// <summary>
@@ -231,11 +240,18 @@ public sealed class GraphBuilder : IDisposable
         }
     }
 
-    /// <summary>Marks the graph's output value.</summary>
+    /// <summary>Marks the graph's output value (the first, for a graph with several outputs; see <see cref="AlsoOutput"/>).</summary>
     public void Output(string x)
     {
         if (!_valueShapes.ContainsKey(x)) throw new ArgumentException($"'{x}' is not a value of graph '{_name}'");
         _output = x;
+    }
+
+    /// <summary>Marks a further output after the one of <see cref="Output"/> (an auxiliary head), in order.</summary>
+    public void AlsoOutput(string x)
+    {
+        if (!_valueShapes.ContainsKey(x)) throw new ArgumentException($"'{x}' is not a value of graph '{_name}'");
+        _moreOutputs.Add(x);
     }
 
     /// <summary>The finished graph; it owns every tensor the builder created.</summary>
@@ -245,7 +261,7 @@ public sealed class GraphBuilder : IDisposable
         var output = _output ?? throw new InvalidOperationException($"graph '{_name}': call Output(value) before Build()");
         _built = true;
         _generator?.Dispose();
-        return ModelGraph.Create(_name, Input, _inputShape, output, _nodes, _parameters, _buffers);
+        return ModelGraph.Create(_name, Input, _inputShape, [output, .. _moreOutputs], _nodes, _parameters, _buffers);
     }
 
     /// <summary>Disposes the tensors of a graph that was never built.</summary>

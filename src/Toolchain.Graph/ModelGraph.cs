@@ -25,12 +25,18 @@ public sealed class ModelGraph : IDisposable
     private ExecutionPlan? _plan;
     private bool _disposed;
 
-    private ModelGraph(string name, string inputName, long[] inputShape, string outputName, List<Node> nodes,
+    private ModelGraph(string name, string inputName, long[] inputShape, IReadOnlyList<string> outputNames, List<Node> nodes,
         List<Parameter> parameters, List<(string Name, Tensor Value)> buffers)
     {
         Name = name;
         InputName = inputName;
-        OutputName = outputName;
+        if (outputNames.Count == 0) throw new ArgumentException($"graph '{name}' has no output");
+        if (outputNames.Distinct(StringComparer.Ordinal).Count() != outputNames.Count)
+        {
+            throw new ArgumentException($"graph '{name}': outputs [{string.Join(", ", outputNames)}] name a value twice");
+        }
+
+        OutputNames = outputNames.ToArray();
         _inputShape = (long[])inputShape.Clone();
         _nodes = nodes;
         _parameters = parameters;
@@ -53,9 +59,9 @@ public sealed class ModelGraph : IDisposable
 
         Validate();
         _shapes = ShapeInference.Infer(_nodes, InputName, _inputShape, TensorShape);
-        if (!_shapes.ContainsKey(OutputName))
+        foreach (var output in OutputNames.Where(o => !_shapes.ContainsKey(o)))
         {
-            throw new ArgumentException($"graph '{name}': output '{OutputName}' is not produced by any node");
+            throw new ArgumentException($"graph '{name}': output '{output}' is not produced by any node");
         }
 
         Index();
@@ -66,13 +72,18 @@ public sealed class ModelGraph : IDisposable
     /// structure is invalid it disposes them and throws (<see cref="GraphShapeException"/> for shapes).
     /// </summary>
     public static ModelGraph Create(string name, string inputName, long[] inputShape, string outputName, IEnumerable<Node> nodes,
+        IEnumerable<Parameter> parameters, IEnumerable<(string Name, Tensor Value)> buffers) =>
+        Create(name, inputName, inputShape, [outputName], nodes, parameters, buffers);
+
+    /// <summary>Like the one-output <see cref="Create(string, string, long[], string, IEnumerable{Node}, IEnumerable{Parameter}, IEnumerable{ValueTuple{string, Tensor}})"/>, for a graph with several outputs (the first is <see cref="OutputName"/>).</summary>
+    public static ModelGraph Create(string name, string inputName, long[] inputShape, IReadOnlyList<string> outputNames, IEnumerable<Node> nodes,
         IEnumerable<Parameter> parameters, IEnumerable<(string Name, Tensor Value)> buffers)
     {
         var parameterList = parameters.ToList();
         var bufferList = buffers.ToList();
         try
         {
-            return new ModelGraph(name, inputName, inputShape, outputName, nodes.ToList(), parameterList, bufferList);
+            return new ModelGraph(name, inputName, inputShape, outputNames, nodes.ToList(), parameterList, bufferList);
         }
         catch
         {
@@ -86,7 +97,17 @@ public sealed class ModelGraph : IDisposable
 
     public string InputName { get; }
 
-    public string OutputName { get; }
+    /// <summary>The first (for most models the only) output: what <see cref="Forward(Tensor)"/> returns, trainers take the loss of and evaluators score.</summary>
+    public string OutputName => OutputNames[0];
+
+    /// <summary>
+    /// Every output, in the model's order (a segmentation net's scores and its auxiliary head; a detector's boxes and
+    /// classes). Each is kept by the executor, exported, and fixes the channels that reach it.
+    /// </summary>
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Whether <paramref name="value"/> is one of the graph's outputs.</summary>
+    public bool IsOutput(string value) => OutputNames.Contains(value, StringComparer.Ordinal);
 
     /// <summary>The input shape shapes are inferred for, e.g. [1, 3, 32, 32]; forward accepts any batch size.</summary>
     public long[] InputShape => (long[])_inputShape.Clone();
@@ -150,6 +171,14 @@ public sealed class ModelGraph : IDisposable
     /// <see cref="DisposeScope"/>, or to the caller when none is open; intermediates are freed on the way.
     /// </summary>
     public Tensor Forward(Tensor input) => Plan.Run(input, Training, null, null);
+
+    /// <summary>Every output of <see cref="OutputNames"/>, in that order (ownership as for <see cref="Forward(Tensor)"/>).</summary>
+    public IReadOnlyList<Tensor> ForwardAll(Tensor input)
+    {
+        if (OutputNames.Count == 1) return [Forward(input)];
+        var result = Forward(input, OutputNames.Skip(1).ToHashSet(StringComparer.Ordinal));
+        return [result.Output, .. OutputNames.Skip(1).Select(o => result.Captured[o])];
+    }
 
     /// <summary>Like <see cref="Forward(Tensor)"/>, also returning the values named in <paramref name="capture"/>.</summary>
     public ForwardResult Forward(Tensor input, IReadOnlySet<string> capture)

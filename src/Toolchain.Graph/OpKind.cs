@@ -36,4 +36,6 @@ public enum OpKind
     ReduceMean,
     /// <summary>LayerNorm over the channel dimension at each position, weight and bias per channel (ConvNeXt).</summary>
     LayerNorm,
+    /// <summary>Nearest or bilinear resizing of H and W to a size or by scale factors (F.interpolate; ONNX Resize), per channel.</summary>
+    Resize,
 }

@@ -108,6 +108,7 @@ public static class ShapeInference
             OpKind.Gemm => Gemm(),
             OpKind.Pad => Pad(),
             OpKind.ReduceMean => ReduceMean(),
+            OpKind.Resize => Resize(),
         };
 
         long[][] Conv()
@@ -283,6 +284,16 @@ public static class ShapeInference
                 ? [x.Select((e, d) => a.Axes.Contains(d) ? 1 : e).ToArray()]
                 : [x.Where((_, d) => !a.Axes.Contains(d)).ToArray()];
         }
+
+        long[][] Resize()
+        {
+            var a = node.AttributesAs<ResizeAttributes>();
+            Rank(x, 4, "input");
+            var (h, w) = a.OutputSize(x[2], x[3]);
+            if (h < 1 || w < 1) throw Fail($"scale factors {a.Scales} shrink input {Shapes.Format(x)} to {h}x{w}; an output needs at least 1x1");
+            if (h > ResizeAttributes.MaxExtent || w > ResizeAttributes.MaxExtent) throw Fail($"scale factors {a.Scales} grow input {Shapes.Format(x)} to {h}x{w}, above {ResizeAttributes.MaxExtent}");
+            return [[x[0], x[1], h, w]];
+        }
     }
 
     /// <summary>How many inputs an op takes.</summary>
@@ -293,7 +304,7 @@ public static class ShapeInference
         OpKind.Conv or OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Split or OpKind.Slice or OpKind.MaxPool or OpKind.AveragePool
             or OpKind.GlobalAveragePool or OpKind.Flatten or OpKind.Reshape or OpKind.Transpose or OpKind.Gemm
-            or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm => (1, 1),
+            or OpKind.Dropout or OpKind.Identity or OpKind.Pad or OpKind.ReduceMean or OpKind.LayerNorm or OpKind.Resize => (1, 1),
     };
 
     /// <summary>Output size of a convolution/pooling window along one dimension (PyTorch's formula).</summary>

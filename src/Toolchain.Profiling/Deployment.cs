@@ -273,7 +273,7 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
             }
         }
 
-        Need(graph.OutputName, Layout.Plain, "");
+        foreach (var output in graph.OutputNames) Need(output, Layout.Plain, "");
         // A LayerNorm's Transpose back to NCHW runs unless every reader takes its output blocked: then the reorder to
         // the blocked layout reads NHWC instead. Either Transpose moves the LayerNorm's channels, which no pruning
         // changes (LayerNorm couples them), so its time is in the calibration's per-kernel term and offset, not a table.

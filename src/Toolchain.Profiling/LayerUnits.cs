@@ -62,6 +62,8 @@ public static class LayerUnits
         // Not timed yet: these move data in ways the unit graphs do not model. Pad and ReduceMean (global pooling as
         // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
         OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean => Role.Unsupported,
+        // Not timed yet: its time follows the output size and mode, which a LayerConfig does not record (a schema change).
+        OpKind.Resize => Role.Unsupported,
     };
 
     /// <summary>Activations ONNX Runtime fuses into the preceding Conv/Gemm (MLAS activation kinds).</summary>
@@ -110,7 +112,7 @@ public static class LayerUnits
         var value = head.Output;
         Node? Next(Func<Node, bool> accept)
         {
-            if (value == graph.OutputName) return null;
+            if (graph.IsOutput(value)) return null;
             var readers = graph.Consumers(value);
             return readers.Count == 1 && !claimed.Contains(readers[0].Name) && accept(readers[0]) ? readers[0] : null;
         }

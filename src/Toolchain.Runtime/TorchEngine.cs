@@ -23,7 +23,7 @@ public sealed class TorchEngine : IInferenceEngine
         _ownsGraph = ownsGraph;
         _graph.Training = false;
         Inputs = [new TensorSpec(graph.InputName, "float32", WithDynamicBatch(graph.InputShape))];
-        Outputs = [new TensorSpec(graph.OutputName, "float32", WithDynamicBatch(graph.OutputShape))];
+        Outputs = graph.OutputNames.Select(o => new TensorSpec(o, "float32", WithDynamicBatch(graph.ShapeOf(o)))).ToArray();
     }
 
     public string Name => Engines.Torch.Name;
@@ -55,8 +55,7 @@ public sealed class TorchEngine : IInferenceEngine
         using var scope = DisposeScope.Enter();
         using var noGrad = Libtorch.NoGrad();
         var x = Tensor.FromArray(input.Data, input.Shape);
-        var y = _graph.Forward(x);
-        return [new HostTensor(y.Shape, y.ToArray<float>())];
+        return _graph.ForwardAll(x).Select(y => new HostTensor(y.Shape, y.ToArray<float>())).ToArray();
     }
 
     public void Dispose()

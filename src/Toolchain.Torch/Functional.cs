@@ -45,6 +45,14 @@ public static class Functional
     public static Tensor AdaptiveAvgPool2d(Tensor input, int outputH, int outputW) =>
         new(TorchInterop.AdaptiveAvgPool2d(input.Handle, outputH, outputW));
 
+    /// <summary>
+    /// F.interpolate of an NCHW tensor to <paramref name="size"/>, nearest (PyTorch's legacy mode: source index
+    /// floor(dst / scale)) or bilinear. <paramref name="scale"/> is the scale factor the coordinate mapping uses
+    /// (F.interpolate's scale_factor); null maps with in / out, as F.interpolate given a size does.
+    /// </summary>
+    public static Tensor Interpolate(Tensor input, (long H, long W) size, bool bilinear, bool alignCorners = false, (double H, double W)? scale = null) =>
+        new(TorchInterop.Upsample2d(input.Handle, bilinear, size.H, size.W, alignCorners, scale?.H ?? 0, scale?.W ?? 0));
+
     /// <summary>Zeroes elements with probability p and scales the rest by 1/(1−p) when training; identity otherwise.</summary>
     public static Tensor Dropout(Tensor input, double p, bool training) => new(TorchInterop.Dropout(input.Handle, p, training));
 

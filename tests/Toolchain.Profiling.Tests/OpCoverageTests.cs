@@ -22,6 +22,7 @@ public sealed class OpCoverageTests
         {
             OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean =>
                 $"node 'op' ({op}) cannot be timed by the latency profiler yet",
+            OpKind.Resize => "node 'op' (Resize) cannot be timed by the latency profiler yet",
             OpKind.Mul => "Mul 'op' broadcasts; the profiler times elementwise ops on equal shapes only",
             _ => null,
         };

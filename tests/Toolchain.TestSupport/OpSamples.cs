@@ -47,6 +47,8 @@ public static class OpSamples
             OpKind.Pad => b.Pad(x, PadAttributes.Spatial(1, 2, 2, 1).Pads, name: "op"),
             OpKind.ReduceMean => b.ReduceMean(x, [2, 3], keepDims: false, name: "op"),
             OpKind.LayerNorm => b.LayerNorm(x, 1e-6, "op"),
+            // Bilinear to a non-square size, as a segmentation head upsamples to its input.
+            OpKind.Resize => b.Resize(x, (12L, 10L), ResizeMode.Bilinear, name: "op"),
         };
 
         var tail = b.ShapeOf(y).Length == 4 ? b.Conv(y, 3, 1, name: "tail") : b.Linear(y, 3, name: "tail");

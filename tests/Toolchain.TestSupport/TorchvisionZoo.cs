@@ -3,12 +3,13 @@ using System.Collections.Concurrent;
 namespace Toolchain.TestSupport;
 
 /// <summary>
-/// One torchvision 0.14 classification family as the tests export it (python/export_torchvision_zoo.py).
+/// One torchvision 0.14 classification or segmentation family as the tests export it (python/export_torchvision_zoo.py).
 /// </summary>
-/// <param name="Name">torchvision's builder name (<c>torchvision.models.NAME(weights=None)</c>).</param>
-/// <param name="Size">Input height and width: the smallest that keeps the family's architecture (every family ending
-/// in a global pool runs at 64×64; AlexNet and VGG pool adaptively to 6×6 / 7×7 and need 224; Inception v3 accepts 75
-/// at the least).</param>
+/// <param name="Name">torchvision's builder name (<c>torchvision.models.NAME(weights=None)</c>, or
+/// <c>torchvision.models.segmentation.NAME(weights=None, weights_backbone=None)</c> whose "out" scores are exported).</param>
+/// <param name="Size">Input height (and width unless <see cref="Width"/> says otherwise): the smallest that keeps the
+/// family's architecture (every family ending in a global pool runs at 64×64; AlexNet and VGG pool adaptively to
+/// 6×6 / 7×7 and need 224; Inception v3 accepts 75 at the least).</param>
 /// <param name="Opsets">The opsets it is exported at: the first is the one the matrix prunes and deploys, the others
 /// are checked to import with PyTorch's logits too.</param>
 /// <param name="Fast">Part of the representative subset <c>make test</c> runs; the rest run under
@@ -17,6 +18,14 @@ public sealed record ZooFamily(string Name, int Size, int[] Opsets, bool Fast)
 {
     /// <summary>The opset the matrix prunes and deploys.</summary>
     public int Opset => Opsets[0];
+
+    public int Height => Size;
+
+    /// <summary>Input width; <see cref="Size"/> unless the family runs on non-square images.</summary>
+    public int Width { get; init; } = Size;
+
+    /// <summary>The input size as the export script reads it: "64" or "64x96".</summary>
+    public string SizeText => Width == Height ? $"{Height}" : $"{Height}x{Width}";
 
     public override string ToString() => Name;
 }
@@ -60,6 +69,9 @@ public static class TorchvisionZoo
         // LayerNorm over channels in NHWC (at opset 13 decomposed: ReduceMean, Sub, Pow, Sqrt, Div), Linear layers on NHWC,
         // GELU, layer scale; its residual stream is unprunable (LayerNorm).
         new("convnext_tiny", 64, [17, 13], Fast: false),
+        // Segmentation (dense prediction): a dilated MobileNet v3 backbone, a squeeze-style gate, bilinear Resize of the
+        // head to the input size, on non-square images; the 21-class score map at the output is an unprunable group.
+        new("lraspp_mobilenet_v3_large", 64, [17, 11], Fast: false) { Width = 96 },
     ];
 
     /// <summary>Whether <see cref="FullVariable"/> asks for every family.</summary>
@@ -111,7 +123,7 @@ public sealed class TorchvisionZooExports : IDisposable
     {
         var folder = _directory.File(unfolded ? family.Name + "-unfolded" : family.Name);
         Directory.CreateDirectory(folder);
-        List<string> arguments = [family.Name, family.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), string.Join(',', family.Opsets), folder];
+        List<string> arguments = [family.Name, family.SizeText, string.Join(',', family.Opsets), folder];
         if (unfolded) arguments.Add("--unfolded");
         PythonOracle.RunScript(Path.Combine(PythonOracle.HelperDirectory, "export_torchvision_zoo.py"), arguments, timeoutSeconds: 900);
         return new ZooExport(family, folder);

@@ -191,6 +191,12 @@ TC_EXPORT tc_error* tc_avg_pool2d(const tc_tensor* x, int64_t kernel_h, int64_t 
                                   int64_t stride_w, int64_t pad_h, int64_t pad_w, int32_t ceil_mode,
                                   int32_t count_include_pad, tc_tensor** out);
 TC_EXPORT tc_error* tc_adaptive_avg_pool2d(const tc_tensor* x, int64_t out_h, int64_t out_w, tc_tensor** out);
+/* Resizes the spatial dimensions of an NCHW tensor to out_h x out_w, as F.interpolate does. mode: 0 nearest
+   (PyTorch's legacy 'nearest': source index floor(dst / scale)), 1 bilinear. align_corners: bilinear only.
+   scale_h/scale_w > 0 are the scale factors the coordinate mapping divides by (F.interpolate's scale_factor); 0
+   means "in / out" (F.interpolate given a size). */
+TC_EXPORT tc_error* tc_upsample2d(const tc_tensor* x, int32_t mode, int64_t out_h, int64_t out_w, int32_t align_corners,
+                                  double scale_h, double scale_w, tc_tensor** out);
 TC_EXPORT tc_error* tc_dropout(const tc_tensor* x, double p, int32_t training, tc_tensor** out);
 TC_EXPORT tc_error* tc_softmax(const tc_tensor* x, int64_t dim, int32_t log, tc_tensor** out);
 /* reduction: 0 none, 1 mean, 2 sum. target: int64 class indices. */

@@ -50,6 +50,20 @@ tc_error* tc_adaptive_avg_pool2d(const tc_tensor* x, int64_t out_h, int64_t out_
     });
 }
 
+tc_error* tc_upsample2d(const tc_tensor* x, int32_t mode, int64_t out_h, int64_t out_w, int32_t align_corners,
+                        double scale_h, double scale_w, tc_tensor** out) {
+    return tc::guarded("upsample2d", [&] {
+        TORCH_CHECK(mode == 0 || mode == 1, "mode must be 0 (nearest) or 1 (bilinear), got ", mode);
+        TORCH_CHECK(mode == 1 || align_corners == 0, "align_corners applies to bilinear only");
+        // libtorch maps output to input coordinates with 1 / scale when a scale is given, else with in / out.
+        const auto sh = scale_h > 0 ? c10::optional<double>(scale_h) : c10::nullopt;
+        const auto sw = scale_w > 0 ? c10::optional<double>(scale_w) : c10::nullopt;
+        const auto& t = tc::ref(x, "input");
+        tc::emit(out, mode == 0 ? at::upsample_nearest2d(t, {out_h, out_w}, sh, sw)
+                                : at::upsample_bilinear2d(t, {out_h, out_w}, align_corners != 0, sh, sw));
+    });
+}
+
 tc_error* tc_dropout(const tc_tensor* x, double p, int32_t training, tc_tensor** out) {
     return tc::guarded("dropout", [&] {
         TORCH_CHECK(p >= 0.0 && p <= 1.0, "dropout probability must be in [0, 1], got ", p);

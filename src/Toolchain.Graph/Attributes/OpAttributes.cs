@@ -23,6 +23,7 @@ public abstract record OpAttributes
         OpKind.Pad => typeof(PadAttributes),
         OpKind.ReduceMean => typeof(ReduceMeanAttributes),
         OpKind.LayerNorm => typeof(LayerNormAttributes),
+        OpKind.Resize => typeof(ResizeAttributes),
         OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
             or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => typeof(NoAttributes),
     };

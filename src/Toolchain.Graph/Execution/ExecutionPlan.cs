@@ -71,7 +71,7 @@ internal sealed class ExecutionPlan
         var soleReader = graph.Consumers(value).Count == 1 && node.Inputs.Count(v => v == value) == 1 && lastUse[slot] == step;
         var freshProducer = graph.Producer(value)?.Op is OpKind.Conv or OpKind.BatchNorm or OpKind.Add or OpKind.Gemm;
         var sameShape = graph.ShapeOf(value).SequenceEqual(graph.ShapeOf(node.Output));
-        return soleReader && freshProducer && sameShape && slot != _inputSlot && value != graph.OutputName ? value : null;
+        return soleReader && freshProducer && sameShape && slot != _inputSlot && !graph.IsOutput(value) ? value : null;
     }
 
     /// <summary>

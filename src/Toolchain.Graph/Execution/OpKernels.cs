@@ -50,7 +50,19 @@ internal static class OpKernels
             OpKind.Pad => Pad(),
             OpKind.ReduceMean => ReduceMean(),
             OpKind.LayerNorm => LayerNorm(),
+            OpKind.Resize => Resize(),
         };
+
+        Kernel Resize()
+        {
+            var a = node.AttributesAs<ResizeAttributes>();
+            var bilinear = a.Mode == ResizeMode.Bilinear;
+            return (s, _) =>
+            {
+                var x = s[i0]!;
+                s[o0] = F.Interpolate(x, a.OutputSize(x.Size(2), x.Size(3)), bilinear, a.AlignCorners, a.Scales);
+            };
+        }
 
         Kernel Conv()
         {

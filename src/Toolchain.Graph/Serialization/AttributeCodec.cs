@@ -44,6 +44,14 @@ internal static class AttributeCodec
                 ? new JsonObject { ["axes"] = Longs(a.Axes.Select(x => (long)x)), ["keepdims"] = a.KeepDims }
                 : Mismatch(),
             OpKind.LayerNorm => attributes is LayerNormAttributes a ? new JsonObject { ["epsilon"] = a.Epsilon } : Mismatch(),
+            // Exactly one of "size" and "scales" is written, as the attributes hold exactly one.
+            OpKind.Resize => attributes is ResizeAttributes a
+                ? new JsonObject
+                {
+                    ["mode"] = a.Mode.ToString().ToLowerInvariant(), ["align_corners"] = a.AlignCorners,
+                    ["size"] = a.Size is { } s ? Longs([s.H, s.W]) : null, ["scales"] = a.Scales is { } f ? new JsonArray(f.H, f.W) : null,
+                }
+                : Mismatch(),
             OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
                 or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => [],
         };
@@ -84,8 +92,24 @@ internal static class AttributeCodec
             OpKind.Pad => new PadAttributes(Longs("pads"), Mode(Field("mode").GetValue<string>()), Double("value")),
             OpKind.ReduceMean => new ReduceMeanAttributes(Longs("axes").Select(x => (int)x).ToArray(), Field("keepdims").GetValue<bool>()),
             OpKind.LayerNorm => new LayerNormAttributes(Double("epsilon")),
+            OpKind.Resize => new ResizeAttributes(ResizeModeOf(Field("mode").GetValue<string>()), Field("align_corners").GetValue<bool>(),
+                OptionalPair("size", n => n.GetValue<long>()), OptionalPair("scales", n => n.GetValue<double>())),
             OpKind.Relu or OpKind.Relu6 or OpKind.HardSwish or OpKind.HardSigmoid or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu
                 or OpKind.Add or OpKind.Mul or OpKind.GlobalAveragePool or OpKind.Gemm or OpKind.Identity => NoAttributes.Instance,
+        };
+
+        (T, T)? OptionalPair<T>(string name, Func<JsonNode, T> read) where T : struct
+        {
+            if (json[name] is not { } node) return null;
+            var a = node.AsArray();
+            return a.Count == 2 ? (read(a[0]!), read(a[1]!)) : throw new FormatException($"attribute '{name}' needs 2 numbers");
+        }
+
+        static ResizeMode ResizeModeOf(string mode) => mode switch
+        {
+            "nearest" => ResizeMode.Nearest,
+            "bilinear" => ResizeMode.Bilinear,
+            _ => throw new FormatException($"attribute 'mode' is '{mode}'; a Resize's mode is nearest or bilinear"),
         };
 
         static PadMode Mode(string mode) => mode switch

@@ -76,7 +76,10 @@ public static class GraphFile
             var input = structure["input"]?.AsObject() ?? throw Bad("the graph structure has no input");
             var inputName = Text(input, "name");
             var inputShape = input["shape"]?.AsArray().Select(d => d!.GetValue<long>()).ToArray() ?? throw Bad("the input has no shape");
-            var outputName = Text(structure, "output");
+            // "outputs" lists every output of a graph with several (the first is also "output").
+            IReadOnlyList<string> outputNames = structure["outputs"] is { } several
+                ? several.AsArray().Select(o => o?.GetValue<string>() ?? throw Bad("an entry of 'outputs' is null")).ToArray()
+                : [Text(structure, "output")];
             var nodes = (structure["nodes"]?.AsArray() ?? throw Bad("the graph structure has no nodes"))
                 .Select((n, i) => ReadNode(n?.AsObject() ?? throw Bad($"node #{i} is not an object"), i, Bad)).ToList();
 
@@ -95,7 +98,7 @@ public static class GraphFile
             ModelGraph graph;
             try
             {
-                graph = ModelGraph.Create(name, inputName, inputShape, outputName, nodes, parameters, buffers);
+                graph = ModelGraph.Create(name, inputName, inputShape, outputNames, nodes, parameters, buffers);
             }
             catch (GraphShapeException e)
             {
@@ -184,7 +187,7 @@ public static class GraphFile
             });
         }
 
-        return new JsonObject
+        var structure = new JsonObject
         {
             ["format"] = "toolchain.graph",
             ["version"] = FormatVersion,
@@ -200,6 +203,9 @@ public static class GraphFile
             ["buffers"] = Strings(graph.BufferNames),
             ["nodes"] = nodes,
         };
+        // Only a graph with several outputs lists them, so a one-output file reads as before.
+        if (graph.OutputNames.Count > 1) structure["outputs"] = Strings(graph.OutputNames);
+        return structure;
     }
 
     private static string Text(JsonObject json, string key) =>

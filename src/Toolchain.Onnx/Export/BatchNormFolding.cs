@@ -23,7 +23,7 @@ internal sealed class BatchNormFolding
         foreach (var bn in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
         {
             var conv = graph.Producer(bn.Inputs[0]);
-            if (conv is not { Op: OpKind.Conv } || conv.Output == graph.OutputName || graph.Consumers(conv.Output).Count != 1) continue;
+            if (conv is not { Op: OpKind.Conv } || graph.IsOutput(conv.Output) || graph.Consumers(conv.Output).Count != 1) continue;
             plan._batchNormOfConv[conv.Name] = bn;
             plan._foldedBatchNorms.Add(bn.Name);
         }

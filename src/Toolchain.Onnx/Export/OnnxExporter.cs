@@ -62,11 +62,11 @@ public static class OnnxExporter
             }
         }
 
-        proto.Output.Add(ValueShapes.FloatValue(graph.OutputName, shapes[graph.OutputName]));
+        foreach (var output in graph.OutputNames) proto.Output.Add(ValueShapes.FloatValue(output, shapes[output]));
         // Shapes of the intermediate values: readable in viewers, and the ONNX checker verifies them against its own inference.
         foreach (var output in proto.Node.SelectMany(n => n.Output))
         {
-            if (output != graph.OutputName && shapes.TryGetValue(output, out var shape)) proto.ValueInfo.Add(ValueShapes.FloatValue(output, shape));
+            if (!graph.IsOutput(output) && shapes.TryGetValue(output, out var shape)) proto.ValueInfo.Add(ValueShapes.FloatValue(output, shape));
         }
 
         var folded = folding.Count > 0 ? $"; {folding.Count} BatchNorm(s) folded into convolutions" : "";

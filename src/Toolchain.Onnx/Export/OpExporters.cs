@@ -57,6 +57,7 @@ internal static class OpExporters
             OpKind.ReduceMean => () => cx.AddNode("ReduceMean", node.Name, [x], node.Outputs,
                 Ints("axes", [.. node.AttributesAs<ReduceMeanAttributes>().Axes.Select(a => (long)a)]),
                 Int("keepdims", node.AttributesAs<ReduceMeanAttributes>().KeepDims ? 1 : 0)),
+            OpKind.Resize => () => Resize(node, x, cx),
         };
         export();
     }
@@ -158,7 +159,7 @@ internal static class OpExporters
     private static void Dropout(Node node, string x, ExportContext cx)
     {
         // Inference: the identity. Readers take the input directly, unless the graph's output must keep its name.
-        if (node.Output == cx.Graph.OutputName) Unary("Identity", node, x, cx);
+        if (cx.Graph.IsOutput(node.Output)) Unary("Identity", node, x, cx);
         else cx.Alias(node.Output, x);
     }
 
@@ -176,6 +177,28 @@ internal static class OpExporters
             ? [x, cx.Int64($"{node.Name}.pads", a.Pads), cx.FloatScalar($"{node.Name}.value", a.Value)]
             : [x, cx.Int64($"{node.Name}.pads", a.Pads)];
         cx.AddNode("Pad", node.Name, inputs, node.Outputs, Text("mode", mode));
+    }
+
+    private static void Resize(Node node, string x, ExportContext cx)
+    {
+        // As PyTorch writes F.interpolate at opsets 11–17: no roi; scales [1, 1, h, w], or sizes [N, C] of the input
+        // (Shape with start/end, opset 15) followed by the fixed [H, W], so the batch stays dynamic.
+        var a = node.AttributesAs<ResizeAttributes>();
+        AttributeProto[] attributes = a.Mode switch
+        {
+            ResizeMode.Nearest => [Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor")],
+            ResizeMode.Bilinear => [Text("mode", "linear"), Text("coordinate_transformation_mode", a.AlignCorners ? "align_corners" : "half_pixel")],
+        };
+        if (a.Scales is { } f)
+        {
+            cx.AddNode("Resize", node.Name, [x, "", cx.Float($"{node.Name}.scales", [1, 1, (float)f.H, (float)f.W], [4])], node.Outputs, attributes);
+            return;
+        }
+
+        var (h, w) = a.Size!.Value;
+        var batchAndChannels = cx.AddNode("Shape", $"{node.Name}.batch_channels", [x], [$"{node.Name}.batch_channels"], Int("start", 0), Int("end", 2)).Output[0];
+        var sizes = cx.AddNode("Concat", $"{node.Name}.sizes", [batchAndChannels, cx.Int64($"{node.Name}.spatial_size", [h, w])], [$"{node.Name}.sizes"], Int("axis", 0)).Output[0];
+        cx.AddNode("Resize", node.Name, [x, "", "", sizes], node.Outputs, attributes);
     }
 
     public static AttributeProto[] ConvAttributes(ConvAttributes a) =>

@@ -33,8 +33,7 @@ internal static class ValueShapes
                 $"the graph does not run at batch size {otherBatch} ({e.Message}); export with DynamicBatch = false", e);
         }
 
-        var output = graph.OutputName;
-        if (shapes[output] is not [var b, ..] || b != batch || other[output][0] != otherBatch)
+        foreach (var output in graph.OutputNames.Where(o => shapes[o] is not [var b, ..] || b != batch || other[o][0] != otherBatch))
         {
             var producer = graph.Producer(output)!;
             throw new OnnxExportException(producer.Name, producer.Op,

@@ -118,10 +118,7 @@ public static class OnnxImporter
             throw Fail($"the graph has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}); the importer needs exactly one (the image batch)");
         }
 
-        if (graph.Output.Count != 1)
-        {
-            throw Fail($"the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => $"'{o.Name}'"))}); the importer needs exactly one");
-        }
+        if (graph.Output.Count == 0) throw Fail("the graph has no output");
 
         var input = inputs[0];
         var inputShape = InputShape(input, options?.InputShape, source);
@@ -152,15 +149,28 @@ public static class OnnxImporter
                 if (!context.IsConsumed(graph.Node[i])) ConvertNode(context, graph.Node[i], i, source, opset);
             }
 
-            var output = graph.Output[0].Name;
-            if (!context.TryGetActivation(output, out var outputValue))
+            // Every output, in the file's order; the first is the one trainers and evaluators read.
+            var outputValues = new List<string>();
+            foreach (var output in graph.Output.Select(o => o.Name))
             {
-                throw Fail(context.TryGetConstant(output, out _)
-                    ? $"the graph output '{output}' is a constant (it does not depend on the input)"
-                    : $"the graph output '{output}' is not produced by any node");
+                if (!context.TryGetActivation(output, out var outputValue))
+                {
+                    throw Fail(context.TryGetConstant(output, out _)
+                        ? $"the graph output '{output}' is a constant (it does not depend on the input)"
+                        : $"the graph output '{output}' is not produced by any node");
+                }
+
+                if (outputValues.Contains(outputValue))
+                {
+                    throw Fail($"the graph outputs '{graph.Output[outputValues.IndexOf(outputValue)].Name}' and '{output}' are the same value; " +
+                               "a graph output is listed once");
+                }
+
+                outputValues.Add(outputValue);
             }
 
-            builder.Output(outputValue);
+            builder.Output(outputValues[0]);
+            foreach (var more in outputValues.Skip(1)) builder.AlsoOutput(more);
             return builder.Build();
         }
         catch (OnnxImportException)

@@ -217,7 +217,8 @@ public sealed class ChannelGroups
         var input = context.Output(graph.InputName, null, ChannelMap.Fresh(graph.InputShape, context.Elements));
         context.Fix(input, $"connected to the graph input '{graph.InputName}'");
         foreach (var node in graph.Nodes) ChannelRules.For(node.Op).Trace(node, context);
-        context.Fix(context.Maps[graph.OutputName], $"reaches the graph output '{graph.OutputName}'");
+        // Every output's channels are what the user's code reads (a segmentation head's classes, an auxiliary head's).
+        foreach (var output in graph.OutputNames) context.Fix(context.Maps[output], $"reaches the graph output '{output}'");
         return new ChannelGroups(graph, context);
     }
 

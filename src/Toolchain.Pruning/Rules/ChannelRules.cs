@@ -26,5 +26,6 @@ internal static class ChannelRules
         OpKind.Pad => PadRule.Instance,
         OpKind.ReduceMean => ReduceMeanRule.Instance,
         OpKind.LayerNorm => LayerNormRule.Instance,
+        OpKind.Resize => ResizeRule.Instance,
     };
 }

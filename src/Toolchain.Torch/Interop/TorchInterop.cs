@@ -460,6 +460,7 @@ internal static unsafe partial class TorchInterop
     [LibraryImport(Lib)] private static partial nint tc_max_pool2d(TensorHandle x, long kernelH, long kernelW, long strideH, long strideW, long padH, long padW, long dilationH, long dilationW, int ceilMode, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_avg_pool2d(TensorHandle x, long kernelH, long kernelW, long strideH, long strideW, long padH, long padW, int ceilMode, int countIncludePad, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_adaptive_avg_pool2d(TensorHandle x, long outH, long outW, out TensorHandle result);
+    [LibraryImport(Lib)] private static partial nint tc_upsample2d(TensorHandle x, int mode, long outH, long outW, int alignCorners, double scaleH, double scaleW, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_dropout(TensorHandle x, double p, int training, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_softmax(TensorHandle x, long dim, int log, out TensorHandle result);
     [LibraryImport(Lib)] private static partial nint tc_cross_entropy(TensorHandle logits, TensorHandle target, double labelSmoothing, int reduction, out TensorHandle result);
@@ -501,6 +502,12 @@ internal static unsafe partial class TorchInterop
     public static TensorHandle AdaptiveAvgPool2d(TensorHandle x, long outH, long outW)
     {
         Check(tc_adaptive_avg_pool2d(x, outH, outW, out var result), "adaptive_avg_pool2d", x);
+        return result;
+    }
+
+    public static TensorHandle Upsample2d(TensorHandle x, bool bilinear, long outH, long outW, bool alignCorners, double scaleH, double scaleW)
+    {
+        Check(tc_upsample2d(x, bilinear ? 1 : 0, outH, outW, alignCorners ? 1 : 0, scaleH, scaleW, out var result), "upsample2d", x);
         return result;
     }
 

@@ -102,8 +102,27 @@ def layer_norm(t, m):
     return out
 
 
+def resize(t, m):
+    """conv → F.interpolate: bilinear to 11×9, nearest ×2, bilinear with align_corners to 5×7, bilinear ×1.5 (not a
+    whole size: the mapping divides by the scale), nearest down to 3×5 → 1×1 conv → mean over H, W: the logits and
+    every parameter's gradient of a summed cross entropy."""
+    w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
+    c = F.conv2d(t["x"], w["conv.weight"], w["conv.bias"])
+    c = F.interpolate(c, size=(11, 9), mode="bilinear", align_corners=False)
+    c = F.interpolate(c, scale_factor=2.0, mode="nearest")
+    c = F.interpolate(c, size=(5, 7), mode="bilinear", align_corners=True)
+    c = F.interpolate(c, scale_factor=1.5, mode="bilinear", align_corners=False)
+    c = F.interpolate(c, size=(3, 5), mode="nearest")
+    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
+    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
+    out = {"logits": logits.detach()}
+    for name, p in w.items():
+        out["grad." + name] = p.grad
+    return out
+
+
 CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean, "gelu": gelu,
-         "layer_norm": layer_norm}
+         "layer_norm": layer_norm, "resize": resize}
 
 if __name__ == "__main__":
     case, inp, outp = sys.argv[1:4]

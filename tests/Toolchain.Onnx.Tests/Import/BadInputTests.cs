@@ -98,6 +98,16 @@ public sealed class BadInputTests(HandBuiltModels models)
     }
 
     [Fact]
+    public void Import_CubicResize_IsRefusedNamingOpNodeOpsetAndTheSupportedModes()
+    {
+        var e = Rejects(() => OnnxImporter.Import(models.Model("resize_cubic")));
+        Assert.Equal("Resize", e.OpType);
+        Assert.Contains("node '/up/Resize' (Resize)", e.Message);
+        Assert.Contains("(opset 13)", e.Message);
+        Assert.Contains("mode 'linear' with 'half_pixel', 'pytorch_half_pixel' or 'align_corners'", e.Message);
+    }
+
+    [Fact]
     public void Import_Opset18_SaysWhichOpsetsAreRead()
     {
         var e = Rejects(() => OnnxImporter.Import(models.Model("opset18")));
@@ -130,6 +140,10 @@ public sealed class BadInputTests(HandBuiltModels models)
     [InlineData("pad_negative", "/pad/Pad", "negative pads [0, 0, -1, 0, 0, 0, 0, 0] (cropping) are not supported")]
     [InlineData("pad_reflect_too_far", "/pad/Pad", "reflect padding 8 before, 0 after dimension 2 of [1, 4, 8, 8] must each be below its extent 8")]
     [InlineData("reduce_mean_axis_twice", "/ReduceMean", "axes [2, -2] name a dimension twice")]
+    [InlineData("resize_cubic", "/up/Resize", "mode 'cubic' with coordinate_transformation_mode 'half_pixel' is not supported; supported: mode 'nearest'")]
+    [InlineData("resize_nearest_half_pixel", "/up/Resize", "mode 'nearest' with coordinate_transformation_mode 'half_pixel' and nearest_mode 'round_prefer_floor' is not supported")]
+    [InlineData("resize_channels", "/up/Resize", "scales [1, 2, 2, 2] for input [1, 4, 8, 8] resize more than H and W")]
+    [InlineData("resize_crop", "/up/Resize", "mode 'linear' with coordinate_transformation_mode 'tf_crop_and_resize' is not supported")]
     public void Import_UnsupportedNode_NamesNodeAndReason(string model, string node, string reason)
     {
         var e = Rejects(() => OnnxImporter.Import(models.Model(model)));
@@ -140,7 +154,7 @@ public sealed class BadInputTests(HandBuiltModels models)
 
     [Theory]
     [InlineData("two_inputs", "the graph has 2 inputs ('x', 'z')")]
-    [InlineData("two_outputs", "the graph has 2 outputs ('y', 'c')")]
+    [InlineData("output_twice", "the graph outputs 'y' and 'z' are the same value")]
     [InlineData("external_data", "initializer 'conv.weight' keeps its data in the external file 'weights.bin'")]
     public void Import_UnsupportedModel_SaysWhy(string model, string reason)
     {

@@ -32,6 +32,9 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("gelu_11")]
     [InlineData("gelu_17")]
     [InlineData("layer_norm_13")]
+    [InlineData("resize_11")]
+    [InlineData("resize_13")]
+    [InlineData("resize_17")]
     public void Import_HandBuiltModel_OutputMatchesPyTorch(string name)
     {
         using var graph = OnnxImporter.Import(models.Model(name));
@@ -121,6 +124,41 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: true), graph.GetNode("mean").Attributes);
         Assert.Equal(new ReduceMeanAttributes([2, 3], KeepDims: false), graph.GetNode("gap").Attributes);
         Assert.Equal([1L, 4], graph.OutputShape);
+    }
+
+    [Theory]
+    [InlineData("resize_11")]
+    [InlineData("resize_13")]
+    [InlineData("resize_17")]
+    public void Import_InterpolateAsPyTorchExportsIt_BecomesResizeNodesWithSizesFoldedFromShapes(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+        // Shape, Slice, Concat and the constants are folded: one Resize per F.interpolate, the batch kept dynamic.
+        Assert.Equal([OpKind.Conv, OpKind.Resize, OpKind.Resize, OpKind.Resize, OpKind.Resize, OpKind.Resize], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(
+            [
+                new ResizeAttributes(ResizeMode.Bilinear, Size: (11, 9)),
+                new ResizeAttributes(ResizeMode.Nearest, Scales: (2, 2)),
+                new ResizeAttributes(ResizeMode.Bilinear, AlignCorners: true, Size: (5, 7)),
+                new ResizeAttributes(ResizeMode.Bilinear, Scales: (1.5, 1.5)),
+                new ResizeAttributes(ResizeMode.Bilinear, Size: (7, 6)),
+            ],
+            graph.Nodes.Skip(1).Select(n => n.Attributes));
+        Assert.Equal([1L, 4, 7, 6], graph.OutputShape);
+    }
+
+    [Fact]
+    public void Import_TwoOutputs_KeepsBothInOrderAndComputesPyTorchsValues()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = OnnxImporter.Import(models.Model("two_outputs"));
+        Assert.Equal(["conv", "relu"], graph.OutputNames);
+        var expected = ImportSupport.Load(models.Expected("two_outputs"));
+        using var noGrad = Libtorch.NoGrad();
+        var outputs = graph.ForwardAll(expected["x"]);
+        // The ReLU reads the first output; it must not have overwritten it in place.
+        ImportSupport.AssertOutputsMatch(expected["y"], outputs[0], "two_outputs: the conv output");
+        ImportSupport.AssertOutputsMatch(expected["y1"], outputs[1], "two_outputs: the relu output");
     }
 
     [Fact]

@@ -5,6 +5,7 @@ usage: import_handbuilt.py OUTDIR
 For every case CASE writes OUTDIR/CASE.onnx; the cases the importer must read also get OUTDIR/CASE.safetensors
 with the input x and PyTorch's output y. The bad cases (BAD) are models the importer must reject.
 """
+import io
 import os
 import sys
 
@@ -368,6 +369,50 @@ def pad_reduce(opset):
     return m, x, y
 
 
+class Interpolations(torch.nn.Module):
+    """conv → every F.interpolate PyTorch exports to ONNX: bilinear to a size, nearest ×2, bilinear with align_corners,
+    bilinear ×1.5 (not a whole size), then bilinear back to the input's size read from its shape (the
+    Shape→Slice→Concat chain of a segmentation head), on a non-square input."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        c = self.conv(x)
+        c = F.interpolate(c, size=(11, 9), mode="bilinear", align_corners=False)
+        c = F.interpolate(c, scale_factor=2.0, mode="nearest")
+        c = F.interpolate(c, size=(5, 7), mode="bilinear", align_corners=True)
+        c = F.interpolate(c, scale_factor=1.5, mode="bilinear", align_corners=False)
+        return F.interpolate(c, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def resize(opset):
+    """F.interpolate as torch.onnx.export writes it (Resize with roi/scales/sizes inputs, sizes folded from shapes)."""
+    torch.manual_seed(5)
+    module = Interpolations().eval()
+    x = randn(2, 3, 7, 6)
+    buffer = io.BytesIO()
+    torch.onnx.export(module, (t(x),), buffer, opset_version=opset, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    m = onnx.load_from_string(buffer.getvalue())
+    m.ir_version = 8
+    with torch.no_grad():
+        return m, x, module(t(x))
+
+
+def two_outputs():
+    """A conv's output is a graph output and also read by a ReLU, the second output (so the ReLU must not overwrite it)."""
+    w = randn(4, 3, 3, 3)
+    nodes = [helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="/relu/Relu")]
+    m = model(nodes, [image_input(["batch", 3, 8, 8])], "c", [init("conv.weight", w)])
+    m.graph.output.append(helper.make_tensor_value_info("r", TensorProto.FLOAT, ["batch"]))
+    x = randn(2, 3, 8, 8)
+    c = F.conv2d(t(x), t(w), padding=1)
+    return m, x, (c, F.relu(c))
+
+
 def typed_fields():
     """Tensors in the typed fields instead of raw_data: float_data, double_data (cast), int64_data, int32_data."""
     w, b = randn(4, 3, 3, 3, scale=0.3), randn(4)
@@ -414,6 +459,10 @@ GOOD = {
     "gelu_11": lambda: gelu(11),
     "gelu_17": lambda: gelu(17),
     "layer_norm_13": layer_norm,
+    "two_outputs": two_outputs,
+    "resize_11": lambda: resize(11),
+    "resize_13": lambda: resize(13),
+    "resize_17": lambda: resize(17),
 }
 
 
@@ -424,9 +473,11 @@ def conv_then(node, initializers=(), opset=13, inputs=None):
     return model(nodes, inputs or [image_input(["batch", 3, 8, 8])], "y", [init("conv.weight", w), *initializers], opset)
 
 
-def two_outputs():
+def output_twice():
+    """Two graph outputs that are one value once the importer drops the Identity between them."""
     m = conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"))
-    m.graph.output.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, ["batch"]))
+    m.graph.node.append(helper.make_node("Identity", ["y"], ["z"], name="/Identity"))
+    m.graph.output.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, ["batch"]))
     return m
 
 
@@ -464,7 +515,17 @@ BAD = {
     "pad_reflect_too_far": lambda: conv_then(helper.make_node("Pad", ["c", "pads"], ["y"], name="/pad/Pad", mode="reflect"),
                                              [init("pads", np.array([0, 0, 8, 0, 0, 0, 0, 0], dtype=np.int64))]),
     "reduce_mean_axis_twice": lambda: conv_then(helper.make_node("ReduceMean", ["c"], ["y"], name="/ReduceMean", axes=[2, -2])),
-    "two_outputs": two_outputs,
+    "resize_cubic": lambda: conv_then(helper.make_node("Resize", ["c", "", "scales"], ["y"], name="/up/Resize", mode="cubic"),
+                                      [init("scales", np.array([1, 1, 2, 2], dtype=np.float32))]),
+    "resize_nearest_half_pixel": lambda: conv_then(helper.make_node("Resize", ["c", "", "scales"], ["y"], name="/up/Resize", mode="nearest"),
+                                                   [init("scales", np.array([1, 1, 2, 2], dtype=np.float32))]),
+    "resize_channels": lambda: conv_then(helper.make_node("Resize", ["c", "", "scales"], ["y"], name="/up/Resize", mode="linear"),
+                                         [init("scales", np.array([1, 2, 2, 2], dtype=np.float32))]),
+    "resize_crop": lambda: conv_then(helper.make_node("Resize", ["c", "roi", "", "sizes"], ["y"], name="/up/Resize", mode="linear",
+                                                      coordinate_transformation_mode="tf_crop_and_resize"),
+                                     [init("roi", np.array([0, 0, 0.1, 0.1, 1, 1, 0.9, 0.9], dtype=np.float32)),
+                                      init("sizes", np.array([1, 4, 6, 6], dtype=np.int64))]),
+    "output_twice": output_twice,
     "external_data": external_data,
 }
 
@@ -474,7 +535,10 @@ def main(outdir):
         m, x, y = build()
         onnx.checker.check_model(m)
         onnx.save(m, os.path.join(outdir, name + ".onnx"))
-        tsio.save_torch(os.path.join(outdir, name + ".safetensors"), {"x": t(x), "y": y})
+        # Several outputs: "y" is the first, "y1", "y2", … the others.
+        ys = y if isinstance(y, tuple) else (y,)
+        tsio.save_torch(os.path.join(outdir, name + ".safetensors"),
+                        {"x": t(x), **{("y" if i == 0 else f"y{i}"): v for i, v in enumerate(ys)}})
     for name, build in BAD.items():
         onnx.save(build(), os.path.join(outdir, name + ".onnx"))
 

@@ -43,7 +43,7 @@ public sealed class TorchvisionZooTests(TorchvisionZooExports exports, ITestOutp
         foreach (var opset in family.Opsets)
         {
             using var imported = OnnxImporter.Import(export.Onnx(opset));
-            Assert.Equal([1L, 3, family.Size, family.Size], imported.InputShape);
+            Assert.Equal([1L, 3, family.Height, family.Width], imported.InputShape);
             var error = DeploymentCheck.RelativeError(logits, DeploymentCheck.Execute(imported, input));
             Assert.True(error <= Tolerance, $"{name} opset {opset}: imported graph vs PyTorch differs by {error:E2} of the output scale");
             importError = Math.Max(importError, error);
@@ -111,7 +111,7 @@ public sealed class TorchvisionZooTests(TorchvisionZooExports exports, ITestOutp
         }
 
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{name,-20} {family.Size,3}px opsets {string.Join('/', family.Opsets),-8} | import Δ {importError:0.0e+00} ORT Δ {denseOrtError:0.0e+00} | " +
+            $"{name,-25} {family.SizeText,5}px opsets {string.Join('/', family.Opsets),-8} | import Δ {importError:0.0e+00} ORT Δ {denseOrtError:0.0e+00} | " +
             $"groups {prunable}/{total} prunable | uniform-50%: compaction Δ {uniform.Compaction:0.0e+00} ORT Δ {uniform.OnnxRuntime:0.0e+00} " +
             $"params {Millions(parametersBefore)}→{Millions(parametersAfter)} MACs {Millions(macsBefore)}→{Millions(macsAfter)} | " +
             $"macs=50%: MACs →{Millions(budgetMacs)} compaction Δ {budget.Compaction:0.0e+00} ORT Δ {budget.OnnxRuntime:0.0e+00} | {clock.Elapsed.TotalSeconds:F1} s");
@@ -148,8 +148,12 @@ public sealed class TorchvisionZooTests(TorchvisionZooExports exports, ITestOutp
         graph.Training = true;
         using var sgd = new Sgd(graph.Parameters, learningRate: 0.01, momentum: 0.9);
         var x = Tensor.FromArray(input.Data, input.Shape);
-        var labels = Tensor.FromArray(Enumerable.Range(0, (int)input.Shape[0]).Select(i => (long)(i * 379 % 1000)).ToArray());
-        var loss = F.CrossEntropy(graph.Forward(x), labels);
+        // A class per image for a classifier ([N, classes] scores), a class per pixel for a segmentation network ([N, classes, H, W]).
+        var scores = graph.Forward(x);
+        var classes = scores.Size(1);
+        var labelShape = scores.Shape.Where((_, d) => d != 1).ToArray();
+        var labels = Tensor.FromArray(Enumerable.Range(0, (int)Shapes.Product(labelShape)).Select(i => i * 379L % classes).ToArray(), labelShape);
+        var loss = F.CrossEntropy(scores, labels);
         Assert.True(double.IsFinite(loss.Item()), $"{name}: loss {loss.Item()}");
         loss.Backward();
         // Backward passes through every op down to the first conv.

@@ -1,14 +1,18 @@
-"""PyTorch side of every torchvision test: one classification model as a user would hand it to the toolchain.
+"""PyTorch side of every torchvision test: one classification or segmentation model as a user would hand it to the
+toolchain.
 
 usage: export_torchvision_zoo.py MODEL SIZE OPSETS OUTDIR [--batch N] [--unfolded]
 
 The families, their input sizes and opsets are listed once, in tests/Toolchain.TestSupport/TorchvisionZoo.cs; this
-script only knows how to build a family. It builds torchvision MODEL with weights=None (seeded from the name), gives
+script only knows how to build a family. SIZE is N (N×N images) or HxW. It builds torchvision MODEL (from
+torchvision.models, else torchvision.models.segmentation, whose dict output {"out": …} is returned as the tensor
+"out" holds: a segmentation network's per-pixel class scores at the input size) with weights=None and
+weights_backbone=None (seeded from the name), gives
 every BatchNorm random statistics and affine values and every LayerNorm / layer scale random affine values (so
 folding and normalising are not the identity), puts it in eval mode and writes to OUTDIR:
   MODEL_OPSET.onnx       torch.onnx.export at each opset of OPSETS (comma-separated), dynamic batch, default constant
                          folding (BatchNorm folded into the Conv before it)
-  expected.safetensors   x (a batch of N, default 2, of SIZE×SIZE images), logits (PyTorch's eval-mode output for x),
+  expected.safetensors   x (a batch of N, default 2, of SIZE images), logits (PyTorch's eval-mode output for x),
                          parameter_count (PyTorch's) and folded_parameter_count (elements of every Conv/Gemm weight
                          and bias the first export uses)
 With --unfolded also, exported in training mode so BatchNormalization nodes stay:
@@ -36,6 +40,23 @@ warnings.filterwarnings("ignore")
 # are the export's.
 KWARGS = {"googlenet": {"aux_logits": False, "init_weights": True},
           "inception_v3": {"aux_logits": False, "init_weights": True}}
+
+
+class SegmentationScores(torch.nn.Module):
+    """A torchvision segmentation model as a user exports it: the "out" scores, not the dict (nor the training-only aux)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
+def build(name):
+    if hasattr(torchvision.models, name):
+        return getattr(torchvision.models, name)(weights=None, **KWARGS.get(name, {}))
+    return SegmentationScores(getattr(torchvision.models.segmentation, name)(weights=None, weights_backbone=None))
 
 
 def randomise(model):
@@ -71,10 +92,11 @@ def folded_parameter_count(path):
 
 def main(name, size, opsets, outdir, batch=2, unfolded=False):
     torch.manual_seed(zlib.crc32(name.encode()) % 100000)
-    model = getattr(torchvision.models, name)(weights=None, **KWARGS.get(name, {}))
+    model = build(name)
     randomise(model)
     model.eval()
-    x = torch.randn(batch, 3, size, size)
+    height, width = size
+    x = torch.randn(batch, 3, height, width)
     with torch.no_grad():
         logits = model(x)
 
@@ -114,5 +136,6 @@ if __name__ == "__main__":
         batch = int(args[i + 1])
         del args[i:i + 2]
     positional = [a for a in args if a not in flags]
-    main(positional[0], int(positional[1]), [int(o) for o in positional[2].split(",")], positional[3],
+    size = [int(s) for s in positional[1].split("x")]
+    main(positional[0], (size[0], size[-1]), [int(o) for o in positional[2].split(",")], positional[3],
          batch=batch, unfolded="--unfolded" in flags)

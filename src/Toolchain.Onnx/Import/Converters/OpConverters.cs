@@ -38,6 +38,7 @@ internal static class OpConverters
         ["ReduceMean"] = ReduceMeanConverter.Convert,
         ["Relu"] = SimpleOpConverter.Convert,
         ["Reshape"] = ReshapeConverter.Convert,
+        ["Resize"] = ResizeConverter.Convert,
         ["Shape"] = ShapeConverter.Convert,
         ["Sigmoid"] = SimpleOpConverter.Convert,
         ["Slice"] = SliceConverter.Convert,
