@@ -160,6 +160,8 @@ public sealed class OrtDeploymentTests
         var conv = new LayerConfig { Op = OpKind.Conv, Kernel = [3, 3], Stride = [1, 1], Padding = [1, 1], Dilation = [1, 1], InputSize = [8, 8], BatchNorm = true, Residual = true, Activation = OpKind.Relu };
         var ms = engine.TimeLayer(conv, [8, 8], 1, 2, 5);
         Assert.True(ms >= 0 && ms < 1000, $"{ms} ms");
+        var layerNorm = engine.TimeLayer(new LayerConfig { Op = OpKind.LayerNorm, InputSize = [8, 8] }, [16], 1, 2, 5);
+        Assert.True(layerNorm >= 0 && layerNorm < 1000, $"LayerNorm: {layerNorm} ms");
         Assert.Throws<ArgumentException>(() => engine.TimeLayer(OrtNchwcDeployment.ReorderConfig("output", [8, 8]), [8], 1, 1, 1));
     }
 

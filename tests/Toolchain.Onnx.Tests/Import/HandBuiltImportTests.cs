@@ -32,6 +32,7 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("gelu_11")]
     [InlineData("gelu_17")]
     [InlineData("layer_norm_13")]
+    [InlineData("layer_norm_17")]
     [InlineData("resize_11")]
     [InlineData("resize_13")]
     [InlineData("resize_17")]
@@ -51,13 +52,16 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         Assert.Equal(["act", "act2"], graph.Nodes.Select(n => n.Name));
     }
 
-    [Fact]
-    public void Import_DecomposedLayerNorm_BecomesOneLayerNormOverTheChannelsPerPattern()
+    [Theory]
+    [InlineData("layer_norm_13")]
+    [InlineData("layer_norm_17")]
+    public void Import_LayerNormDecomposedOrNot_BecomesOneLayerNormOverTheChannelsNamedAfterItsModule(string name)
     {
-        using var graph = OnnxImporter.Import(models.Model("layer_norm_13"));
+        using var graph = OnnxImporter.Import(models.Model(name));
 
-        // The NHWC Transposes around the first pattern stay on the NCHW value; both patterns take their module's name
-        // and keep PyTorch's parameter names; ε is read as written (1e-6 as a float32 constant, 1e-5 as an initializer).
+        // The NHWC Transposes around the first LayerNorm stay on the NCHW value; at both opsets each LayerNorm takes
+        // its module's name and PyTorch's parameter names (at 17 the module's scope also holds the Transposes); ε is read
+        // as written (1e-6 as a float32 constant or attribute, 1e-5 as an initializer or attribute).
         Assert.Equal([OpKind.Conv, OpKind.LayerNorm, OpKind.GlobalAveragePool, OpKind.Flatten, OpKind.LayerNorm], graph.Nodes.Select(n => n.Op));
         Assert.Equal(["norm", "head"], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.Name));
         Assert.Equal([1e-6, 1e-5], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.AttributesAs<LayerNormAttributes>().Epsilon));

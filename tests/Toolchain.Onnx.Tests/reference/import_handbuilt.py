@@ -300,16 +300,25 @@ def layer_norm_nodes(scope, x, out, weight, bias, eps=1e-6, exponent=2.0, axes=(
     return nodes, initializers
 
 
-def layer_norm(bad=None):
+def layer_norm(bad=None, opset=13):
     """ConvNeXt's LayerNorm2d below opset 17: Transpose to NHWC, the decomposition over the channels, Transpose back;
     then, after a global pool, the decomposition written the other way (d·d, operands swapped, weight [1, C]) on
-    [N, C]. bad: one thing changed so that it only looks like LayerNorm (the import must refuse it)."""
+    [N, C]. At opset 17 the same with LayerNormalization (weight [C]). bad: one thing changed so that it only looks
+    like LayerNorm (the import must refuse it)."""
     w = randn(4, 3, 3, 3, scale=0.3)
     w1, b1, w2, b2 = randn(4, scale=0.5) + 1, randn(4, scale=0.1), randn(1, 4, scale=0.5) + 1, randn(4, scale=0.1)
     norm_input = "c" if bad == "over_width" else "ct"
-    norm, norm_init = layer_norm_nodes("/norm", norm_input, "ln", w1 if bad != "weight_shape" else w1.reshape(4, 1), b1,
-                                       exponent=3.0 if bad == "pow3" else 2.0)
-    head, head_init = layer_norm_nodes("/head", "f", "y", w2, b2, eps=1e-5, swapped=True)
+    if opset >= 17:
+        norm = [helper.make_node("LayerNormalization", ["ct", "norm.weight", "norm.bias"], ["ln"], name="/norm/LayerNormalization",
+                                 axis=-1, epsilon=1e-6)]
+        head = [helper.make_node("LayerNormalization", ["f", "head.weight", "head.bias"], ["y"], name="/head/LayerNormalization",
+                                 axis=-1, epsilon=1e-5)]
+        norm_init = [init("norm.weight", w1), init("norm.bias", b1)]
+        head_init = [init("head.weight", w2.reshape(4)), init("head.bias", b2)]
+    else:
+        norm, norm_init = layer_norm_nodes("/norm", norm_input, "ln", w1 if bad != "weight_shape" else w1.reshape(4, 1), b1,
+                                           exponent=3.0 if bad == "pow3" else 2.0)
+        head, head_init = layer_norm_nodes("/head", "f", "y", w2, b2, eps=1e-5, swapped=True)
     nodes = [helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
              helper.make_node("Transpose", ["c"], ["ct"], name="/norm/Transpose", perm=[0, 2, 3, 1]),
              *norm,
@@ -317,7 +326,7 @@ def layer_norm(bad=None):
              helper.make_node("GlobalAveragePool", ["n"], ["g"], name="/pool/GlobalAveragePool"),
              helper.make_node("Flatten", ["g"], ["f"], name="/Flatten", axis=1),
              *head]
-    m = model(nodes, [image_input(["batch", 3, 5, 5])], "y", [init("conv.weight", w), *norm_init, *head_init], opset=13)
+    m = model(nodes, [image_input(["batch", 3, 5, 5])], "y", [init("conv.weight", w), *norm_init, *head_init], opset=opset)
     x = randn(2, 3, 5, 5)
     c = F.conv2d(t(x), t(w), padding=1)
     n = F.layer_norm(c.permute(0, 2, 3, 1), (4,), t(w1), t(b1), eps=1e-6).permute(0, 3, 1, 2)
@@ -459,6 +468,7 @@ GOOD = {
     "gelu_11": lambda: gelu(11),
     "gelu_17": lambda: gelu(17),
     "layer_norm_13": layer_norm,
+    "layer_norm_17": lambda: layer_norm(opset=17),
     "two_outputs": two_outputs,
     "resize_11": lambda: resize(11),
     "resize_13": lambda: resize(13),
