@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Toolchain.Agent.Api;
+using Toolchain.Agent.Uploads;
 
 namespace Toolchain.Agent.Client;
 
@@ -103,15 +104,26 @@ public sealed class AgentClient : IDisposable
         return device;
     }
 
-    /// <summary>POST /v1/jobs/bench with the ONNX model <paramref name="onnx"/> as the body; the job as queued (202).</summary>
-    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, CancellationToken cancellation = default)
+    /// <summary>
+    /// POST /v1/jobs/bench with the ONNX model <paramref name="onnx"/> as the body; the job as queued (202). With
+    /// <paramref name="parityInput"/>, a form with the model and the tensor as a .npy part: the finished job's
+    /// <see cref="JobView.Outputs"/> hold the model's outputs on it.
+    /// </summary>
+    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, CancellationToken cancellation = default, Runtime.HostTensor? parityInput = null)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(settings);
         return SendAsync<JobView>(() =>
         {
-            var content = new ByteArrayContent(onnx);
+            HttpContent content = new ByteArrayContent(onnx);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            if (parityInput is not null)
+            {
+                var input = new ByteArrayContent(Runtime.Npy.Encode(parityInput));
+                input.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                content = new MultipartFormDataContent { { content, "model", UploadFolder.SafeName(settings.Name) }, { input, "input", "input.npy" } };
+            }
+
             var request = new HttpRequestMessage(HttpMethod.Post, $"{AgentEndpoints.Version}/jobs/bench?{settings.ToQuery()}") { Content = content };
             // The agent answers 401, 413 or 503 before the body is sent: a refused upload costs no transfer.
             request.Headers.ExpectContinue = true;
