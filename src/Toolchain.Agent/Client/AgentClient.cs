@@ -167,8 +167,10 @@ public sealed class AgentClient : IDisposable
         SendAsync<JobView>(() => new HttpRequestMessage(HttpMethod.Delete, $"{AgentEndpoints.Version}/jobs/{Uri.EscapeDataString(id)}"), idempotent: true, _options.RequestTimeout, cancellation);
 
     /// <summary>Polls the job until it finishes; <paramref name="onUpdate"/> sees every state it was found in.</summary>
+    /// <exception cref="AgentException"><see cref="AgentFailure.JobLost"/> when the agent died, was killed or restarted meanwhile.</exception>
     public async Task<JobView> WaitAsync(string id, Action<JobView>? onUpdate = null, CancellationToken cancellation = default)
     {
+        JobView? last = null;
         while (true)
         {
             JobView job;
@@ -178,14 +180,32 @@ public sealed class AgentClient : IDisposable
             }
             catch (AgentException e) when (e.Failure == AgentFailure.Unreachable)
             {
-                throw new AgentException(AgentFailure.Unreachable, $"lost the agent at {Device} while waiting for job {id} (it may have been stopped or restarted; a restarted agent forgets its jobs): {e.Message}", e);
+                // Jobs live in the agent's memory: an agent that cannot be reached through the retries has taken this one with it.
+                throw new AgentException(AgentFailure.JobLost,
+                    $"lost the agent at {Device} while job {id} was {Where(last)} there: the job is lost (the agent stopped, was killed or its machine went away); " +
+                    $"run it again once the agent is back. {e.Message}", e);
             }
+            catch (AgentException e) when (e.Failure == AgentFailure.Refused && last is not null)
+            {
+                // It knew the job a moment ago and does not now: the agent restarted (on the same address) and forgot it.
+                throw new AgentException(AgentFailure.JobLost,
+                    $"the agent at {Device} no longer knows job {id}, which was {Where(last)} there: the agent restarted and the job is lost; run it again. {e.Message}", e);
+            }
+
+            last = job;
 
             onUpdate?.Invoke(job);
             if (job.IsFinished) return job;
             await Task.Delay(_options.PollInterval, cancellation);
         }
     }
+
+    private static string Where(JobView? job) => job switch
+    {
+        { State: JobState.Running } running => $"running ({running.Stage ?? "started"}, {running.Progress:P0})",
+        { State: JobState.Queued } queued => $"queued (position {queued.Position})",
+        _ => "queued",
+    };
 
     /// <summary>The finished job's result, or the failure as an <see cref="AgentException"/> saying what the agent said.</summary>
     public Pipeline.BenchRecord ResultOf(JobView job) => Succeeded(job).Result ?? throw NoResult(job);
