@@ -109,7 +109,7 @@ public sealed class AgentClient : IDisposable
     /// <paramref name="parityInput"/>, a form with the model and the tensor as a .npy part: the finished job's
     /// <see cref="JobView.Outputs"/> hold the model's outputs on it.
     /// </summary>
-    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, CancellationToken cancellation = default, Runtime.HostTensor? parityInput = null)
+    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, Runtime.HostTensor? parityInput = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(settings);

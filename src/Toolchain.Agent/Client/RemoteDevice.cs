@@ -97,7 +97,7 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
             Duration = request.DurationSeconds, Threads = request.Threads, InputShape = request.InputShape is { } shape ? InputShapes.Format(shape) : null,
             PerNode = request.PerNode,
         };
-        var done = Run(c => _client.SubmitBenchAsync(onnx, settings, c, request.ParityInput), BenchJob.MeasuringTitle(request.Engine), observer, cancellation);
+        var done = Run(c => _client.SubmitBenchAsync(onnx, settings, request.ParityInput, c), BenchJob.MeasuringTitle(request.Engine), observer, cancellation);
         var record = _client.ResultOf(done) with { Agent = Address.ToString().TrimEnd('/') };
         IReadOnlyList<NamedTensor>? outputs = null;
         if (request.ParityInput is { } sent)
