@@ -103,6 +103,21 @@ public sealed class ParityJobTests
         Assert.Equal(JobState.Done, (await client.WaitAsync((await client.SubmitBenchAsync(TestAgent.Resnet20, Quick)).Id)).State); // still serving
     }
 
+    [Fact]
+    public async Task ParityInput_CountsAgainstTheUploadLimit_WithTheModel_413()
+    {
+        // Room for the model and 64 KiB more: a batch-64 input (768 KiB) passes the declared-length check (a form's overhead
+        // allowance) and is refused once the model and it together cross the limit.
+        await using var agent = await TestAgent.StartAsync(o => o with { MaxUploadBytes = TestAgent.Resnet20.Length + (64 << 10) });
+        using var client = agent.Client();
+        var tooLarge = await Assert.ThrowsAsync<AgentException>(() => client.SubmitBenchAsync(TestAgent.Resnet20, Quick with { Batch = 64 }, parityInput: HostTensor.RandomUniform([64, 3, 32, 32])));
+        Assert.Equal(AgentFailure.Refused, tooLarge.Failure);
+        Assert.Contains("(413)", tooLarge.Message);
+        Assert.Contains("--max-upload-mb", tooLarge.Message);
+        Assert.Empty(agent.Host.Jobs.History);
+        Assert.Equal(JobState.Done, (await client.WaitAsync((await client.SubmitBenchAsync(TestAgent.Resnet20, Quick, parityInput: HostTensor.RandomUniform([1, 3, 32, 32]))).Id)).State);
+    }
+
     private static Task<HttpResponseMessage> PostForm(HttpClient http, byte[] input)
     {
         var model = new ByteArrayContent(TestAgent.Resnet20);
