@@ -145,6 +145,9 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
                 case OpKind.Gemm:
                     yield return (c, u.AxisValues);
                     break;
+                case OpKind.LayerNorm:
+                    yield return (c, u.AxisValues);
+                    break;
                 default:
                     yield return (c with { Variant = Blocked }, u.AxisValues);
                     yield return (c with { Variant = PlainVariant }, u.AxisValues);
@@ -168,6 +171,7 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         var needs = new Dictionary<string, (bool Plain, bool Blocked, string Reader)>(StringComparer.Ordinal);
         var items = new List<CostItem>();
+        var layerNorms = new List<(int Item, string Output)>();
         int C(string value) => (int)Math.Round(channels(value));
         void Need(string value, Layout l, string reader)
         {
@@ -240,6 +244,18 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
                     items.Add(new CostItem(u.Name, c, u.AxisValues, 1));
                     Produce(u.Output, Layout.Plain, u.Name);
                     break;
+                case OpKind.LayerNorm:
+                {
+                    // Exported as Transpose to NHWC, LayerNormalization over the last axis, Transpose back; the table
+                    // times the LayerNormalization. A blocked input is reordered straight to NHWC (ONNX Runtime folds
+                    // the Transpose into that reorder), a plain one is transposed; the Transpose back is counted below.
+                    var transposedIn = layout.GetValueOrDefault(input) != Layout.Blocked ? 1 : 0;
+                    Need(input, Layout.Plain, u.Name);
+                    layerNorms.Add((items.Count, u.Output));
+                    items.Add(new CostItem(u.Name, c, u.AxisValues, 1 + transposedIn));
+                    Produce(u.Output, Layout.Plain, u.Name);
+                    break;
+                }
                 default:
                 {
                     var inputsBlocked = u.Head.Inputs.All(v => layout.GetValueOrDefault(v) == Layout.Blocked);
@@ -260,6 +276,15 @@ public sealed record OrtNchwcDeployment(int Block, int Alignment) : Deployment
         }
 
         foreach (var output in graph.OutputNames) Need(output, Layout.Plain, "");
+        // A LayerNorm's Transpose back to NCHW runs unless every reader takes its output blocked: then the reorder to
+        // the blocked layout reads NHWC instead. Either Transpose moves the LayerNorm's channels, which no pruning
+        // changes (LayerNorm couples them), so its time is in the calibration's per-kernel term and offset, not a table.
+        foreach (var (i, output) in layerNorms)
+        {
+            var (plain, blocked, _) = needs.GetValueOrDefault(output, (false, false, ""));
+            if (plain || !blocked) items[i] = items[i] with { Kernels = items[i].Kernels + 1 };
+        }
+
         foreach (var (value, (plain, blocked, reader)) in needs)
         {
             var produced = layout.GetValueOrDefault(value, Layout.Plain);

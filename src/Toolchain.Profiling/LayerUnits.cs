@@ -38,7 +38,7 @@ public sealed record LayerUnit(LayerConfig Config, IReadOnlyList<Node> Nodes)
 /// <summary>
 /// Splits a graph into <see cref="LayerUnit"/>s the way ONNX Runtime deploys it: a Conv absorbs the BatchNorm that
 /// follows it (folded at export), then a residual Add, then one activation (ORT fuses Conv+Add+activation into one
-/// kernel); a Gemm absorbs an activation. Pools, standalone elementwise ops and BatchNorms are layers of their own.
+/// kernel); a Gemm absorbs an activation. Pools, standalone elementwise ops, BatchNorms and LayerNorms are layers of their own.
 /// Flatten, Reshape, Identity and Dropout move no data (or vanish at export) and cost nothing here; what they and
 /// the engine's per-run overhead cost is the profile's whole-model calibration.
 /// </summary>
@@ -57,12 +57,11 @@ public static class LayerUnits
         OpKind.Conv or OpKind.Gemm => Role.Head,
         OpKind.BatchNorm or OpKind.Relu or OpKind.Relu6 or OpKind.Clip or OpKind.HardSwish or OpKind.HardSigmoid
             or OpKind.Sigmoid or OpKind.SiLU or OpKind.Gelu or OpKind.Add or OpKind.Mul or OpKind.MaxPool or OpKind.AveragePool
-            or OpKind.GlobalAveragePool => Role.Standalone,
+            or OpKind.GlobalAveragePool or OpKind.LayerNorm => Role.Standalone,
         OpKind.Flatten or OpKind.Reshape or OpKind.Identity or OpKind.Dropout => Role.Free,
         // Not timed yet: these move data in ways the unit graphs do not model. Pad and ReduceMean (global pooling as
         // mean([2, 3]), a Pad of zeros before an AveragePool) would be cheap standalone layers once UnitGraphs can build them.
-        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean
-            or OpKind.LayerNorm => Role.Unsupported,
+        OpKind.Concat or OpKind.Split or OpKind.Slice or OpKind.Transpose or OpKind.Pad or OpKind.ReduceMean => Role.Unsupported,
         // Timed per output size and interpolation (LayerConfig.ResizeTo, Interpolation).
         OpKind.Resize => Role.Standalone,
     };
@@ -99,7 +98,7 @@ public static class LayerUnits
                 case Role.Unsupported:
                     throw new NotSupportedException(
                         $"graph '{graph.Name}': node '{node.Name}' ({node.Op}) cannot be timed by the latency profiler yet " +
-                        "(it times Conv/Gemm layers with their fused BatchNorm, Add and activation, pools and elementwise ops)");
+                        "(it times Conv/Gemm layers with their fused BatchNorm, Add and activation, pools, LayerNorms and elementwise ops)");
             }
         }
 

@@ -92,8 +92,8 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
             nodes = OrtTrace.Record(engine, input, warmup + runs);
         }
 
-        List<OrtTrace.NodeCalls> Copy(string prefix) =>
-            nodes.Where(n => n.Node.StartsWith(prefix, StringComparison.Ordinal) && !n.Op.StartsWith("Reorder", StringComparison.Ordinal)).ToList();
+        var copyOf = CopyOfEachKernel(nodes);
+        List<OrtTrace.NodeCalls> Copy(string copy) => nodes.Where(n => copyOf.GetValueOrDefault(n) == copy).ToList();
         var copies = config.Reorder is not null
             ? [nodes.Where(n => n.Op == (config.Reorder == "input" ? "ReorderInput" : "ReorderOutput")).ToList()]
             : new List<List<OrtTrace.NodeCalls>> { Copy(UnitGraphs.LayerName), Copy(UnitGraphs.TwinName) };
@@ -106,6 +106,37 @@ public sealed class OrtCpuEngine(int threads) : ProfileEngine(threads)
         var blocked = copies[0].Any(n => n.Node.EndsWith(OrtTrace.BlockedSuffix, StringComparison.Ordinal));
         CheckVariant(config, blocked, where);
         return (copies, blocked);
+    }
+
+    /// <summary>
+    /// Which copy of the layer (<see cref="UnitGraphs.LayerName"/> or <see cref="UnitGraphs.TwinName"/>) each kernel of a
+    /// single-layer model's trace (in the order the kernels ran) belongs to; feeders, the join and layout conversions
+    /// belong to none. A kernel is named after its node, except one ONNX Runtime fused out of several nodes: the exporter's
+    /// GELU (Div, Erf, Add, Mul, Mul) runs as a kernel named "Gelu", "Gelu_token_0"… That one belongs to the copy whose
+    /// feeder or kernel ran just before it (ONNX Runtime runs the nodes one after another in the graph's order).
+    /// </summary>
+    private static Dictionary<OrtTrace.NodeCalls, string> CopyOfEachKernel(IReadOnlyList<OrtTrace.NodeCalls> kernels)
+    {
+        string? CopyNamed(string name, string prefix) =>
+            name.StartsWith(prefix + UnitGraphs.LayerName, StringComparison.Ordinal) ? UnitGraphs.LayerName
+            : name.StartsWith(prefix + UnitGraphs.TwinName, StringComparison.Ordinal) ? UnitGraphs.TwinName
+            : null;
+
+        var copyOf = new Dictionary<OrtTrace.NodeCalls, string>(ReferenceEqualityComparer.Instance);
+        string? current = null;
+        foreach (var kernel in kernels.Where(k => !k.Op.StartsWith("Reorder", StringComparison.Ordinal)))
+        {
+            if (kernel.Node.StartsWith(UnitGraphs.FeederPrefix, StringComparison.Ordinal))
+            {
+                current = CopyNamed(kernel.Node, UnitGraphs.FeederPrefix + "_"); // the join belongs to neither
+                continue;
+            }
+
+            current = CopyNamed(kernel.Node, "") ?? current;
+            if (current is not null) copyOf[kernel] = current;
+        }
+
+        return copyOf;
     }
 
     /// <summary>The deployment model's rules must pick the kernel ONNX Runtime picked; otherwise predictions would mix kernels.</summary>

@@ -142,6 +142,10 @@ internal static class UnitGraphs
             OpKind.HardSwish => b.HardSwish(x, name),
             OpKind.SiLU => b.Silu(x, name),
             OpKind.Gelu => b.Gelu(x, name),
+            // Weight 1 and bias 0: the values do not change the work. Exported as Transpose, LayerNormalization,
+            // Transpose; on ONNX Runtime the blocked feeder's reorder writes NHWC itself and the two copies' Transposes
+            // back merge after the join, so the layer's one kernel is the LayerNormalization (see OrtNchwcDeployment).
+            OpKind.LayerNorm => b.LayerNorm(x, name: name),
             OpKind.Resize => b.Resize(x, (config.ResizeTo![0], config.ResizeTo[1]),
                 config.Interpolation == "nearest" ? ResizeMode.Nearest : ResizeMode.Bilinear, config.Interpolation == "bilinear-align-corners", name),
             _ when LayerUnits.IsFusableActivation(config.Op) => Activate(b, x, config.Op, name),

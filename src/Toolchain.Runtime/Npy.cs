@@ -26,6 +26,52 @@ public static partial class Npy
     /// <summary>Parses the bytes of a .npy file; <paramref name="source"/> names it in errors.</summary>
     public static HostTensor Parse(ReadOnlySpan<byte> bytes, string source)
     {
+        var (descr, shape, dataStart) = ReadHeader(bytes, source);
+        var elementSize = descr switch
+        {
+            "<f4" => 4,
+            "<f8" or "<i8" => 8,
+            _ => throw new InvalidDataException(
+                $"'{source}' holds element type '{descr}'; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') can be read"),
+        };
+
+        // The shape is a number anyone can write: its size is checked against the bytes present before anything is allocated.
+        var data = bytes[dataStart..];
+        var count = 1.0;
+        foreach (var d in shape) count *= d;
+        if (count * elementSize > data.Length)
+        {
+            throw new InvalidDataException(
+                $"'{source}' is truncated: shape {HostTensor.FormatShape(shape)} of '{descr}' needs {count * elementSize:G} data bytes, the file has {data.Length}");
+        }
+
+        var values = new float[(long)count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var element = data.Slice(i * elementSize, elementSize);
+            values[i] = descr switch
+            {
+                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(element),
+                "<f8" => (float)BinaryPrimitives.ReadDoubleLittleEndian(element),
+                _ => BinaryPrimitives.ReadInt64LittleEndian(element),
+            };
+        }
+
+        return new HostTensor(shape, values);
+    }
+
+    /// <summary>
+    /// The element type (NumPy's descr, e.g. <c>&lt;f4</c>) and shape a .npy file declares, without reading its data: what a
+    /// reader that needs one exact type and shape checks before it parses (a device agent's parity input).
+    /// </summary>
+    public static (string Descr, long[] Shape) Header(ReadOnlySpan<byte> bytes, string source)
+    {
+        var (descr, shape, _) = ReadHeader(bytes, source);
+        return (descr, shape);
+    }
+
+    private static (string Descr, long[] Shape, int DataStart) ReadHeader(ReadOnlySpan<byte> bytes, string source)
+    {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
         {
             throw new InvalidDataException($"'{source}' is not a NumPy .npy file (it does not start with \\x93NUMPY)");
@@ -56,42 +102,12 @@ public static partial class Npy
             throw new InvalidDataException($"'{source}' is stored in Fortran order; save it in C order (np.ascontiguousarray) first");
         }
 
-        var elementSize = descr switch
-        {
-            "<f4" => 4,
-            "<f8" or "<i8" => 8,
-            _ => throw new InvalidDataException(
-                $"'{source}' holds element type '{descr}'; only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') can be read"),
-        };
-
-        // The shape is a number anyone can write: its size is checked against the bytes present before anything is allocated.
-        var data = bytes[(headerStart + (int)headerLength)..];
-        var count = 1.0;
         foreach (var d in shape)
         {
             if (d < 0) throw new InvalidDataException($"'{source}': shape {HostTensor.FormatShape(shape)} has a negative dimension");
-            count *= d;
         }
 
-        if (count * elementSize > data.Length)
-        {
-            throw new InvalidDataException(
-                $"'{source}' is truncated: shape {HostTensor.FormatShape(shape)} of '{descr}' needs {count * elementSize:G} data bytes, the file has {data.Length}");
-        }
-
-        var values = new float[(long)count];
-        for (var i = 0; i < values.Length; i++)
-        {
-            var element = data.Slice(i * elementSize, elementSize);
-            values[i] = descr switch
-            {
-                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(element),
-                "<f8" => (float)BinaryPrimitives.ReadDoubleLittleEndian(element),
-                _ => BinaryPrimitives.ReadInt64LittleEndian(element),
-            };
-        }
-
-        return new HostTensor(shape, values);
+        return (descr, shape, headerStart + (int)headerLength);
     }
 
     /// <summary>Writes <paramref name="tensor"/> as float32; the file appears complete or not at all.</summary>

@@ -341,20 +341,4 @@ public sealed class AgentJobTests
 
         Assert.Equal(AgentFailure.Unreachable, (await Assert.ThrowsAsync<AgentException>(() => client.DeviceAsync())).Failure);
     }
-
-    private sealed class SilentObserver : IJobObserver
-    {
-        public void Info(string message)
-        {
-        }
-
-        public T WithProgress<T>(string title, Func<IProgressBar, T> work) => work(new Bar());
-
-        private sealed class Bar : IProgressBar
-        {
-            public void Update(string description, double completed, double total)
-            {
-            }
-        }
-    }
 }

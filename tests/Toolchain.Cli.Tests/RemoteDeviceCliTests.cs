@@ -11,7 +11,7 @@ namespace Toolchain.Cli.Tests;
 /// <c>profile --device</c>, <c>predict --validate --device</c>, an HTTPS agent with <c>--ca-cert</c> and <c>run</c> with
 /// target.device, against <c>toolchain serve</c> on loopback, as a user runs them. No timing claims.
 /// </summary>
-public sealed class RemoteDeviceCliTests
+public sealed partial class RemoteDeviceCliTests
 {
     /// <summary>Starts an agent in <paramref name="dir"/> with a fresh token file "token"; its address from its "listening" line.</summary>
     private static (CliProcess Agent, string Url) Serve(TempDirectory dir, string scheme = "http", IReadOnlyDictionary<string, string>? environment = null)
@@ -108,6 +108,12 @@ public sealed class RemoteDeviceCliTests
         using (var json = JsonDocument.Parse(trusted.Stdout.Trim()))
         {
             Assert.Equal(url, json.RootElement.GetProperty("agent").GetString());
+            // The parity check: the device's outputs on the seeded input against ONNX Runtime here (the same engine: equal).
+            var parity = json.RootElement.GetProperty("parity");
+            Assert.Equal("ort-cpu on this machine", parity.GetProperty("reference").GetString());
+            Assert.Equal("uniform [-1, 1) [1, 3, 32, 32], seed 0", parity.GetProperty("input").GetString());
+            Assert.True(parity.GetProperty("maxAbsDiff").GetDouble() <= 1e-5, parity.ToString());
+            Assert.True(parity.GetProperty("outputScale").GetDouble() > 0, parity.ToString());
         }
 
         var untrusted = CliRunner.Run(dir.Path, "bench", "resnet20", "--device", url, "--token-file", "token", "--iterations", "2");

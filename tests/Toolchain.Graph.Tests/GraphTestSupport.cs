@@ -13,9 +13,10 @@ internal static class GraphTestSupport
 
     /// <summary>
     /// Runs <paramref name="graph"/> in training mode on <paramref name="x"/> and checks its logits and every parameter's
-    /// gradient of the summed cross-entropy against <c>graph_reference.py</c>'s <paramref name="referenceCase"/>.
+    /// gradient of the summed cross-entropy against <c>graph_reference.py</c>'s <paramref name="referenceCase"/>; with
+    /// <paramref name="inputGradient"/> also the gradient of <paramref name="x"/> (the case returns it as "grad.x").
     /// </summary>
-    public static void AssertForwardAndGradientsMatchPyTorch(ModelGraph graph, string referenceCase, Tensor x, long[] labelValues)
+    public static void AssertForwardAndGradientsMatchPyTorch(ModelGraph graph, string referenceCase, Tensor x, long[] labelValues, bool inputGradient = false)
     {
         using var scope = DisposeScope.Enter();
         var labels = Tensor.FromArray(labelValues);
@@ -26,9 +27,11 @@ internal static class GraphTestSupport
         foreach (var t in expected.Values) scope.Own(t);
 
         graph.Training = true;
+        if (inputGradient) x.RequiresGrad = true;
         var logits = graph.Forward(x);
         F.CrossEntropy(logits, labels, reduction: Reduction.Sum).Backward();
         TensorAssert.Close(expected["logits"], logits, 1e-5, 1e-5, "logits");
+        if (inputGradient) TensorAssert.Close(expected["grad.x"], x.Grad!, 1e-4, 1e-5, "gradient of the input");
         foreach (var p in graph.Parameters) TensorAssert.Close(expected["grad." + p.Name], p.Grad!, 1e-4, 1e-5, $"gradient of {p.Name}");
     }
 }

@@ -183,6 +183,62 @@ public sealed class HfpTests
         Assert.Equal(shifts, graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>());
     }
 
+    [Fact]
+    public void Term_CutsAsSoonAsTheKeptChannelsMeetEveryBudget_ThenPushesNothing_AndTheCutSurvivesAResume()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 3);
+        var groups = ChannelGroups.Discover(graph);
+        BudgetSet Budget(string spec) => BudgetSet.Resolve(groups, [BudgetSpec.Parse(spec)], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
+        var settings = new HfpSettings(Threshold: 0.5, ShiftDecay: 0);
+        SpreadScales(graph);
+
+        // The channels above t (about 81 %) miss params=40 %: no cut, the penalty pushes.
+        var tight = new HfpTerm(groups, Budget("params=40%"), settings, totalSteps: 10);
+        tight.AfterStep(new TrainingStep(null!, 1, 1, 10, 1));
+        Assert.Null(tight.Cut);
+        Assert.True(graph.Parameters.All(p => p.Mask is null));
+
+        // They meet params=90 %: cut at this step, exactly the channels below t removed and held at zero.
+        var term = new HfpTerm(groups, Budget("params=90%"), settings, totalSteps: 10);
+        var scales = term.Scales();
+        term.AfterStep(new TrainingStep(null!, 1, 4, 10, 4));
+        var cut = Assert.IsType<GroupMasks>(term.Cut);
+        Assert.Equal(4, term.CutStep);
+        foreach (var group in groups.Prunable)
+        {
+            Assert.Equal(scales[group.Id].Select(s => s >= 0.5).ToArray(), cut.Keep(group.Id));
+        }
+
+        Assert.Equal(cut.Widths(), term.CutWidths());
+        var group0 = groups.Prunable.First(g => scales[g.Id].Any(s => s < 0.5));
+        var member = group0.Members.First(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
+        var gamma = graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>();
+        for (var c = 0; c < group0.Channels; c++) Assert.Equal(scales[group0.Id][c] < 0.5, gamma[member.Positions[c][0]] == 0);
+
+        // After the cut nothing is pushed, even when the scales would exceed a budget again.
+        term.AfterBackward(new TrainingStep(null!, 1, 5, 10, 5));
+        Assert.Equal(0, term.LastPenalty);
+        var none = Tensor.Zeros(graph.FindParameter(member.Name)!.Shape);
+        term.Apply(graph.FindParameter(member.Name)!, none);
+        Assert.Equal(0, none.Abs().Sum().Item());
+
+        // A resumed run gets the same cut back, masks re-applied.
+        var state = term.Save();
+        Masking.Clear(graph);
+        var resumed = new HfpTerm(groups, Budget("params=90%"), settings, totalSteps: 10);
+        resumed.Restore(state);
+        Assert.Equal(4, resumed.CutStep);
+        foreach (var group in groups.Prunable) Assert.Equal(cut.Keep(group.Id), resumed.Cut!.Keep(group.Id));
+        Assert.Contains(graph.Parameters, p => p.Mask is not null);
+
+        // Turned off, the cut waits for the end of the phase.
+        Masking.Clear(graph);
+        var late = new HfpTerm(groups, Budget("params=90%"), settings with { CutWhenMet = false }, totalSteps: 10);
+        late.AfterStep(new TrainingStep(null!, 1, 6, 10, 6));
+        Assert.Null(late.Cut);
+    }
+
     /// <summary>Every BatchNorm's γ spread evenly over [0.2, 1.8): relative scales around 1, some below a threshold of 0.5.</summary>
     private static void SpreadScales(ModelGraph graph)
     {

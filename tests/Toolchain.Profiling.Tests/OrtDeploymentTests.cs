@@ -43,6 +43,74 @@ public sealed class OrtDeploymentTests
         }
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    public void Plan_ConvNeXtLikeAtRandomWidths_ChargesEachLayerNormItsKernelAndTheTransposesLeft(int seed)
+    {
+        var deployment = new OrtCpuEngine(2).Deployment;
+        if (deployment is not OrtNchwcDeployment) return; // a CPU without NCHWc kernels runs every layer as written
+        using var dense = TestProfiles.ConvNeXtLike();
+        var assignments = PredictionValidator.RandomWidths(ChannelGroups.Discover(dense), 2, seed);
+        foreach (var widths in assignments)
+        {
+            using var graph = TestProfiles.ConvNeXtLike();
+            var groups = ChannelGroups.Discover(graph);
+            var shapes = groups.PredictShapes(widths);
+            var plan = deployment.Plan(new ModelStructure(graph), v => shapes.Value(v)[1]);
+            var masks = new GroupMasks(groups);
+            foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
+            Compactor.Compact(groups, masks);
+
+            var kernels = RunOnce(graph);
+            int Count(Func<OrtTrace.NodeCalls, bool> which) => kernels.Count(which);
+            // Each LayerNorm is one LayerNormalization kernel plus the Transposes ONNX Runtime does not fold into a
+            // reorder: here 3 of 8 (out of the stem's LayerNorm, whose output the residual Add reads in NCHW; into the
+            // downsampling LayerNorm, which reads that plain Add; out of the head's, before the Flatten).
+            var layerNorms = plan.Where(i => i.Config.Op == OpKind.LayerNorm).ToList();
+            Assert.Equal(4, layerNorms.Count);
+            Assert.Equal(layerNorms.Count, Count(n => n.Op == "LayerNormalization"));
+            Assert.Equal(layerNorms.Sum(i => i.Kernels - 1), Count(n => n.Op == "Transpose"));
+            Assert.Equal(3, Count(n => n.Op == "Transpose"));
+            Assert.Equal(plan.Count(i => i.Config.Reorder == "output"), Count(n => n.Op == "ReorderOutput"));
+            Assert.Equal(plan.Count(i => i.Config.Reorder == "input"), Count(n => n.Op == "ReorderInput"));
+            // Everything else ORT runs is one Flatten (no layer; the calibration's offset).
+            Assert.Equal(plan.Sum(i => i.Kernels) + 1, kernels.Count);
+        }
+    }
+
+    [Fact]
+    public void Profiler_ConvNeXtLikeModel_TimesItsLayerNormsAndPredictsIt()
+    {
+        var engine = new OrtCpuEngine(2);
+        var options = new ProfilerOptions
+        {
+            Warmup = 1, Runs = 3, MaxInitialPoints = 2, Refine = false, Passes = 1, CalibrationSamples = 2,
+            Calibration = new ModelMeasurement(MinRounds: 2, Runs: 3, Warmup: 1, MinSeconds: 0),
+        };
+        var profiler = new Profiler(engine, 1, options);
+        var profile = profiler.NewProfile();
+        var result = profiler.Profile(profile, TestProfiles.ConvNeXtLike);
+        Assert.Equal("convnext_like", result.Model);
+
+        // One table over the channels per input size: the three LayerNorms at 8×8 share one, the head's at 1×1 has its own.
+        var keys = result.Configurations.Select(c => c.Key).Where(k => k.StartsWith("LayerNorm", StringComparison.Ordinal)).Order().ToList();
+        Assert.Equal(["LayerNorm @1x1", "LayerNorm @8x8"], keys);
+        Assert.All(keys, k =>
+        {
+            var table = profile.Layers[k];
+            Assert.Equal(["channels"], table.Config.AxisNames);
+            Assert.Single(table.Table.Axes.Single()); // a LayerNorm's channels are unprunable: its full width only
+        });
+
+        using var graph = TestProfiles.ConvNeXtLike();
+        var groups = ChannelGroups.Discover(graph);
+        var predictor = new LatencyPredictor(profile, groups);
+        Assert.Equal(CalibrationSource.Measured, predictor.CalibrationSource);
+        var full = predictor.Total(groups.FullWidths());
+        Assert.True(full > 0);
+    }
+
     private static IReadOnlyList<OrtTrace.NodeCalls> RunOnce(ModelGraph graph)
     {
         using var dir = new TempDirectory();
@@ -92,6 +160,8 @@ public sealed class OrtDeploymentTests
         var conv = new LayerConfig { Op = OpKind.Conv, Kernel = [3, 3], Stride = [1, 1], Padding = [1, 1], Dilation = [1, 1], InputSize = [8, 8], BatchNorm = true, Residual = true, Activation = OpKind.Relu };
         var ms = engine.TimeLayer(conv, [8, 8], 1, 2, 5);
         Assert.True(ms >= 0 && ms < 1000, $"{ms} ms");
+        var layerNorm = engine.TimeLayer(new LayerConfig { Op = OpKind.LayerNorm, InputSize = [8, 8] }, [16], 1, 2, 5);
+        Assert.True(layerNorm >= 0 && layerNorm < 1000, $"LayerNorm: {layerNorm} ms");
         Assert.Throws<ArgumentException>(() => engine.TimeLayer(OrtNchwcDeployment.ReorderConfig("output", [8, 8]), [8], 1, 1, 1));
     }
 
@@ -114,6 +184,7 @@ public sealed class OrtDeploymentTests
             (new LayerConfig { Op = OpKind.GlobalAveragePool, InputSize = [8, 8], Variant = "blocked" }, [16]),
             (new LayerConfig { Op = OpKind.Add, InputSize = [8, 8], Activation = OpKind.Relu, Variant = "plain" }, [16]),
             (new LayerConfig { Op = OpKind.Gemm }, [16, 10]),
+            (new LayerConfig { Op = OpKind.LayerNorm, InputSize = [8, 8] }, [16]),
         };
         foreach (var (config, dims) in configs)
         {

@@ -37,6 +37,25 @@ internal static class TestProfiles
         return b.Build();
     }
 
+    /// <summary>
+    /// ConvNeXt in miniature, as the importer reads convnext_tiny: [1, 3, 32, 32] → stem conv 3→16 4×4 stride 4 →
+    /// LayerNorm → a block (depthwise 7×7, LayerNorm, 1×1 16→48, GELU, 1×1 48→16, layer scale as a depthwise 1×1
+    /// without bias, + residual) → LayerNorm → conv 16→32 2×2 stride 2 → global average pool → LayerNorm → flatten →
+    /// linear 32→4. The block's 48 hidden channels are prunable; the LayerNorms make every other group unprunable.
+    /// </summary>
+    public static ModelGraph ConvNeXtLike()
+    {
+        using var b = new GraphBuilder("convnext_like", [1, 3, 32, 32], seed: 2);
+        var x = b.LayerNorm(b.Conv(b.Input, 16, 4, stride: 4, name: "stem"), 1e-6, "stem_norm");
+        var y = b.LayerNorm(b.Conv(x, 16, 7, padding: 3, groups: 16, name: "dwconv"), 1e-6, "norm");
+        y = b.Conv(b.Gelu(b.Conv(y, 48, 1, name: "pwconv1"), "act"), 16, 1, name: "pwconv2");
+        x = b.Add(b.Conv(y, 16, ConvAttributes.Square(1, groups: 16), bias: false, name: "layer_scale"), x, "add");
+        x = b.Conv(b.LayerNorm(x, 1e-6, "down_norm"), 32, 2, stride: 2, name: "down");
+        var z = b.LayerNorm(b.GlobalAveragePool(x, "pool"), 1e-6, "head_norm");
+        b.Output(b.Linear(b.Flatten(z, name: "flatten"), 4, name: "fc"));
+        return b.Build();
+    }
+
     /// <summary>Latency of a layer in this synthetic world: 1 µs per axis unit, plus 0.5 µs per width product.</summary>
     public static double Synthetic(LayerConfig config, double[] dims) =>
         (dims.Sum() + 0.5 * dims.Aggregate(1.0, (p, d) => p * d) + config.Key.Length) / 1000;

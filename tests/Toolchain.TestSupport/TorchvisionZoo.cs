@@ -66,8 +66,9 @@ public static class TorchvisionZoo
         new("efficientnet_b0", 64, [17], Fast: false),
         new("efficientnet_v2_s", 64, [17], Fast: false),
         new("regnet_x_400mf", 64, [17], Fast: false),
-        // LayerNorm over channels in NHWC, Linear layers on NHWC, GELU, layer scale; its residual stream is unprunable (LayerNorm).
-        new("convnext_tiny", 64, [17], Fast: false),
+        // LayerNorm over channels in NHWC (at opset 13 decomposed: ReduceMean, Sub, Pow, Sqrt, Div), Linear layers on NHWC,
+        // GELU, layer scale; its residual stream is unprunable (LayerNorm).
+        new("convnext_tiny", 64, [17, 13], Fast: false),
         // Segmentation (dense prediction): a dilated MobileNet v3 backbone, a squeeze-style gate, bilinear Resize of the
         // head to the input size, on non-square images; the 21-class score map at the output is an unprunable group.
         new("lraspp_mobilenet_v3_large", 64, [17, 11], Fast: false) { Width = 96 },

@@ -9,10 +9,12 @@ using Toolchain.Onnx;
 namespace Toolchain.Agent.Api;
 
 /// <summary>
-/// POST /v1/jobs/bench: the model as the raw body (settings in the query) or as a multipart form (a <c>model</c> file part
-/// and an optional <c>settings</c> JSON part; query parameters override it). Everything that can be refused is refused
-/// before the job is queued, most of it before the upload is read: a full queue (503), an oversize body (413), impossible
-/// settings or an engine this device lacks (400), and then a file that is not ONNX (400, with the loader's message).
+/// POST /v1/jobs/bench: the model as the raw body (settings in the query) or as a multipart form (a <c>model</c> file part,
+/// an optional <c>settings</c> JSON part — query parameters override it — and an optional <c>input</c> part, a float32
+/// .npy tensor the job runs the model on once for a parity check). Everything that can be refused is refused before the
+/// job is queued, most of it before the upload is read: a full queue (503), an oversize body (413), impossible settings or
+/// an engine this device lacks (400), then a file that is not ONNX (400, with the loader's message) and a parity input
+/// that does not fit the model's input (400, naming the input and the shape it takes).
 /// </summary>
 internal static class BenchUpload
 {
@@ -49,11 +51,12 @@ internal static class BenchUpload
         try
         {
             long size;
+            byte[]? parityInput = null;
             try
             {
                 if (multipart)
                 {
-                    (settings, upload, size) = await ReadFormAsync(request, settings, upload, folder, options.MaxUploadBytes, cancellation);
+                    (settings, upload, size, parityInput) = await ReadFormAsync(request, settings, upload, folder, options.MaxUploadBytes, cancellation);
                     Check(settings, options, device);
                 }
                 else
@@ -76,9 +79,10 @@ internal static class BenchUpload
             }
 
             if (size == 0) return Error(StatusCodes.Status400BadRequest, ApiError.BadRequest, "the upload is empty: send the .onnx model as the request body or as the form's 'model' part");
+            IReadOnlyList<OnnxGraphInput> inputs;
             try
             {
-                OnnxImporter.CheckReadable(upload.Path, upload.FileName);
+                inputs = OnnxImporter.CheckReadable(upload.Path, upload.FileName);
             }
             catch (OnnxImportException e)
             {
@@ -86,6 +90,17 @@ internal static class BenchUpload
             }
 
             var benchRequest = settings.ToRequest(upload.Path, settings.Name ?? upload.FileName);
+            try
+            {
+                // What the job would only find once it ran (several inputs, sizes the settings leave open) is refused now.
+                BenchInput.Resolve(inputs, benchRequest, upload.FileName);
+                if (parityInput is not null) benchRequest = benchRequest with { ParityInput = BenchInput.Read(parityInput, inputs, benchRequest, upload.FileName) };
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException)
+            {
+                return Error(StatusCodes.Status400BadRequest, ApiError.BadInput, e.Message);
+            }
+
             try
             {
                 var view = queue.Enqueue(settings, benchRequest, upload);
@@ -115,7 +130,8 @@ internal static class BenchUpload
         }
     }
 
-    private static async Task<(BenchSettings, UploadedModel, long)> ReadFormAsync(HttpRequest request, BenchSettings query, UploadedModel upload, UploadFolder folder,
+    /// <summary>The form's parts: settings, the model (written to <paramref name="upload"/>) and the parity input's bytes, all within <paramref name="limit"/> together.</summary>
+    private static async Task<(BenchSettings, UploadedModel, long, byte[]?)> ReadFormAsync(HttpRequest request, BenchSettings query, UploadedModel upload, UploadFolder folder,
         long limit, CancellationToken cancellation)
     {
         var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
@@ -123,6 +139,7 @@ internal static class BenchUpload
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 << 10 };
         BenchSettings? fromJson = null;
         long? size = null;
+        byte[]? input = null;
         while (await reader.ReadNextSectionAsync(cancellation) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) throw new InvalidDataException("a form part has no Content-Disposition");
@@ -138,20 +155,28 @@ internal static class BenchUpload
                         upload = folder.Reserve(fileName);
                     }
 
-                    await using (var file = upload.Create()) size = await CopyAsync(section.Body, file, limit, cancellation);
+                    await using (var file = upload.Create()) size = await CopyAsync(section.Body, file, limit - (input?.Length ?? 0), cancellation);
+                    break;
+                case "input" when input is null:
+                    using (var buffer = new MemoryStream())
+                    {
+                        await CopyAsync(section.Body, buffer, limit - (size ?? 0), cancellation);
+                        input = buffer.ToArray();
+                    }
+
                     break;
                 case "settings" when fromJson is null:
                     fromJson = await ReadSettingsAsync<BenchSettings>(section.Body, cancellation);
                     break;
                 default:
-                    throw new InvalidDataException($"unexpected form part '{name}' (expected 'model' once and 'settings' at most once)");
+                    throw new InvalidDataException($"unexpected form part '{name}' (expected 'model' once, 'settings' and 'input' at most once)");
             }
         }
 
         if (size is null) throw new InvalidDataException("the form has no 'model' part with the .onnx file");
         // Query parameters override the JSON part, as on the command line an option given twice takes the last.
         var settings = BenchSettings.FromQuery(request.Query, fromJson ?? query);
-        return (settings, upload, size.Value);
+        return (settings, upload, size.Value, input);
     }
 
     /// <summary>A form's JSON settings part; a JSON error propagates as the 400 the caller maps it to.</summary>

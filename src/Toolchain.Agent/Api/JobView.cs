@@ -45,6 +45,9 @@ public sealed record JobView
 
     public NodesRecord? Nodes { get; init; }
 
+    /// <summary>bench with a parity input: the model's outputs on it, from the measured session, each as a .npy file (base64 in JSON).</summary>
+    public IReadOnlyList<OutputTensor>? Outputs { get; init; }
+
     /// <summary>profile: the latency profile file exactly as the local profiler stores it (the device's fingerprint inside).</summary>
     public JsonElement? Profile { get; init; }
 

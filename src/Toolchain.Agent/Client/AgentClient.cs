@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Toolchain.Agent.Api;
+using Toolchain.Agent.Uploads;
 
 namespace Toolchain.Agent.Client;
 
@@ -103,15 +104,26 @@ public sealed class AgentClient : IDisposable
         return device;
     }
 
-    /// <summary>POST /v1/jobs/bench with the ONNX model <paramref name="onnx"/> as the body; the job as queued (202).</summary>
-    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, CancellationToken cancellation = default)
+    /// <summary>
+    /// POST /v1/jobs/bench with the ONNX model <paramref name="onnx"/> as the body; the job as queued (202). With
+    /// <paramref name="parityInput"/>, a form with the model and the tensor as a .npy part: the finished job's
+    /// <see cref="JobView.Outputs"/> hold the model's outputs on it.
+    /// </summary>
+    public Task<JobView> SubmitBenchAsync(byte[] onnx, BenchSettings settings, Runtime.HostTensor? parityInput = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(onnx);
         ArgumentNullException.ThrowIfNull(settings);
         return SendAsync<JobView>(() =>
         {
-            var content = new ByteArrayContent(onnx);
+            HttpContent content = new ByteArrayContent(onnx);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            if (parityInput is not null)
+            {
+                var input = new ByteArrayContent(Runtime.Npy.Encode(parityInput));
+                input.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                content = new MultipartFormDataContent { { content, "model", UploadFolder.SafeName(settings.Name) }, { input, "input", "input.npy" } };
+            }
+
             var request = new HttpRequestMessage(HttpMethod.Post, $"{AgentEndpoints.Version}/jobs/bench?{settings.ToQuery()}") { Content = content };
             // The agent answers 401, 413 or 503 before the body is sent: a refused upload costs no transfer.
             request.Headers.ExpectContinue = true;
@@ -155,8 +167,10 @@ public sealed class AgentClient : IDisposable
         SendAsync<JobView>(() => new HttpRequestMessage(HttpMethod.Delete, $"{AgentEndpoints.Version}/jobs/{Uri.EscapeDataString(id)}"), idempotent: true, _options.RequestTimeout, cancellation);
 
     /// <summary>Polls the job until it finishes; <paramref name="onUpdate"/> sees every state it was found in.</summary>
+    /// <exception cref="AgentException"><see cref="AgentFailure.JobLost"/> when the agent died, was killed or restarted meanwhile.</exception>
     public async Task<JobView> WaitAsync(string id, Action<JobView>? onUpdate = null, CancellationToken cancellation = default)
     {
+        JobView? last = null;
         while (true)
         {
             JobView job;
@@ -166,14 +180,32 @@ public sealed class AgentClient : IDisposable
             }
             catch (AgentException e) when (e.Failure == AgentFailure.Unreachable)
             {
-                throw new AgentException(AgentFailure.Unreachable, $"lost the agent at {Device} while waiting for job {id} (it may have been stopped or restarted; a restarted agent forgets its jobs): {e.Message}", e);
+                // Jobs live in the agent's memory: an agent that cannot be reached through the retries has taken this one with it.
+                throw new AgentException(AgentFailure.JobLost,
+                    $"lost the agent at {Device} while job {id} was {Where(last)} there: the job is lost (the agent stopped, was killed or its machine went away); " +
+                    $"run it again once the agent is back. {e.Message}", e);
             }
+            catch (AgentException e) when (e.Failure == AgentFailure.Refused && last is not null)
+            {
+                // It knew the job a moment ago and does not now: the agent restarted (on the same address) and forgot it.
+                throw new AgentException(AgentFailure.JobLost,
+                    $"the agent at {Device} no longer knows job {id}, which was {Where(last)} there: the agent restarted and the job is lost; run it again. {e.Message}", e);
+            }
+
+            last = job;
 
             onUpdate?.Invoke(job);
             if (job.IsFinished) return job;
             await Task.Delay(_options.PollInterval, cancellation);
         }
     }
+
+    private static string Where(JobView? job) => job switch
+    {
+        { State: JobState.Running } running => $"running ({running.Stage ?? "started"}, {running.Progress:P0})",
+        { State: JobState.Queued } queued => $"queued (position {queued.Position})",
+        _ => "queued",
+    };
 
     /// <summary>The finished job's result, or the failure as an <see cref="AgentException"/> saying what the agent said.</summary>
     public Pipeline.BenchRecord ResultOf(JobView job) => Succeeded(job).Result ?? throw NoResult(job);

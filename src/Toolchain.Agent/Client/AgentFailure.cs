@@ -21,6 +21,12 @@ public enum AgentFailure
     /// <summary>The job ran and failed on its input, ran past the timeout or was cancelled on the agent.</summary>
     JobFailed,
 
+    /// <summary>
+    /// The agent went away (died, was killed or restarted) while the job was queued or running there: the job and its result
+    /// are gone; submitting it again once the agent is back is safe.
+    /// </summary>
+    JobLost,
+
     /// <summary>The job failed on a bug in the tool, or the agent answered 5xx.</summary>
     Internal,
 }

@@ -71,18 +71,49 @@ public sealed class RemoteDevice : IRemoteDevice, IDisposable
         };
     }
 
-    public BenchResult Bench(BenchRequest request, IJobObserver observer, CancellationToken cancellation)
+    public BenchResult Bench(BenchRequest request, IJobObserver observer, CancellationToken cancellation) => Bench(request, parity: false, observer, cancellation);
+
+    /// <summary>
+    /// The bench job; with <paramref name="parity"/>, also the parity check (<see cref="BenchParity"/>): the seeded input is
+    /// sent with the job, and the outputs of the measured session there are compared with ONNX Runtime's here
+    /// (<see cref="BenchRecord.Parity"/>). A request's own <see cref="BenchRequest.ParityInput"/> is sent as it is, its
+    /// outputs returned in <see cref="BenchResult.Outputs"/>.
+    /// </summary>
+    public BenchResult Bench(BenchRequest request, bool parity, IJobObserver observer, CancellationToken cancellation)
     {
         request.Validate(); // before the export and the upload: a bad setting costs nothing
         var onnx = OnnxBytes(request);
+        IReadOnlyList<NamedTensor>? expected = null;
+        if (parity)
+        {
+            HostTensor input;
+            (input, expected) = BenchParity.Reference(onnx, request.Name, request);
+            request = request with { ParityInput = input };
+        }
+
         var settings = new BenchSettings
         {
             Name = request.Model, Engine = request.Engine, Batch = request.Batch, Warmup = request.Warmup, Iterations = request.Iterations,
             Duration = request.DurationSeconds, Threads = request.Threads, InputShape = request.InputShape is { } shape ? InputShapes.Format(shape) : null,
             PerNode = request.PerNode,
         };
-        var done = Run(c => _client.SubmitBenchAsync(onnx, settings, c), BenchJob.MeasuringTitle(request.Engine), observer, cancellation);
-        return new BenchResult(_client.ResultOf(done) with { Agent = Address.ToString().TrimEnd('/') }, done.Nodes);
+        var done = Run(c => _client.SubmitBenchAsync(onnx, settings, request.ParityInput, c), BenchJob.MeasuringTitle(request.Engine), observer, cancellation);
+        var record = _client.ResultOf(done) with { Agent = Address.ToString().TrimEnd('/') };
+        IReadOnlyList<NamedTensor>? outputs = null;
+        if (request.ParityInput is { } sent)
+        {
+            try
+            {
+                outputs = (done.Outputs ?? throw _client.NoResult(done)).Select(o => o.ToTensor()).ToList();
+                if (expected is not null) record = record with { Parity = BenchParity.Compare(expected, outputs, sent, $"the agent at {Address}") };
+            }
+            catch (InvalidDataException e)
+            {
+                throw new AgentException(AgentFailure.Internal, $"the bench job {done.Id} on {Address} returned unreadable parity outputs: {e.Message}", e);
+            }
+        }
+
+        return new BenchResult(record, done.Nodes, outputs);
     }
 
     public (string ProfileJson, ProfileResult Result) Profile(Func<ModelGraph> open, ProfileRequest settings, string? existingProfile, IJobObserver observer, CancellationToken cancellation)

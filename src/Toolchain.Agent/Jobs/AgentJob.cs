@@ -85,6 +85,7 @@ public sealed class AgentJob
         Finished = Finished,
         Result = Output?.Bench?.Benchmark,
         Nodes = Output?.Bench?.Nodes,
+        Outputs = Output?.Bench?.Outputs?.Select(OutputTensor.Of).ToList(),
         Profile = Output?.Profile,
         Profiled = Output?.Profiled,
         Validation = Output?.Validation,

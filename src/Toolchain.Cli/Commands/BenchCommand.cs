@@ -9,7 +9,8 @@ namespace Toolchain.Cli.Commands;
 /// <c>toolchain bench MODEL --engine … --batch N</c>: the command-line face of <see cref="BenchJob"/> — deployed-engine latency
 /// the way onnxruntime_perf_test and trtexec report it. With <c>--device URL</c> the model is measured by the device agent
 /// there (<c>toolchain serve</c>) instead: exported to ONNX here, uploaded, measured there, and shown as a local result is,
-/// marked with that device's fingerprint.
+/// marked with that device's fingerprint — with a parity check (unless --no-parity): the measured session there runs the
+/// model once on a seeded input, and its outputs are compared with ONNX Runtime's CPU engine here on the same input.
 /// </summary>
 public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
 {
@@ -25,10 +26,11 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
         var inputShape = CommandOptions.InputShape();
         var perNode = new Option<bool>("--per-node") { Description = "Also time every node with ONNX Runtime's profiler (ort engines)" };
         var device = new DeviceOptions("Measure");
+        var noParity = new Option<bool>("--no-parity") { Description = "With --device: skip the parity check (the device's outputs against ONNX Runtime here on a seeded input)" };
         var json = CommandOptions.Json();
         var command = new Command("bench", "Measure a deployed engine's latency percentiles and throughput, here or on a device agent (--device)")
         {
-            model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, json,
+            model, engine, batch, warmup, iterations, duration, threads, inputShape, perNode, noParity, json,
         };
         device.AddTo(command);
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
@@ -43,7 +45,8 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
                 };
                 using var remote = device.Open(parse);
                 if (remote is not null) ui.Info(remote.Describe());
-                var result = remote is not null ? remote.Bench(request, new Observer(ui), cancellation) : BenchJob.Run(request, new Observer(ui), cancellation);
+                if (remote is null && parse.GetValue(noParity)) throw new ArgumentException("--no-parity is for --device: a local bench runs no parity check");
+                var result = remote is not null ? remote.Bench(request, !parse.GetValue(noParity), new Observer(ui), cancellation) : BenchJob.Run(request, new Observer(ui), cancellation);
                 Show(ui, result);
                 return ExitCodes.Success;
             })));
@@ -68,6 +71,9 @@ public sealed class BenchCommand(UiFactory uiFactory) : ICliCommand
             ["p99", $"{report.P99Ms:F3} ms"],
             ["max", $"{report.MaxMs:F3} ms"],
             ["throughput", $"{report.ThroughputPerSecond:F1} samples/s"],
+            .. record.Parity is { } parity
+                ? new[] { new[] { $"parity vs {parity.Reference}", $"max |Δ| {parity.MaxAbsDiff:G3} (outputs up to {parity.OutputScale:G3}; {parity.Input})" } }
+                : [],
         ]);
         ui.Json(record);
         if (result.Nodes is { } nodes) ShowNodes(ui, nodes);

@@ -9,10 +9,12 @@ namespace Toolchain.Methods;
 /// count the cut (a &lt; 0.5, i.e. s &lt; t) will keep; each budget's penalty weight starts at <see cref="Lambda"/> and
 /// grows by the factor 1 + <see cref="LambdaGrowth"/> every step a budget is still exceeded at the soft widths; after
 /// every step the BatchNorm shift β of each channel below t shrinks by the factor 1 − <see cref="ShiftDecay"/> (our
-/// extension: the cut then removes channels that output ≈ 0 instead of their constant act(β)).
+/// extension: the cut then removes channels that output ≈ 0 instead of their constant act(β)). With
+/// <see cref="CutWhenMet"/> the cut is made as soon as the channels above t meet every budget, and the rest of the phase
+/// trains the pruned network; without it, at the end of the phase.
 /// </summary>
 public sealed record HfpSettings(double Lambda = 2, double Threshold = 0.1, double TemperatureStart = 0.5, double TemperatureEnd = 0.05, double LambdaGrowth = 0.01,
-    double ShiftDecay = 0.02)
+    double ShiftDecay = 0.02, bool CutWhenMet = true)
 {
     /// <summary>T after <paramref name="progress"/> ∈ [0, 1] of the phase: T_start · (T_end / T_start)^progress.</summary>
     public double Temperature(double progress) => TemperatureStart * Math.Pow(TemperatureEnd / TemperatureStart, Math.Clamp(progress, 0, 1));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch;
@@ -23,10 +24,17 @@ namespace Toolchain.Methods;
 /// during the phase, and the cut removes channels that output ≈ 0. A channel whose scale grows back over t keeps
 /// its shift from then on.
 /// </para>
+/// <para>
+/// As soon as the channels the cut would keep (s ≥ t) meet every budget, the cut is made there (<see cref="Cut"/>:
+/// the removed channels are masked, their weights, gradients and momentum held at 0) and the rest of the phase trains
+/// the pruned network with the penalty off — METHODS.md's "when the penalty is zero, cut, rebuild, fine-tune", so the
+/// network adapts to its final widths for as long as possible instead of losing active channels at the phase's end.
+/// </para>
 /// </summary>
 public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
 {
     private readonly ChannelGroups _groups;
+    private readonly BudgetSet _budgets;
     private readonly BudgetPenalty _penalty;
     private readonly HfpSettings _settings;
     private readonly long _totalSteps;
@@ -37,6 +45,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
     {
         _groups = groups;
+        _budgets = budgets;
         _penalty = new BudgetPenalty(budgets, settings.Lambda);
         _settings = settings;
         _totalSteps = Math.Max(1, totalSteps);
@@ -68,6 +77,12 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     /// <summary>λ_t / λ: how much λ has grown while budgets were exceeded.</summary>
     public double LambdaScale { get; private set; } = 1;
 
+    /// <summary>The cut, once the kept channels met every budget during the phase (null before: then the cut comes at its end).</summary>
+    public GroupMasks? Cut { get; private set; }
+
+    /// <summary>The step of the phase at which <see cref="Cut"/> was made.</summary>
+    public long CutStep { get; private set; }
+
     /// <summary>The temperature at <paramref name="step"/> of the phase.</summary>
     public double Temperature(long step) => _settings.Temperature((double)step / _totalSteps);
 
@@ -87,20 +102,37 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     }
 
     /// <summary>The widths the cut would keep now: channels with s ≥ t (a ≥ 0.5), at least one per group.</summary>
-    public int[] CutWidths()
+    public int[] CutWidths() => Cut?.Widths().ToArray() ?? KeptChannels().Widths().ToArray();
+
+    /// <summary>The channels with s ≥ t (a ≥ ½), and each group's largest scale where none is.</summary>
+    public GroupMasks KeptChannels()
     {
         var scales = Scales();
-        return _groups.Groups.Select(g => g.Prunable ? Math.Max(1, scales[g.Id].Count(s => s >= _settings.Threshold)) : g.Channels).ToArray();
+        var masks = new GroupMasks(_groups);
+        foreach (var group in _groups.Prunable)
+        {
+            var keep = scales[group.Id].Select(s => s >= _settings.Threshold).ToArray();
+            if (!keep.Any(k => k)) keep[Array.IndexOf(scales[group.Id], scales[group.Id].Max())] = true;
+            masks.Set(group.Id, keep);
+        }
+
+        return masks;
     }
 
     public void AfterBackward(TrainingStep step)
     {
+        _gradients.Clear();
+        if (Cut is not null)
+        {
+            LastPenalty = 0;
+            return;
+        }
+
         var temperature = Temperature(step.Iteration - 1);
         var scales = Scales();
         var soft = _groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(scales[g.Id], _settings.Threshold, temperature) : g.Channels).ToArray();
         var (value, dn) = _penalty.Evaluate(soft);
         LastPenalty = value * LambdaScale;
-        _gradients.Clear();
         if (value == 0) return;
         foreach (var (group, gamma, member) in _scales)
         {
@@ -117,8 +149,21 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         LambdaScale *= 1 + _settings.LambdaGrowth;
     }
 
-    /// <summary>The shifts of the channels below the cut's threshold decay (see the class comment).</summary>
+    /// <summary>The shifts of the channels below the cut's threshold decay; the cut is made once what it keeps meets every budget (see the class comment).</summary>
     public void AfterStep(TrainingStep step)
+    {
+        if (Cut is not null) return;
+        DecayShifts();
+        var kept = KeptChannels();
+        if (_settings.CutWhenMet && _budgets.AllMetBy(kept.Widths()))
+        {
+            Cut = kept;
+            CutStep = step.Iteration;
+            Masking.Apply(_groups, kept);
+        }
+    }
+
+    private void DecayShifts()
     {
         if (_settings.ShiftDecay == 0 || _shifts.Count == 0) return;
         var scales = Scales();
@@ -146,11 +191,24 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         if (_gradients.TryGetValue(parameter, out var rows)) grad.Add_(Tensor.FromArray(rows, parameter.Shape));
     }
 
-    public System.Text.Json.Nodes.JsonNode Save() => new System.Text.Json.Nodes.JsonObject { ["scaleReference"] = ScaleReference, ["lambdaScale"] = LambdaScale };
+    public JsonNode Save() => new JsonObject
+    {
+        ["scaleReference"] = ScaleReference,
+        ["lambdaScale"] = LambdaScale,
+        ["cutStep"] = Cut is null ? null : CutStep,
+        ["cut"] = Cut is null ? null : new JsonArray(_groups.Groups.Select(g => (JsonNode?)new JsonArray(Cut.Keep(g.Id).Select(k => (JsonNode?)k).ToArray())).ToArray()),
+    };
 
-    public void Restore(System.Text.Json.Nodes.JsonNode state)
+    public void Restore(JsonNode state)
     {
         ScaleReference = state["scaleReference"]!.GetValue<double>();
         LambdaScale = state["lambdaScale"]?.GetValue<double>() ?? 1;
+        if (state["cut"] is JsonArray keep)
+        {
+            Cut = new GroupMasks(_groups);
+            foreach (var group in _groups.Groups) Cut.Set(group.Id, keep[group.Id]!.AsArray().Select(k => k!.GetValue<bool>()).ToArray());
+            CutStep = state["cutStep"]!.GetValue<long>();
+            Masking.Apply(_groups, Cut);
+        }
     }
 }

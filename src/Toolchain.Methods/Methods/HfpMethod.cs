@@ -30,22 +30,22 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
         {
         }
 
+        if (term.Cut is { } early)
+        {
+            context.Note($"hfp: the channels above the threshold met every budget at step {term.CutStep:N0} of {(long)context.Epochs * trainer.BatchesPerEpoch:N0}; cut there, the rest of the phase trained the pruned network");
+            return early;
+        }
+
+        context.Note("hfp: the channels above the threshold did not meet every budget during the phase; cut at its end (raise --hfp-lambda or --epochs for an earlier cut)");
         return Cut(context, term);
     }
 
     /// <summary>The channels with s ≥ t (≥ 1 per group); when that misses a budget, the allocator's widths with the cut channels scored 0.</summary>
     private GroupMasks Cut(PruningContext context, HfpTerm term)
     {
-        var scales = term.Scales();
-        var masks = new GroupMasks(context.Groups);
-        foreach (var group in context.Groups.Prunable)
-        {
-            var keep = scales[group.Id].Select(s => s >= settings.Threshold).ToArray();
-            if (!keep.Any(k => k)) keep[Array.IndexOf(scales[group.Id], scales[group.Id].Max())] = true;
-            masks.Set(group.Id, keep);
-        }
-
+        var masks = term.KeptChannels();
         if (context.Budgets.AllMetBy(masks.Widths())) return masks;
+        var scales = term.Scales();
         var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales[g.Id].Select(s => s >= settings.Threshold ? s : 0).ToArray());
         return WidthAllocator.Allocate(context.Groups, scores, context.Budgets, context.Allocation with { NormalizeScoresPerGroup = false }).Masks;
     }

@@ -6,8 +6,10 @@ namespace Toolchain.Onnx.Import;
 /// <summary>
 /// Readable, unique node names for the imported graph; parameters are then called "{node}.weight" etc.
 /// <list type="number">
-/// <item>A Conv/Gemm/BatchNormalization whose weight initializer is "X.weight" (PyTorch export without folding)
-/// is called "X", so the state_dict names equal PyTorch's.</item>
+/// <item>A Conv/Gemm/BatchNormalization/LayerNormalization whose weight (scale) initializer is "X.weight" (PyTorch
+/// export without folding; a LayerNorm's always) is called "X", so the state_dict names equal PyTorch's — a LayerNorm
+/// as torchvision's LayerNorm2d writes it shares its scope with two Transposes, and its decomposition below opset 17
+/// takes the same name from its module scope.</item>
 /// <item>PyTorch 1.13 names nodes by module scope, "/layer1/layer1.0/conv1/Conv": the scope becomes the module
 /// path "layer1.0.conv1". A scope that holds other modules ("layer1.0" for a residual Add) or several ops gets the
 /// op appended ("layer1.0.add"); an op outside any module is named after the op ("flatten").</item>
@@ -30,7 +32,7 @@ internal sealed class NodeNaming
         _used.Add(inputName);
         foreach (var node in graph.Node)
         {
-            if (node.OpType is "Conv" or "Gemm" or "BatchNormalization" && node.Input.Count > 1 &&
+            if (node.OpType is "Conv" or "Gemm" or "BatchNormalization" or "LayerNormalization" && node.Input.Count > 1 &&
                 node.Input[1].EndsWith(".weight", StringComparison.Ordinal) && initializers.Contains(node.Input[1]))
             {
                 var name = Sanitize(node.Input[1][..^".weight".Length]);

@@ -45,8 +45,9 @@ public static class OnnxImporter
     /// <paramref name="sourceName"/>. Cheap next to an import (no tensors are decoded, no operator checked), so a device agent
     /// refuses a corrupt upload at once instead of queueing it; operators only ONNX Runtime supports still pass.
     /// </summary>
+    /// <returns>The graph's inputs (initializers aside) as declared, for a caller that must check what will be fed to them.</returns>
     /// <exception cref="OnnxImportException">Not an ONNX model.</exception>
-    public static void CheckReadable(string path, string sourceName)
+    public static IReadOnlyList<OnnxGraphInput> CheckReadable(string path, string sourceName)
     {
         ModelProto model;
         try
@@ -63,6 +64,9 @@ public static class OnnxImporter
         {
             throw NoGraph(sourceName);
         }
+
+        var initializers = model.Graph.Initializer.Select(i => i.Name).Concat(model.Graph.SparseInitializer.Select(i => i.Values?.Name ?? "")).ToHashSet(StringComparer.Ordinal);
+        return model.Graph.Input.Where(i => !initializers.Contains(i.Name)).Select(OnnxGraphInput.Of).ToList();
     }
 
     /// <summary>Imports a serialized ONNX model; <paramref name="sourceName"/> names it in errors (and the graph, when the model does not).</summary>

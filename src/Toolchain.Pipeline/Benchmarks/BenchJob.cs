@@ -29,9 +29,16 @@ public static class BenchJob
         var options = r.DurationSeconds is { } s
             ? new BenchmarkOptions(r.Warmup, null, TimeSpan.FromSeconds(s))
             : new BenchmarkOptions(r.Warmup, r.Iterations ?? BenchRequest.DefaultIterations);
+        if (r.ParityInput is { } parity && !parity.Shape.SequenceEqual(shape))
+        {
+            throw new ArgumentException($"the parity input has shape {HostTensor.FormatShape(parity.Shape)}; the model's input takes {HostTensor.FormatShape(shape)}");
+        }
+
         var title = MeasuringTitle(r.Engine);
+        IReadOnlyList<NamedTensor>? outputs = null;
         var report = observer.WithProgress(title, bar =>
-            EngineBenchmark.Run(create, input, options, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation));
+            EngineBenchmark.Run(create, input, options, new SyncProgress<double>(f => bar.Update(title, f, 1)), cancellation,
+                afterwards: r.ParityInput is { } given ? engine => outputs = RunOnce(engine, given) : null));
 
         var record = new BenchRecord
         {
@@ -40,7 +47,14 @@ public static class BenchJob
         var nodes = r.PerNode
             ? PerNode(EngineFactory.Creator(r.Engine, r.Model, r.Threads, r.InputShape, profileNodes: true), input, r.Warmup, r.Iterations ?? BenchRequest.DefaultIterations, observer, cancellation)
             : null;
-        return new BenchResult(record, nodes);
+        return new BenchResult(record, nodes, outputs);
+    }
+
+    /// <summary>The parity run: one inference on <paramref name="input"/>, the outputs under the model's names for them.</summary>
+    private static IReadOnlyList<NamedTensor> RunOnce(IInferenceEngine engine, HostTensor input)
+    {
+        var outputs = engine.Run([input]);
+        return outputs.Select((tensor, i) => new NamedTensor(engine.Outputs[i].Name, tensor)).ToList();
     }
 
     private static NodesRecord PerNode(Func<IInferenceEngine> create, HostTensor input, int warmup, int runs, IJobObserver observer, CancellationToken cancellation)

@@ -24,4 +24,10 @@ public sealed record BenchRecord
 
     /// <summary>The device agent's address when measured remotely (<c>bench --device URL</c>); null when measured here.</summary>
     public string? Agent { get; init; }
+
+    /// <summary>
+    /// <c>bench --device</c>: the device's outputs against ONNX Runtime's CPU engine here on the same seeded input; null when
+    /// measured here or not checked (--no-parity).
+    /// </summary>
+    public ParityRecord? Parity { get; init; }
 }

@@ -36,6 +36,12 @@ public sealed record BenchRequest
     /// <summary>Also time every node with ONNX Runtime's profiler, in a separate session.</summary>
     public bool PerNode { get; init; }
 
+    /// <summary>
+    /// Run the model once on this tensor in the measured session, after the timed runs, and return its outputs
+    /// (<see cref="BenchResult.Outputs"/>): what a parity check compares with another engine. Null: no such run.
+    /// </summary>
+    public HostTensor? ParityInput { get; init; }
+
     public string Name => DisplayName ?? Model;
 
     /// <summary>The timed runs the measurement records when neither a count nor a duration is given.</summary>

@@ -57,14 +57,17 @@ public static class EngineFactory
     /// The engine's first input shape with dynamic dimensions resolved: the batch from <paramref name="batch"/>, the
     /// others from <paramref name="requested"/> (--input-shape).
     /// </summary>
-    public static long[] InputShape(IInferenceEngine engine, int batch, long[]? requested = null)
+    public static long[] InputShape(IInferenceEngine engine, int batch, long[]? requested = null) => InputShape(engine.Inputs, batch, requested);
+
+    /// <summary>The same for a model's declared <paramref name="inputs"/> (e.g. read from the file before any engine exists).</summary>
+    public static long[] InputShape(IReadOnlyList<TensorSpec> inputs, int batch, long[]? requested = null)
     {
-        if (engine.Inputs.Count != 1)
+        if (inputs.Count != 1)
         {
-            throw new ArgumentException($"the model has {engine.Inputs.Count} inputs ({string.Join(", ", engine.Inputs.Select(i => i.Name))}); only single-input models are supported");
+            throw new ArgumentException($"the model has {inputs.Count} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); only single-input models are supported");
         }
 
-        var spec = engine.Inputs[0];
+        var spec = inputs[0];
         var shape = (long[])spec.Shape.Clone();
         if (requested is not null && requested.Length == shape.Length)
         {

@@ -87,6 +87,21 @@ def gelu(t, m):
     return out
 
 
+def layer_norm(t, m):
+    """LayerNorm over the channel axis of an NCHW value as OpKind.LayerNorm defines it (F.layer_norm over C at each
+    position, ε 1e-6, weight and bias per channel) → 1×1 conv → mean over H, W: the logits and the gradients of the
+    input and of every parameter of a summed cross entropy."""
+    w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
+    x = t["x"].clone().requires_grad_(True)
+    n = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), w["norm.weight"], w["norm.bias"], eps=1e-6).permute(0, 3, 1, 2)
+    logits = F.conv2d(n, w["conv.weight"], w["conv.bias"]).mean((2, 3))
+    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
+    out = {"logits": logits.detach(), "grad.x": x.grad}
+    for name, p in w.items():
+        out["grad." + name] = p.grad
+    return out
+
+
 def resize(t, m):
     """conv → F.interpolate: bilinear to 11×9, nearest ×2, bilinear with align_corners to 5×7, bilinear ×1.5 (not a
     whole size: the mapping divides by the scale), nearest down to 3×5 → 1×1 conv → mean over H, W: the logits and
@@ -106,7 +121,8 @@ def resize(t, m):
     return out
 
 
-CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean, "gelu": gelu, "resize": resize}
+CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean, "gelu": gelu,
+         "layer_norm": layer_norm, "resize": resize}
 
 if __name__ == "__main__":
     case, inp, outp = sys.argv[1:4]

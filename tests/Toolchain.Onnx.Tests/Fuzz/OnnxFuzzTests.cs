@@ -1,4 +1,3 @@
-using Toolchain.Graph;
 using Toolchain.Runtime;
 using Toolchain.TestSupport;
 using Xunit.Abstractions;
@@ -20,22 +19,7 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
 
     private static int CampaignSeed => Fuzzing.CampaignSeed(20261201);
 
-    /// <summary>Our own exports of small models that between them use every op the exporter writes.</summary>
-    private static List<(string Name, byte[] Bytes)> Seeds()
-    {
-        var seeds = new List<(string, byte[])>();
-        void Add(string name, Func<ModelGraph> create, OnnxExportOptions options)
-        {
-            using var graph = create();
-            seeds.Add((name, OnnxExporter.Export(graph, options)));
-        }
-
-        Add("resnet20-28px", () => ModelZoo.Create("resnet20", inputShape: [1, 1, 28, 28]), new OnnxExportOptions());
-        Add("resnet20-folded", () => ModelZoo.Create("resnet20", inputShape: [1, 1, 28, 28]), new OnnxExportOptions { FoldBatchNorm = true });
-        Add("mobilenet_v2-16px", () => ModelZoo.Create("mobilenet_v2_cifar", inputShape: [1, 3, 16, 16]), new OnnxExportOptions { FoldBatchNorm = true });
-        Add("mixed-topology", () => TestSupport.GraphFixtures.MixedTopology(), new OnnxExportOptions());
-        return seeds;
-    }
+    private static List<(string Name, byte[] Bytes)> Seeds() => OnnxMutator.OwnExportSeeds();
 
     [Fact]
     public void MutatedModels_AreImportedOrRefusedWithOurError_NeverCrashHangOrExplode()

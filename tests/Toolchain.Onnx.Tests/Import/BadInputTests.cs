@@ -75,6 +75,28 @@ public sealed class BadInputTests(HandBuiltModels models)
         Assert.Contains("Erf is supported only inside GELU", e.Message);
     }
 
+    [Theory]
+    [InlineData("layer_norm_pow3", "'/norm/Pow' (Pow) raises x − mean to the constant 3, not 2")]
+    [InlineData("layer_norm_over_width", "it normalises over the last axis of x, [1, 4, 5, 5]; only over the channels is supported")]
+    [InlineData("layer_norm_weight_shape", "'/norm/Mul' (Mul) takes a constant of shape [4, 1] as the weight; the pattern's weight is a float constant of shape [4]")]
+    public void Import_DecomposedLayerNormThatDiffers_IsRefusedAtItsStartSayingWhatDiffers(string model, string reason)
+    {
+        var e = Rejects(() => OnnxImporter.Import(models.Model(model)));
+        Assert.Equal("/norm/ReduceMean", e.NodeName);
+        Assert.Contains("node '/norm/ReduceMean' (ReduceMean): with '/norm/Sub' (Sub) it starts LayerNorm as PyTorch writes it below opset 17", e.Message);
+        Assert.Contains(reason, e.Message);
+        Assert.Contains("(opset 13)", e.Message);
+    }
+
+    [Fact]
+    public void Import_PowOutsideLayerNorm_IsRefusedNamingTheNodeAndThePatternItIsReadIn()
+    {
+        var e = Rejects(() => OnnxImporter.Import(models.Model("pow_alone")));
+        Assert.Equal("my_pow", e.NodeName);
+        Assert.Contains("node 'my_pow' (Pow)", e.Message);
+        Assert.Contains("Pow is supported only inside LayerNorm as PyTorch writes it below opset 17", e.Message);
+    }
+
     [Fact]
     public void Import_CubicResize_IsRefusedNamingOpNodeOpsetAndTheSupportedModes()
     {

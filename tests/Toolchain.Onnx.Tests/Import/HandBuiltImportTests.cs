@@ -31,6 +31,8 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [InlineData("pad_reduce_17")]
     [InlineData("gelu_11")]
     [InlineData("gelu_17")]
+    [InlineData("layer_norm_13")]
+    [InlineData("layer_norm_17")]
     [InlineData("resize_11")]
     [InlineData("resize_13")]
     [InlineData("resize_17")]
@@ -48,6 +50,24 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
         using var graph = OnnxImporter.Import(models.Model(name));
         Assert.Equal([OpKind.Gelu, OpKind.Gelu], graph.Nodes.Select(n => n.Op));
         Assert.Equal(["act", "act2"], graph.Nodes.Select(n => n.Name));
+    }
+
+    [Theory]
+    [InlineData("layer_norm_13")]
+    [InlineData("layer_norm_17")]
+    public void Import_LayerNormDecomposedOrNot_BecomesOneLayerNormOverTheChannelsNamedAfterItsModule(string name)
+    {
+        using var graph = OnnxImporter.Import(models.Model(name));
+
+        // The NHWC Transposes around the first LayerNorm stay on the NCHW value; at both opsets each LayerNorm takes
+        // its module's name and PyTorch's parameter names (at 17 the module's scope also holds the Transposes); ε is read
+        // as written (1e-6 as a float32 constant or attribute, 1e-5 as an initializer or attribute).
+        Assert.Equal([OpKind.Conv, OpKind.LayerNorm, OpKind.GlobalAveragePool, OpKind.Flatten, OpKind.LayerNorm], graph.Nodes.Select(n => n.Op));
+        Assert.Equal(["norm", "head"], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.Name));
+        Assert.Equal([1e-6, 1e-5], graph.Nodes.Where(n => n.Op == OpKind.LayerNorm).Select(n => n.AttributesAs<LayerNormAttributes>().Epsilon));
+        Assert.Equal([4L], graph.FindParameter("norm.weight")!.Shape);
+        Assert.Equal([4L], graph.FindParameter("head.weight")!.Shape);
+        Assert.NotNull(graph.FindParameter("head.bias"));
     }
 
     [Theory]

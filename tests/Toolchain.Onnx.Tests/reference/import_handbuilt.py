@@ -272,6 +272,68 @@ def gelu(opset):
     return m, x, F.gelu(F.gelu(t(x)))
 
 
+def layer_norm_nodes(scope, x, out, weight, bias, eps=1e-6, exponent=2.0, axes=(-1,), swapped=False):
+    """F.layer_norm over the last axis as PyTorch writes it below opset 17: ReduceMean, Sub, Pow 2, ReduceMean, Add ε,
+    Sqrt, Div, Mul weight, Add bias, the constants as Constant nodes after the node that starts the pattern (as PyTorch
+    orders them); swapped: d·d instead of Pow, ε, weight and bias as initializers and the first operands of Add/Mul."""
+    n = lambda op, inputs, suffix="": helper.make_node(op, inputs, [f"{scope}/{op}{suffix}_output_0"], name=f"{scope}/{op}{suffix}")
+    o = lambda op, suffix="": f"{scope}/{op}{suffix}_output_0"
+    w_name, b_name, eps_name = f"{scope[1:]}.weight", f"{scope[1:]}.bias", f"{scope[1:]}.eps"
+    nodes = [helper.make_node("ReduceMean", [x], [o("ReduceMean")], name=f"{scope}/ReduceMean", axes=list(axes)),
+             n("Sub", [x, o("ReduceMean")])]
+    if swapped:
+        nodes.append(n("Mul", [o("Sub"), o("Sub")], "_square"))
+        square = o("Mul", "_square")
+    else:
+        nodes += [helper.make_node("Constant", [], [o("Constant")], name=f"{scope}/Constant",
+                                   value=numpy_helper.from_array(np.array(exponent, dtype=np.float32))),
+                  n("Pow", [o("Sub"), o("Constant")])]
+        square = o("Pow")
+    nodes.append(helper.make_node("ReduceMean", [square], [o("ReduceMean", "_1")], name=f"{scope}/ReduceMean_1", axes=list(axes)))
+    if not swapped:
+        nodes.append(helper.make_node("Constant", [], [eps_name], name=f"{scope}/Constant_1", value=numpy_helper.from_array(np.array(eps, dtype=np.float32))))
+    pair = lambda a, b: [b, a] if swapped else [a, b]
+    nodes += [n("Add", pair(o("ReduceMean", "_1"), eps_name)), n("Sqrt", [o("Add")]), n("Div", [o("Sub"), o("Sqrt")]),
+              n("Mul", pair(o("Div"), w_name)), helper.make_node("Add", pair(o("Mul"), b_name), [out], name=f"{scope}/Add_1")]
+    initializers = [init(w_name, weight), init(b_name, bias)]
+    if swapped: initializers.append(init(eps_name, np.array(eps, dtype=np.float32)))
+    return nodes, initializers
+
+
+def layer_norm(bad=None, opset=13):
+    """ConvNeXt's LayerNorm2d below opset 17: Transpose to NHWC, the decomposition over the channels, Transpose back;
+    then, after a global pool, the decomposition written the other way (d·d, operands swapped, weight [1, C]) on
+    [N, C]. At opset 17 the same with LayerNormalization (weight [C]). bad: one thing changed so that it only looks
+    like LayerNorm (the import must refuse it)."""
+    w = randn(4, 3, 3, 3, scale=0.3)
+    w1, b1, w2, b2 = randn(4, scale=0.5) + 1, randn(4, scale=0.1), randn(1, 4, scale=0.5) + 1, randn(4, scale=0.1)
+    norm_input = "c" if bad == "over_width" else "ct"
+    if opset >= 17:
+        norm = [helper.make_node("LayerNormalization", ["ct", "norm.weight", "norm.bias"], ["ln"], name="/norm/LayerNormalization",
+                                 axis=-1, epsilon=1e-6)]
+        head = [helper.make_node("LayerNormalization", ["f", "head.weight", "head.bias"], ["y"], name="/head/LayerNormalization",
+                                 axis=-1, epsilon=1e-5)]
+        norm_init = [init("norm.weight", w1), init("norm.bias", b1)]
+        head_init = [init("head.weight", w2.reshape(4)), init("head.bias", b2)]
+    else:
+        norm, norm_init = layer_norm_nodes("/norm", norm_input, "ln", w1 if bad != "weight_shape" else w1.reshape(4, 1), b1,
+                                           exponent=3.0 if bad == "pow3" else 2.0)
+        head, head_init = layer_norm_nodes("/head", "f", "y", w2, b2, eps=1e-5, swapped=True)
+    nodes = [helper.make_node("Conv", ["x", "conv.weight"], ["c"], name="/conv/Conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Transpose", ["c"], ["ct"], name="/norm/Transpose", perm=[0, 2, 3, 1]),
+             *norm,
+             helper.make_node("Transpose", ["ln"], ["n"], name="/norm/Transpose_1", perm=[0, 3, 1, 2]),
+             helper.make_node("GlobalAveragePool", ["n"], ["g"], name="/pool/GlobalAveragePool"),
+             helper.make_node("Flatten", ["g"], ["f"], name="/Flatten", axis=1),
+             *head]
+    m = model(nodes, [image_input(["batch", 3, 5, 5])], "y", [init("conv.weight", w), *norm_init, *head_init], opset=opset)
+    x = randn(2, 3, 5, 5)
+    c = F.conv2d(t(x), t(w), padding=1)
+    n = F.layer_norm(c.permute(0, 2, 3, 1), (4,), t(w1), t(b1), eps=1e-6).permute(0, 3, 1, 2)
+    y = F.layer_norm(n.mean((2, 3)), (4,), t(w2).reshape(4), t(b2), eps=1e-5)
+    return m, x, y
+
+
 def dynamic_hw():
     """Dynamic height and width: needs OnnxImportOptions.InputShape."""
     w = randn(4, 3, 3, 3, scale=0.3)
@@ -405,6 +467,8 @@ GOOD = {
     "pad_reduce_17": lambda: pad_reduce(17),
     "gelu_11": lambda: gelu(11),
     "gelu_17": lambda: gelu(17),
+    "layer_norm_13": layer_norm,
+    "layer_norm_17": lambda: layer_norm(opset=17),
     "two_outputs": two_outputs,
     "resize_11": lambda: resize(11),
     "resize_13": lambda: resize(13),
@@ -439,6 +503,10 @@ def external_data():
 
 BAD = {
     "unknown_op": lambda: conv_then(helper.make_node("Einsum", ["c"], ["y"], name="my_einsum", equation="nchw->nchw")),
+    "layer_norm_pow3": lambda: layer_norm("pow3")[0],
+    "layer_norm_over_width": lambda: layer_norm("over_width")[0],
+    "layer_norm_weight_shape": lambda: layer_norm("weight_shape")[0],
+    "pow_alone": lambda: conv_then(helper.make_node("Pow", ["c", "two"], ["y"], name="my_pow"), [init("two", np.array(2.0, dtype=np.float32))]),
     "erf_alone": lambda: conv_then(helper.make_node("Erf", ["c"], ["y"], name="my_erf")),
     "opset18": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="/relu/Relu"), opset=18),
     "custom_domain": lambda: conv_then(helper.make_node("Relu", ["c"], ["y"], name="custom_relu", domain="com.example")),

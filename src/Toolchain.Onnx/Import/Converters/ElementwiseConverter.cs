@@ -35,7 +35,8 @@ internal static class ElementwiseConverter
         {
             "Add" => OpKind.Add,
             "Mul" => OpKind.Mul,
-            _ => throw new NotSupportedException($"{node.OpType} is supported only on constants (shape arithmetic), not on values computed from the graph input"),
+            _ => throw new NotSupportedException($"{node.OpType} is supported only on constants (shape arithmetic), not on values computed from the graph input" +
+                                                 (node.OpType == "Div" ? ", and inside GELU and LayerNorm as PyTorch writes them" : node.OpType == "Sub" ? ", and inside LayerNorm as PyTorch writes it below opset 17" : "")),
         };
         if (op == OpKind.Mul && LayerScale(context, node)) return;
         if (context.IsConstantInput(node, 0) || context.IsConstantInput(node, 1))

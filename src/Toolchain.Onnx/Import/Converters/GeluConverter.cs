@@ -1,5 +1,6 @@
 using Onnx;
 using Toolchain.Graph;
+using static Toolchain.Onnx.Import.Converters.NodePatterns;
 
 namespace Toolchain.Onnx.Import.Converters;
 
@@ -10,8 +11,6 @@ namespace Toolchain.Onnx.Import.Converters;
 /// </summary>
 internal static class GeluConverter
 {
-    private const double ConstantTolerance = 1e-6;
-
     public static void Convert(ImportContext context, NodeProto node)
     {
         var a = new NodeAttributes(node, "approximate");
@@ -47,9 +46,7 @@ internal static class GeluConverter
             context.MarkConsumed(n);
         }
 
-        // PyTorch puts the five nodes in the GELU module's scope ("/features/…/block.4/Div"): the node takes the module's name.
-        var scope = div.Name.Contains('/') ? NodeNaming.ModulePath(div.Name) : "";
-        var name = scope.Length > 0 && scope == NodeNaming.ModulePath(half.Name) ? context.UniqueName(scope) : context.NodeName(half);
+        var name = PatternName(context, div, half);
         if (context.TryGetChannelsLast(x, out var nchw))
         {
             // Elementwise: on the NCHW value, the result again channels-last.
@@ -60,35 +57,5 @@ internal static class GeluConverter
         var outputs = context.Emit(name, OpKind.Gelu, [context.Activation(div, 0)], NoAttributes.Instance);
         context.DefineActivation(half.Output[0], outputs[0]);
         return true;
-    }
-
-    private static NodeProto? OnlyConsumer(ImportContext context, string value, string opType)
-    {
-        if (context.IsGraphOutput(value)) return null;
-        var consumers = context.Consumers(value);
-        return consumers.Count == 1 && consumers[0].OpType == opType && consumers[0].Domain is "" or "ai.onnx" && consumers[0].Output.Count == 1
-            ? consumers[0]
-            : null;
-    }
-
-    private static string? Other(NodeProto node, string value) =>
-        node.Input.Count != 2 ? null : node.Input[0] == value ? node.Input[1] : node.Input[1] == value ? node.Input[0] : null;
-
-    private static bool OtherIsScalar(ImportContext context, NodeProto node, string value, double expected) =>
-        Other(node, value) is { } other && IsScalar(context, other, expected);
-
-    /// <summary>Whether <paramref name="name"/> is a one-element float constant equal to <paramref name="expected"/>;
-    /// a Constant node later in the file is converted now (it has no inputs, so nothing changes but the order).</summary>
-    private static bool IsScalar(ImportContext context, string name, double expected)
-    {
-        if (!context.TryGetConstant(name, out var value))
-        {
-            if (context.Producer(name) is not { OpType: "Constant" } producer || context.IsConsumed(producer)) return false;
-            ConstantConverter.Convert(context, producer);
-            context.MarkConsumed(producer);
-            if (!context.TryGetConstant(name, out value)) return false;
-        }
-
-        return value.IsFloat && value.Count == 1 && Math.Abs(value.ToDoubles()[0] - expected) <= ConstantTolerance * Math.Max(1, Math.Abs(expected));
     }
 }

@@ -16,7 +16,8 @@ internal static class TransposeConverter
             return;
         }
 
-        // ConvNeXt's NHWC stretches (Transpose, LayerNormalization, MatMul, GELU, MatMul, Transpose back) stay in NCHW.
+        // ConvNeXt's NHWC stretches (Transpose, LayerNormalization or its decomposition below opset 17, MatMul, GELU,
+        // MatMul, Transpose back) stay in NCHW.
         if (context.TryGetChannelsLast(node.Input[0], out var nchw) && Permutation(a, 4).SequenceEqual([0, 3, 1, 2]))
         {
             context.RequireUnusedOutputs(node, 1, "an optional output");
@@ -27,7 +28,7 @@ internal static class TransposeConverter
         var x = context.Activation(node, 0);
         var perm = Permutation(a, context.ShapeOf(x).Length);
         if (perm.SequenceEqual([0, 2, 3, 1]) && !context.IsGraphOutput(node.Output[0]) && context.Consumers(node.Output[0]).Count > 0
-            && context.Consumers(node.Output[0]).All(c => c.OpType == "LayerNormalization"))
+            && (context.Consumers(node.Output[0]).All(c => c.OpType == "LayerNormalization") || DecomposedLayerNorm.StartsOn(context, node.Output[0])))
         {
             context.DefineChannelsLast(node.Output[0], x, context.NodeName(node));
             return;

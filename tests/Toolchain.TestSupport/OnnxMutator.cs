@@ -1,18 +1,37 @@
 using Google.Protobuf;
 using Onnx;
-using Toolchain.TestSupport;
+using Toolchain.Graph;
+using Toolchain.Onnx;
 
-namespace Toolchain.Onnx.Tests.Fuzz;
+namespace Toolchain.TestSupport;
 
 /// <summary>
 /// Turns a valid ONNX model into a broken one, reproducibly from a seed: structure-aware mutations of the decoded
 /// model (the ways real files go wrong or are made to go wrong: wrong dims and dtypes, huge or negative shapes, data
 /// shorter than its shape, dangling, duplicate and cyclic value names, unknown ops and domains, attributes of the
 /// wrong type or value, opset and IR version edge cases, external data pointing outside the model's folder) and
-/// blind ones on the bytes (<see cref="Fuzzing.Blind"/>).
+/// blind ones on the bytes (<see cref="Fuzzing.Blind"/>). Shared by every test that feeds ONNX files to a loader: the
+/// importer and ONNX Runtime (Onnx.Tests) and the device agent's upload (Agent.Tests).
 /// </summary>
 public static class OnnxMutator
 {
+    /// <summary>Our own exports of small models that between them use every op the exporter writes: the campaigns' seeds.</summary>
+    public static List<(string Name, byte[] Bytes)> OwnExportSeeds()
+    {
+        var seeds = new List<(string, byte[])>();
+        void Add(string name, Func<ModelGraph> create, OnnxExportOptions options)
+        {
+            using var graph = create();
+            seeds.Add((name, OnnxExporter.Export(graph, options)));
+        }
+
+        Add("resnet20-28px", () => ModelZoo.Create("resnet20", inputShape: [1, 1, 28, 28]), new OnnxExportOptions());
+        Add("resnet20-folded", () => ModelZoo.Create("resnet20", inputShape: [1, 1, 28, 28]), new OnnxExportOptions { FoldBatchNorm = true });
+        Add("mobilenet_v2-16px", () => ModelZoo.Create("mobilenet_v2_cifar", inputShape: [1, 3, 16, 16]), new OnnxExportOptions { FoldBatchNorm = true });
+        Add("mixed-topology", () => GraphFixtures.MixedTopology(), new OnnxExportOptions());
+        return seeds;
+    }
+
     /// <summary>One mutated model and what was done to it (for the failure message and the saved case).</summary>
     public sealed record Case(int Index, string Seed, string Mutation, byte[] Bytes);
 
