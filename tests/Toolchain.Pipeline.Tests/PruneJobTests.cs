@@ -1,4 +1,6 @@
 using Toolchain.Graph;
+using Toolchain.Graph.Serialization;
+using Toolchain.Profiling;
 using Toolchain.TestSupport;
 
 namespace Toolchain.Pipeline.Tests;
@@ -118,5 +120,39 @@ public sealed class PruneJobTests
         Assert.Contains("dense kernels", e.Message);
         Assert.Contains("--sparsity structured", e.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    /// <summary>
+    /// A model with a layer the latency profiler cannot time (ReduceMean as global pooling, as MNASNet and ShuffleNet
+    /// export it): a MACs budget prunes it without a latency prediction and says why; a latency budget is refused naming the node.
+    /// </summary>
+    [Fact]
+    public void Run_ModelTheProfilerCannotTime_PrunesToAMacsBudgetWithoutLatency_AndRefusesALatencyBudgetNamingTheNode()
+    {
+        using var dir = new TempDirectory();
+        var model = dir.File("mean-pool.safetensors");
+        using (var b = new GraphBuilder("mean-pool", [1, 3, 8, 8], seed: 1))
+        {
+            var x = b.Relu(b.BatchNorm(b.Conv(b.Input, 8, 3, padding: 1, bias: false, name: "stem"), "stem_bn"), "stem_relu");
+            x = b.Relu(b.BatchNorm(b.Conv(x, 8, 3, padding: 1, bias: false, name: "conv"), "conv_bn"), "conv_relu");
+            b.Output(b.Linear(b.ReduceMean(x, [2, 3], keepDims: false, name: "mean"), 4, name: "fc"));
+            using var graph = b.Build();
+            GraphFile.Save(graph, model);
+        }
+
+        var profile = Path.Combine(ProfileLocator.FindFolder()!, "ort-cpu-2core-b1.json");
+        var request = new PruneRequest { Model = model, Output = dir.File("small.safetensors"), Method = "l1", Budgets = ["macs=50%"], Profile = profile, MeasureSeconds = 0 };
+        var observer = new RecordingObserver();
+
+        var result = PruneJob.Run(request, observer);
+
+        Assert.True(result.Pruned.Macs <= result.Dense.Macs / 2);
+        Assert.Null(result.Pruned.PredictedMs);
+        Assert.Contains(observer.Lines, l => l.Contains("no latency prediction", StringComparison.Ordinal) && l.Contains("'mean'", StringComparison.Ordinal));
+
+        var e = Assert.Throws<ArgumentException>(() => PruneJob.Run(request with { Budgets = ["latency=50%"], Output = dir.File("fast.safetensors") }, new RecordingObserver()));
+        Assert.Contains("'mean'", e.Message);
+        Assert.Contains("macs= or params=", e.Message);
+        Assert.False(File.Exists(dir.File("fast.safetensors")));
     }
 }

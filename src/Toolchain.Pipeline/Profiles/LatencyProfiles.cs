@@ -119,8 +119,10 @@ public static class LatencyProfiles
 
             return new LatencyCost(new LatencyPredictor(loaded, groups));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        // NotSupportedException: a layer the profiler cannot time (LayerUnits names it): a MACs or params budget still runs.
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException or NotSupportedException)
         {
+            if (needed && e is NotSupportedException) throw new ArgumentException($"a latency budget needs this model's latency predicted, and {e.Message}: give a macs= or params= budget instead", e);
             if (needed) throw new ArgumentException($"'{path}' cannot predict this model's latency ({e.Message}); {measure}", e);
             observer.Info($"note: no latency prediction for this model from '{path}' ({e.Message})");
             return null;
@@ -243,7 +245,8 @@ public static class LatencyProfiles
                    && profile.FindCalibration(groups.Graph.Name, Profiler.Topology(groups.Graph)) is { } calibration
                    && calibration.Points.Any(p => p.Widths is { } widths && widths.SequenceEqual(narrowest));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException)
+        // NotSupportedException: a layer the profiler cannot time (LayerUnits names it): a MACs or params budget still runs.
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or KeyNotFoundException or NotSupportedException)
         {
             return false;
         }
