@@ -79,16 +79,18 @@ public sealed class OrtDeploymentTests
         }
     }
 
+    /// <summary>Few samples, no refinement, a short calibration: seconds per tiny model.</summary>
+    private static readonly ProfilerOptions Quick = new()
+    {
+        Warmup = 1, Runs = 3, MaxInitialPoints = 2, Refine = false, Passes = 1, CalibrationSamples = 2,
+        Calibration = new ModelMeasurement(MinRounds: 2, Runs: 3, Warmup: 1, MinSeconds: 0),
+    };
+
     [Fact]
     public void Profiler_ConvNeXtLikeModel_TimesItsLayerNormsAndPredictsIt()
     {
         var engine = new OrtCpuEngine(2);
-        var options = new ProfilerOptions
-        {
-            Warmup = 1, Runs = 3, MaxInitialPoints = 2, Refine = false, Passes = 1, CalibrationSamples = 2,
-            Calibration = new ModelMeasurement(MinRounds: 2, Runs: 3, Warmup: 1, MinSeconds: 0),
-        };
-        var profiler = new Profiler(engine, 1, options);
+        var profiler = new Profiler(engine, 1, Quick);
         var profile = profiler.NewProfile();
         var result = profiler.Profile(profile, TestProfiles.ConvNeXtLike);
         Assert.Equal("convnext_like", result.Model);
@@ -129,12 +131,7 @@ public sealed class OrtDeploymentTests
     public void Profiler_TinyModel_MeasuresEverythingThePredictorNeeds()
     {
         var engine = new OrtCpuEngine(2);
-        var options = new ProfilerOptions
-        {
-            Warmup = 1, Runs = 3, MaxInitialPoints = 2, Refine = false, Passes = 1, CalibrationSamples = 2,
-            Calibration = new ModelMeasurement(MinRounds: 2, Runs: 3, Warmup: 1, MinSeconds: 0),
-        };
-        var profiler = new Profiler(engine, 1, options);
+        var profiler = new Profiler(engine, 1, Quick);
         var profile = profiler.NewProfile();
         var result = profiler.Profile(profile, TestProfiles.Tiny);
         Assert.Equal("tiny", result.Model);

@@ -23,6 +23,19 @@ public static class GraphFixtures
     }
 
     /// <summary>
+    /// Every Resize mode PyTorch exports, one after another on <paramref name="x"/>: bilinear to 11×9, nearest ×2,
+    /// bilinear with align_corners to 5×7, bilinear ×1.5 (not a whole size), nearest down to 3×5 (graph_reference.py's resize).
+    /// </summary>
+    public static string ResizeChain(GraphBuilder b, string x)
+    {
+        x = b.Resize(x, (11L, 9L), ResizeMode.Bilinear, name: "bilinear");
+        x = b.Resize(x, (2.0, 2.0), ResizeMode.Nearest, name: "nearest_x2");
+        x = b.Resize(x, (5L, 7L), ResizeMode.Bilinear, alignCorners: true, name: "aligned");
+        x = b.Resize(x, (1.5, 1.5), ResizeMode.Bilinear, name: "bilinear_x1_5");
+        return b.Resize(x, (3L, 5L), ResizeMode.Nearest, name: "nearest_down");
+    }
+
+    /// <summary>
     /// A small graph with every structural op: split, slice, grouped and depthwise convs, concat, squeeze-excite
     /// mul, clip, pooling, an NHWC transpose and reshape into a Linear.
     /// </summary>

@@ -38,11 +38,7 @@ public sealed class ResizeExportTests
     {
         using var b = new GraphBuilder("resize", [2, 3, 7, 6], seed: 3);
         var c = b.Conv(b.Input, 4, 3, name: "conv");
-        c = b.Resize(c, (11L, 9L), ResizeMode.Bilinear, name: "bilinear");
-        c = b.Resize(c, (2.0, 2.0), ResizeMode.Nearest, name: "nearest_x2");
-        c = b.Resize(c, (5L, 7L), ResizeMode.Bilinear, alignCorners: true, name: "aligned");
-        c = b.Resize(c, (1.5, 1.5), ResizeMode.Bilinear, name: "bilinear_x1_5");
-        c = b.Resize(c, (3L, 5L), ResizeMode.Nearest, name: "nearest_down");
+        c = GraphFixtures.ResizeChain(b, c);
         c = b.Resize(c, (2L, 3L), ResizeMode.Bilinear, name: "bilinear_down");
         b.Output(b.Conv(c, 5, 1, name: "conv2"));
         return b.Build();
