@@ -6,9 +6,10 @@ namespace Toolchain.Methods;
 /// Holistic filter pruning (Enderich et al., WACV 2021), as OUR reconstruction — the authors published no code and
 /// the method section could not be checked (METHODS.md): while the pruning phase trains, a penalty
 /// <c>λ · max(0, C(n)/C₀ − q)</c> for every budget given (params, MACs, and latency through the profile) at the soft
-/// widths n drives the BatchNorm scales of the channels that cost the most down (<see cref="HfpTerm"/>); then the
-/// channels with activity below ½ are cut, and when that does not meet every budget the allocator removes more,
-/// the cut ones first, then by |γ| per unit of cost.
+/// widths n drives the BatchNorm scales of the channels that cost the most down (<see cref="HfpTerm"/>); the channels
+/// with activity below ½ are cut as soon as the rest meet every budget, and the phase goes on training the pruned
+/// network. When they never do, the cut is at the phase's end, where the allocator removes more, the cut ones first,
+/// then by |γ| per unit of cost.
 /// </summary>
 public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
 {
@@ -16,7 +17,7 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
 
     public string Description =>
         $"holistic filter pruning (Enderich et al. 2021) — OUR reconstruction, the authors' method section could not be checked: soft widths from BatchNorm γ, " +
-        $"penalty λ·max(0, C(n)/C₀ − q) per budget (λ = {settings.Lambda:G3}; latency through the profile), then cut at activity ½ and the allocator's check";
+        $"penalty λ·max(0, C(n)/C₀ − q) per budget (λ = {settings.Lambda:G3}; latency through the profile), cut at activity ½ as soon as that meets every budget (else at the phase's end, with the allocator's check)";
 
     public GroupMasks Prune(PruningContext context)
     {
