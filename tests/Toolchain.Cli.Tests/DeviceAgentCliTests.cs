@@ -45,7 +45,10 @@ public sealed class DeviceAgentCliTests
 
         using var there = JsonDocument.Parse(remote.Stdout.Trim());
         using var here = JsonDocument.Parse(local.Stdout.Trim());
-        Assert.Equal(Names(here.RootElement), Names(there.RootElement));
+        // The same schema; only the remote one fills in the parity check against this machine's engine (null here).
+        Assert.Equal(Names(here.RootElement), Names(there.RootElement).Where(n => !n.StartsWith("$.parity.", StringComparison.Ordinal)));
+        Assert.Equal(JsonValueKind.Null, here.RootElement.GetProperty("parity").ValueKind);
+        Assert.True(there.RootElement.GetProperty("parity").GetProperty("maxAbsDiff").GetDouble() <= 1e-5, there.RootElement.GetProperty("parity").ToString());
         Assert.Equal(url, there.RootElement.GetProperty("agent").GetString());
         Assert.Equal(JsonValueKind.Null, here.RootElement.GetProperty("agent").ValueKind);
         Assert.Equal("resnet20", there.RootElement.GetProperty("model").GetString());
@@ -59,7 +62,11 @@ public sealed class DeviceAgentCliTests
         Assert.Equal(ExitCodes.BadInput, wrongToken.ExitCode);
         Assert.Contains("refused the token", wrongToken.Stderr);
         File.WriteAllBytes(dir.File("bad.onnx"), [0x08, 0x07, 0x12, 0xff, 0xff, 0x01]);
-        var bad = CliRunner.Run(dir.Path, "bench", "bad.onnx", "--device", url, "--token-file", "token", "--iterations", "1");
+        // With the parity check, ONNX Runtime here refuses the file before anything is uploaded; without it, the agent's loader does.
+        var badHere = CliRunner.Run(dir.Path, "bench", "bad.onnx", "--device", url, "--token-file", "token", "--iterations", "1");
+        Assert.Equal(ExitCodes.BadInput, badHere.ExitCode);
+        Assert.Contains("'bad.onnx'", badHere.Stderr);
+        var bad = CliRunner.Run(dir.Path, "bench", "bad.onnx", "--device", url, "--token-file", "token", "--iterations", "1", "--no-parity");
         Assert.Equal(ExitCodes.BadInput, bad.ExitCode);
         Assert.Contains("bad.onnx: not a valid ONNX model", bad.Stderr);
         var noTokenFile = CliRunner.Run(dir.Path, "bench", "resnet20", "--device", url);
