@@ -208,10 +208,11 @@ public sealed class AgentJobTests
     }
 
     [Fact]
-    public async Task FiveConcurrentClients_AllJobsComplete_AndNoTwoEverRunAtOnce()
+    public async Task TenConcurrentClients_AllJobsComplete_AndNoTwoEverRunAtOnce()
     {
+        const int Clients = 10;
         await using var agent = await TestAgent.StartAsync();
-        var jobs = await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+        var jobs = await Task.WhenAll(Enumerable.Range(0, Clients).Select(async i =>
         {
             using var client = agent.Client();
             var queued = await client.SubmitBenchAsync(TestAgent.Resnet20, Quick with { Name = $"client{i}", Iterations = 20 });
@@ -219,11 +220,11 @@ public sealed class AgentJobTests
         }));
 
         Assert.All(jobs, j => Assert.True(j.State == JobState.Done, $"{j.Model}: {j.State} {j.Error}"));
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"client{i}"), jobs.Select(j => j.Result!.Model));
+        Assert.Equal(Enumerable.Range(0, Clients).Select(i => $"client{i}"), jobs.Select(j => j.Result!.Model));
 
-        // Where the jobs ran: five intervals, one after another, on the monotonic clock...
+        // Where the jobs ran: ten intervals, one after another, on the monotonic clock...
         var history = agent.Host.Jobs.History;
-        Assert.Equal(5, history.Count);
+        Assert.Equal(Clients, history.Count);
         Assert.Equal(jobs.Select(j => j.Id).Order(), history.Select(h => h.JobId).Order());
         for (var i = 1; i < history.Count; i++)
         {
