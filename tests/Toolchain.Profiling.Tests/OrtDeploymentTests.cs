@@ -17,19 +17,8 @@ public sealed class OrtDeploymentTests
     {
         var deployment = new OrtCpuEngine(2).Deployment;
         if (deployment is not OrtNchwcDeployment) return; // a CPU without NCHWc kernels runs every layer as written
-        using var dense = ModelZoo.Create(model);
-        var assignments = PredictionValidator.RandomWidths(ChannelGroups.Discover(dense), 2, seed);
-        foreach (var widths in assignments)
+        foreach (var (plan, kernels) in CompactedAtRandomWidths(() => ModelZoo.Create(model), deployment, seed))
         {
-            using var graph = ModelZoo.Create(model);
-            var groups = ChannelGroups.Discover(graph);
-            var shapes = groups.PredictShapes(widths);
-            var plan = deployment.Plan(new ModelStructure(graph), v => shapes.Value(v)[1]);
-            var masks = new GroupMasks(groups);
-            foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
-            Compactor.Compact(groups, masks);
-
-            var kernels = RunOnce(graph);
             int Count(Func<OrtTrace.NodeCalls, bool> which) => kernels.Count(which);
             Assert.Equal(plan.Count(i => i.Config.Reorder == "output"), Count(n => n.Op == "ReorderOutput"));
             Assert.Equal(plan.Count(i => i.Config.Reorder == "input"), Count(n => n.Op == "ReorderInput"));
@@ -50,19 +39,8 @@ public sealed class OrtDeploymentTests
     {
         var deployment = new OrtCpuEngine(2).Deployment;
         if (deployment is not OrtNchwcDeployment) return; // a CPU without NCHWc kernels runs every layer as written
-        using var dense = TestProfiles.ConvNeXtLike();
-        var assignments = PredictionValidator.RandomWidths(ChannelGroups.Discover(dense), 2, seed);
-        foreach (var widths in assignments)
+        foreach (var (plan, kernels) in CompactedAtRandomWidths(TestProfiles.ConvNeXtLike, deployment, seed))
         {
-            using var graph = TestProfiles.ConvNeXtLike();
-            var groups = ChannelGroups.Discover(graph);
-            var shapes = groups.PredictShapes(widths);
-            var plan = deployment.Plan(new ModelStructure(graph), v => shapes.Value(v)[1]);
-            var masks = new GroupMasks(groups);
-            foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
-            Compactor.Compact(groups, masks);
-
-            var kernels = RunOnce(graph);
             int Count(Func<OrtTrace.NodeCalls, bool> which) => kernels.Count(which);
             // Each LayerNorm is one LayerNormalization kernel plus the Transposes ONNX Runtime does not fold into a
             // reorder: here 3 of 8 (out of the stem's LayerNorm, whose output the residual Add reads in NCHW; into the
@@ -111,6 +89,27 @@ public sealed class OrtDeploymentTests
         Assert.Equal(CalibrationSource.Measured, predictor.CalibrationSource);
         var full = predictor.Total(groups.FullWidths());
         Assert.True(full > 0);
+    }
+
+    /// <summary>
+    /// Two random width assignments of the model <paramref name="create"/> builds: per assignment, the deployment's plan
+    /// for those widths and the kernels ONNX Runtime runs for the model compacted to them.
+    /// </summary>
+    private static IEnumerable<(IReadOnlyList<CostItem> Plan, IReadOnlyList<OrtTrace.NodeCalls> Kernels)> CompactedAtRandomWidths(
+        Func<ModelGraph> create, Deployment deployment, int seed)
+    {
+        using var dense = create();
+        foreach (var widths in PredictionValidator.RandomWidths(ChannelGroups.Discover(dense), 2, seed))
+        {
+            using var graph = create();
+            var groups = ChannelGroups.Discover(graph);
+            var shapes = groups.PredictShapes(widths);
+            var plan = deployment.Plan(new ModelStructure(graph), v => shapes.Value(v)[1]);
+            var masks = new GroupMasks(groups);
+            foreach (var g in groups.Prunable.Where(g => widths[g.Id] < g.Channels)) masks.KeepOnly(g.Id, Enumerable.Range(0, widths[g.Id]));
+            Compactor.Compact(groups, masks);
+            yield return (plan, RunOnce(graph));
+        }
     }
 
     private static IReadOnlyList<OrtTrace.NodeCalls> RunOnce(ModelGraph graph)

@@ -57,6 +57,19 @@ def torchvision_model(t, m):
         return {"eval_logits": model(t["x"])}
 
 
+def head_loss(c, w, labels, conv="conv2", inputs=None):
+    """c → 1×1 conv `conv` → mean over H, W: the logits, and the gradients of a summed cross entropy for every parameter
+    in w (and every tensor in inputs, as grad.NAME)."""
+    logits = F.conv2d(c, w[conv + ".weight"], w[conv + ".bias"]).mean((2, 3))
+    F.cross_entropy(logits, labels, reduction="sum").backward()
+    out = {"logits": logits.detach()}
+    for name, x in (inputs or {}).items():
+        out["grad." + name] = x.grad
+    for name, p in w.items():
+        out["grad." + name] = p.grad
+    return out
+
+
 def pad_mean(t, m):
     """conv → reflect, replicate (ONNX edge) and constant 0.25 padding → mean over H, W kept → 1×1 conv → mean over
     H, W dropped: the logits and every parameter's gradient of a summed cross entropy."""
@@ -66,12 +79,7 @@ def pad_mean(t, m):
     c = F.pad(c, (0, 3, 1, 0), mode="replicate")
     c = F.pad(c, (1, 1, 2, 0), value=0.25)
     c = c + c.mean((2, 3), keepdim=True)
-    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
-    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
-    out = {"logits": logits.detach()}
-    for name, p in w.items():
-        out["grad." + name] = p.grad
-    return out
+    return head_loss(c, w, t["labels"])
 
 
 def gelu(t, m):
@@ -79,12 +87,7 @@ def gelu(t, m):
     summed cross entropy."""
     w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
     c = F.gelu(F.conv2d(t["x"], w["conv.weight"], w["conv.bias"]))
-    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
-    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
-    out = {"logits": logits.detach()}
-    for name, p in w.items():
-        out["grad." + name] = p.grad
-    return out
+    return head_loss(c, w, t["labels"])
 
 
 def layer_norm(t, m):
@@ -94,12 +97,7 @@ def layer_norm(t, m):
     w = {k[2:]: v.clone().requires_grad_(True) for k, v in t.items() if k.startswith("w.")}
     x = t["x"].clone().requires_grad_(True)
     n = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), w["norm.weight"], w["norm.bias"], eps=1e-6).permute(0, 3, 1, 2)
-    logits = F.conv2d(n, w["conv.weight"], w["conv.bias"]).mean((2, 3))
-    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
-    out = {"logits": logits.detach(), "grad.x": x.grad}
-    for name, p in w.items():
-        out["grad." + name] = p.grad
-    return out
+    return head_loss(n, w, t["labels"], conv="conv", inputs={"x": x})
 
 
 def resize(t, m):
@@ -113,12 +111,7 @@ def resize(t, m):
     c = F.interpolate(c, size=(5, 7), mode="bilinear", align_corners=True)
     c = F.interpolate(c, scale_factor=1.5, mode="bilinear", align_corners=False)
     c = F.interpolate(c, size=(3, 5), mode="nearest")
-    logits = F.conv2d(c, w["conv2.weight"], w["conv2.bias"]).mean((2, 3))
-    F.cross_entropy(logits, t["labels"], reduction="sum").backward()
-    out = {"logits": logits.detach()}
-    for name, p in w.items():
-        out["grad." + name] = p.grad
-    return out
+    return head_loss(c, w, t["labels"])
 
 
 CASES = {"cifar_resnet": cifar_resnet, "torchvision": torchvision_model, "pad_mean": pad_mean, "gelu": gelu,
