@@ -105,9 +105,10 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     public int[] CutWidths() => Cut?.Widths().ToArray() ?? KeptChannels().Widths().ToArray();
 
     /// <summary>The channels with s ≥ t (a ≥ ½), and each group's largest scale where none is.</summary>
-    public GroupMasks KeptChannels()
+    public GroupMasks KeptChannels() => KeptChannels(Scales());
+
+    private GroupMasks KeptChannels(Dictionary<int, double[]> scales)
     {
-        var scales = Scales();
         var masks = new GroupMasks(_groups);
         foreach (var group in _groups.Prunable)
         {
@@ -153,8 +154,10 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     public void AfterStep(TrainingStep step)
     {
         if (Cut is not null) return;
-        DecayShifts();
-        var kept = KeptChannels();
+        // One read of the scales per step: the shifts decay below t, and what the cut would keep now.
+        var scales = Scales();
+        DecayShifts(scales);
+        var kept = KeptChannels(scales);
         if (_settings.CutWhenMet && _budgets.AllMetBy(kept.Widths()))
         {
             Cut = kept;
@@ -163,10 +166,9 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         }
     }
 
-    private void DecayShifts()
+    private void DecayShifts(Dictionary<int, double[]> scales)
     {
         if (_settings.ShiftDecay == 0 || _shifts.Count == 0) return;
-        var scales = Scales();
         using var noGrad = Libtorch.NoGrad();
         foreach (var (group, beta, member) in _shifts)
         {
