@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch;
@@ -94,6 +95,77 @@ public sealed class LtpTests
         Assert.True(kept[0] < context.WeightBudget.Total, $"the hard mask kept {kept[0]} of {context.WeightBudget.Total} after an epoch");
         Assert.True(kept[1] <= kept[0], "the trail gets sparser");
         Assert.Empty(graph.TransformedParameters); // the method took its transforms away
+    }
+
+    [Fact]
+    public void Structured_CutsAsSoonAsTheChannelsOverTheirThresholdsMeetEveryBudget_ThenHoldsThem_AndTheCutSurvivesAResume()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20", seed: 3);
+        var groups = ChannelGroups.Discover(graph);
+        BudgetSet Budget(string spec) => BudgetSet.Resolve(groups, [BudgetSpec.Parse(spec)], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
+        // Every fourth filter of every conv 100× smaller: its score ‖w_f‖²/numel (~1e-6) falls under τ = 1e-5, the
+        // others' (~1e-3) stay over it, so the thresholds keep three channels in four of every group.
+        foreach (var conv in graph.Nodes.Where(n => n.Op == OpKind.Conv))
+        {
+            var weight = graph.GetParameter(conv.TensorName(TensorRole.Weight)!);
+            var rows = weight.Value.Detach().ToArray<float>();
+            var row = rows.Length / (int)weight.Shape[0];
+            for (var f = 0; f < weight.Shape[0]; f += 4) for (var j = f * row; j < (f + 1) * row; j++) rows[j] *= 0.01f;
+            weight.Replace(Tensor.FromArray(rows, weight.Shape));
+        }
+
+        var settings = new LtpSettings(ThresholdInit: 1e-5);
+        var step = new TrainingStep(null!, 1, 4, 10, 4);
+        bool[] Expected(ChannelGroup group) => Enumerable.Range(0, group.Channels).Select(c => c % 4 != 0).ToArray();
+
+        // Three in four channels miss params=40 %: no cut, nothing masked.
+        using (var tight = new LtpChannels(groups, Budget("params=40%"), settings))
+        {
+            tight.AfterStep(step);
+            Assert.Null(tight.Cut);
+            Assert.True(graph.Parameters.All(p => p.Mask is null));
+        }
+
+        // They meet params=90 %: cut at this step, exactly those channels kept, the removed ones held at zero.
+        GroupMasks cut;
+        JsonNode state;
+        using (var gates = new LtpChannels(groups, Budget("params=90%"), settings))
+        {
+            gates.AfterStep(step);
+            cut = Assert.IsType<GroupMasks>(gates.Cut);
+            Assert.Equal(4, gates.CutStep);
+            foreach (var group in groups.Prunable) Assert.Equal(Expected(group), cut.Keep(group.Id));
+            Assert.Equal(cut.Widths(), gates.HardWidths());
+            Assert.Same(cut, gates.FinalMasks(new AllocationOptions()));
+            var stem = groups.Prunable.First();
+            var producer = stem.Members.First(m => m is { Role: TensorRole.Weight, Axis: 0 } && graph.GetNode(m.Node).Op == OpKind.Conv);
+            var filters = graph.GetParameter(producer.Name).Value.Detach().Abs().Sum([1, 2, 3]).ToArray<float>();
+            for (var c = 0; c < stem.Channels; c++) Assert.Equal(c % 4 == 0, filters[producer.Positions[c][0]] == 0);
+
+            // After the cut τ no longer moves, even with the budget's penalty on the soft widths.
+            var before = gates.ThresholdValues();
+            gates.AfterBackward(step);
+            Assert.Equal(0, gates.LastPenalty);
+            Assert.Equal(before, gates.ThresholdValues());
+            state = gates.Save();
+        }
+
+        // A resumed run gets the same cut back, masks re-applied.
+        Masking.Clear(graph);
+        using (var resumed = new LtpChannels(groups, Budget("params=90%"), settings))
+        {
+            resumed.Restore(state);
+            Assert.Equal(4, resumed.CutStep);
+            foreach (var group in groups.Prunable) Assert.Equal(cut.Keep(group.Id), resumed.Cut!.Keep(group.Id));
+            Assert.Contains(graph.Parameters, p => p.Mask is not null);
+        }
+
+        // Turned off, the cut is left to the end of the phase.
+        Masking.Clear(graph);
+        using var late = new LtpChannels(groups, Budget("params=90%"), settings with { CutWhenMet = false });
+        late.AfterStep(step);
+        Assert.Null(late.Cut);
     }
 
     public static TheoryData<string> UnstructuredMethods => [.. PruningMethods.UnstructuredNames];

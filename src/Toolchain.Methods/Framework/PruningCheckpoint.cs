@@ -177,3 +177,19 @@ public interface IMethodState
     /// <summary>Restores what <see cref="Save"/> returned, before training resumes (masks are re-applied here).</summary>
     void Restore(JsonNode state);
 }
+
+/// <summary>Channel masks in a method's checkpoint state: per group (in id order) the kept flag of every channel.</summary>
+public static class MaskState
+{
+    public static JsonArray Save(GroupMasks masks) =>
+        new(masks.Groups.Groups.Select(g => (JsonNode?)new JsonArray(masks.Keep(g.Id).Select(k => (JsonNode?)k).ToArray())).ToArray());
+
+    /// <summary>Sets <paramref name="masks"/> from what <see cref="Save"/> wrote, and returns them.</summary>
+    public static GroupMasks Load(JsonNode saved, GroupMasks masks)
+    {
+        var keep = saved.AsArray();
+        if (keep.Count != masks.Groups.Groups.Count) throw new InvalidDataException($"the checkpoint has masks for {keep.Count} channel groups, the model {masks.Groups.Groups.Count}");
+        foreach (var group in masks.Groups.Groups) masks.Set(group.Id, keep[group.Id]!.AsArray().Select(k => k!.GetValue<bool>()).ToArray());
+        return masks;
+    }
+}

@@ -198,17 +198,16 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         ["scaleReference"] = ScaleReference,
         ["lambdaScale"] = LambdaScale,
         ["cutStep"] = Cut is null ? null : CutStep,
-        ["cut"] = Cut is null ? null : new JsonArray(_groups.Groups.Select(g => (JsonNode?)new JsonArray(Cut.Keep(g.Id).Select(k => (JsonNode?)k).ToArray())).ToArray()),
+        ["cut"] = Cut is null ? null : MaskState.Save(Cut),
     };
 
     public void Restore(JsonNode state)
     {
         ScaleReference = state["scaleReference"]!.GetValue<double>();
         LambdaScale = state["lambdaScale"]?.GetValue<double>() ?? 1;
-        if (state["cut"] is JsonArray keep)
+        if (state["cut"] is { } cut)
         {
-            Cut = new GroupMasks(_groups);
-            foreach (var group in _groups.Groups) Cut.Set(group.Id, keep[group.Id]!.AsArray().Select(k => k!.GetValue<bool>()).ToArray());
+            Cut = MaskState.Load(cut, new GroupMasks(_groups));
             CutStep = state["cutStep"]!.GetValue<long>();
             Masking.Apply(_groups, Cut);
         }

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch;
+using Toolchain.Training;
 
 namespace Toolchain.Methods;
 
@@ -12,6 +14,13 @@ namespace Toolchain.Methods;
 /// weights a BatchNorm follows would be normalised away) while training; evaluation uses [s_c &gt; τ_g]. The soft widths
 /// n_g = Σ_c σ(·) enter HFP's penalty λ·max(0, C(n)/C₀ − q) per budget (<see cref="BudgetPenalty"/>, latency through
 /// the profile) whose gradient reaches τ through n.
+/// <para>
+/// As soon as the channels over their thresholds meet every budget, they are cut there (<see cref="Cut"/>, with
+/// <see cref="LtpSettings.CutWhenMet"/>; as HFP's cut): the removed channels are masked (weights, gradients and momentum
+/// held at 0), every gate becomes the cut's 0/1 in training as in evaluation, τ stops moving, and the rest of the phase
+/// trains the network it will deploy. Without it, a budget the thresholds had not reached by the phase's end was met by
+/// the allocator cutting active channels at the end, and the trail's point fell to chance right after that cut.
+/// </para>
 /// </summary>
 public sealed class LtpChannels : LtpThresholds
 {
@@ -50,6 +59,12 @@ public sealed class LtpChannels : LtpThresholds
 
         foreach (var (parameter, members) in gated) graph.SetParameterTransform(parameter.Name, GateTransform(parameter, members));
     }
+
+    /// <summary>The cut, once the channels over their thresholds met every budget during the phase (null before).</summary>
+    public GroupMasks? Cut { get; private set; }
+
+    /// <summary>The step of the phase at which <see cref="Cut"/> was made.</summary>
+    public long CutStep { get; private set; }
 
     /// <summary>Each group's channel scores s_c = ‖w_c‖²/numel over its producers' rows, from the current weights.</summary>
     public double[] Scores(int layer)
@@ -127,6 +142,7 @@ public sealed class LtpChannels : LtpThresholds
     /// <summary>The gates of layer <paramref name="layer"/>'s channels: σ((s − τ)/T) while training (gradient to τ), [s &gt; τ] otherwise.</summary>
     private Tensor Gate(int layer, bool training)
     {
+        if (Cut is not null) return Tensor.FromArray(Cut.Keep(_layers[layer].Group.Id).Select(k => k ? 1f : 0f).ToArray(), _layers[layer].Group.Channels);
         using var scores = Tensor.FromArray(Scores(layer).Select(s => (float)s).ToArray(), _layers[layer].Group.Channels);
         var threshold = _layers[layer].Threshold.Value;
         if (!training) return LtpGate.Hard(scores, threshold);
@@ -134,24 +150,48 @@ public sealed class LtpChannels : LtpThresholds
         return LtpGate.Soft(scores, threshold, temperature);
     }
 
-    /// <summary>Per group the channels with s &gt; τ (at least one); unprunable groups at full width.</summary>
-    public int[] HardWidths()
+    /// <summary>Per group the channels with s &gt; τ (at least one; the cut's once made); unprunable groups at full width.</summary>
+    public int[] HardWidths() => (Cut ?? OverThresholds()).Widths().ToArray();
+
+    /// <summary>The channels with s &gt; τ, and each group's highest score where none is.</summary>
+    private GroupMasks OverThresholds()
     {
-        var widths = _groups.FullWidths();
+        var masks = new GroupMasks(_groups);
         for (var i = 0; i < _layers.Count; i++)
         {
+            var scores = Scores(i);
             var threshold = _layers[i].Threshold.Value.Item();
-            widths[_layers[i].Group.Id] = Math.Max(1, Scores(i).Count(s => s > threshold));
+            var keep = scores.Select(s => s > threshold).ToArray();
+            if (!keep.Any(k => k)) keep[Array.IndexOf(scores, scores.Max())] = true;
+            masks.Set(_layers[i].Group.Id, keep);
         }
 
-        return widths;
+        return masks;
     }
 
     protected override bool HardMaskMeetsBudget() => _budgets.AllMetBy(HardWidths());
 
+    /// <summary>The cut, as soon as the channels over their thresholds meet every budget (see the class comment).</summary>
+    public override void AfterStep(TrainingStep step)
+    {
+        if (Cut is not null || !Settings.CutWhenMet) return;
+        var kept = OverThresholds();
+        if (!_budgets.AllMetBy(kept.Widths())) return;
+        MakeCut(kept, step.Iteration);
+    }
+
+    private void MakeCut(GroupMasks cut, long step)
+    {
+        Cut = cut;
+        CutStep = step;
+        Masking.Apply(_groups, cut);
+    }
+
     /// <summary>∂P/∂τ_g = ∂P/∂n_g · Σ_c ∂σ_c/∂τ_g, the budget penalty at the soft widths.</summary>
     protected override void AddThresholdGradients(double[] gradients)
     {
+        LastPenalty = 0;
+        if (Cut is not null) return; // τ no longer gates anything
         var soft = _groups.FullWidths().Select(w => (double)w).ToArray();
         var terms = new (double[] Scores, double Threshold, double Temperature)[_layers.Count];
         for (var i = 0; i < _layers.Count; i++)
@@ -173,25 +213,36 @@ public sealed class LtpChannels : LtpThresholds
     public double LastPenalty { get; private set; }
 
     /// <summary>
-    /// Hard masks that meet every budget: the channels over their thresholds (at least one per group); when that misses a
-    /// budget, the allocator removes more, lowest gate σ((s − τ)/T) first per unit of cost.
+    /// Hard masks that meet every budget: the cut once made; else the channels over their thresholds (at least one per
+    /// group), and when that misses a budget, the allocator removes more, lowest gate σ((s − τ)/T) first per unit of cost.
     /// </summary>
     public GroupMasks FinalMasks(AllocationOptions allocation)
     {
-        var masks = new GroupMasks(_groups);
+        if (Cut is not null) return Cut;
+        var masks = OverThresholds();
+        if (_budgets.AllMetBy(masks.Widths())) return masks;
         var gates = new Dictionary<int, double[]>();
         for (var i = 0; i < _layers.Count; i++)
         {
-            var scores = Scores(i);
-            var threshold = _layers[i].Threshold.Value.Item();
-            var temperature = Temperature(i);
-            var keep = scores.Select(s => s > threshold).ToArray();
-            if (!keep.Any(k => k)) keep[Array.IndexOf(scores, scores.Max())] = true;
-            masks.Set(_layers[i].Group.Id, keep);
-            gates[_layers[i].Group.Id] = scores.Select(s => LtpGate.Soft(s, threshold, temperature)).ToArray();
+            var (threshold, temperature) = (_layers[i].Threshold.Value.Item(), Temperature(i));
+            gates[_layers[i].Group.Id] = Scores(i).Select(s => LtpGate.Soft(s, threshold, temperature)).ToArray();
         }
 
-        if (_budgets.AllMetBy(masks.Widths())) return masks;
         return WidthAllocator.Allocate(_groups, gates, _budgets, allocation with { NormalizeScoresPerGroup = false }).Masks;
+    }
+
+    public override JsonNode Save()
+    {
+        var state = base.Save();
+        state["cutStep"] = Cut is null ? null : CutStep;
+        state["cut"] = Cut is null ? null : MaskState.Save(Cut);
+        return state;
+    }
+
+    /// <summary>τ, and the cut with its masks re-applied when the interrupted run had made it.</summary>
+    public override void Restore(JsonNode state)
+    {
+        base.Restore(state);
+        if (state["cut"] is { } cut) MakeCut(MaskState.Load(cut, new GroupMasks(_groups)), state["cutStep"]!.GetValue<long>());
     }
 }

@@ -8,10 +8,12 @@ namespace Toolchain.Methods;
 /// weight) and learns by plain SGD with its own <see cref="ThresholdLearningRate"/> and no weight decay (third-party
 /// code uses ~1e-6, since τ lives on the scale of w² ~ 1e-4 … 1e-2).
 /// Structured (our extension) the same knobs apply per channel group, with the budget penalty's weight
-/// <see cref="PenaltyWeight"/> (HFP's <see cref="BudgetPenalty"/>) instead of λ.
+/// <see cref="PenaltyWeight"/> (HFP's <see cref="BudgetPenalty"/>) instead of λ; with <see cref="CutWhenMet"/> the
+/// channels over their thresholds are cut as soon as they meet every budget, as HFP's are, and the rest of the phase
+/// trains the pruned network.
 /// </summary>
 public sealed record LtpSettings(double Lambda = 1e-6, double TemperatureScale = 0.5, double ThresholdLearningRate = 1e-6, double ThresholdInit = 0,
-    double PenaltyWeight = 2)
+    double PenaltyWeight = 2, bool CutWhenMet = true)
 {
     public void Validate()
     {

@@ -76,6 +76,11 @@ public abstract class LtpThresholds : ITrainingHook, IMethodState, IDisposable
         }
     }
 
+    /// <summary>After the optimizer's update; nothing by default (structured: the early cut).</summary>
+    public virtual void AfterStep(TrainingStep step)
+    {
+    }
+
     /// <summary>After the epoch's evaluation (hard mask): keep this point when it meets the budget and beats the kept one.</summary>
     public void AfterEpoch(EpochReport report)
     {
@@ -114,13 +119,13 @@ public abstract class LtpThresholds : ITrainingHook, IMethodState, IDisposable
     /// its size): a resumed run keeps picking among the epochs after the resume, and one that beat them all before the
     /// interruption is named in the pick's note.
     /// </summary>
-    public JsonNode Save() => new JsonObject
+    public virtual JsonNode Save() => new JsonObject
     {
         ["thresholds"] = new JsonArray(ThresholdValues().Select(v => (JsonNode)v).ToArray()),
         ["pickEpoch"] = Pick?.Epoch, ["pickTop1"] = Pick?.Top1,
     };
 
-    public void Restore(JsonNode state)
+    public virtual void Restore(JsonNode state)
     {
         var values = state["thresholds"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
         if (values.Length != _thresholds.Count) throw new InvalidDataException($"the checkpoint has {values.Length} LTP thresholds, the model {_thresholds.Count}");

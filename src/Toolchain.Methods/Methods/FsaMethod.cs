@@ -108,15 +108,14 @@ public sealed class FsaMethod(FsaSettings settings, IChannelImportance importanc
         {
             ["applied"] = _applied,
             ["targets"] = targets is null ? null : new JsonArray(targets.Select(t => (JsonNode?)t).ToArray()),
-            ["keep"] = new JsonArray(context.Groups.Groups.Select(g => (JsonNode?)new JsonArray(masks.Keep(g.Id).Select(k => (JsonNode?)k).ToArray())).ToArray()),
+            ["keep"] = MaskState.Save(masks),
         };
 
         public void Restore(JsonNode state)
         {
             _applied = state["applied"]!.GetValue<double>();
             if (targets is not null) state["targets"]!.AsArray().Select(t => t!.GetValue<int>()).ToArray().CopyTo(targets, 0);
-            var keep = state["keep"]!.AsArray();
-            foreach (var group in context.Groups.Groups) masks.Set(group.Id, keep[group.Id]!.AsArray().Select(k => k!.GetValue<bool>()).ToArray());
+            MaskState.Load(state["keep"]!, masks);
             Masking.Apply(context.Groups, masks);
         }
 

@@ -6,7 +6,8 @@ namespace Toolchain.Methods;
 /// Learned threshold pruning (LTP; Azarian et al., 2020). Unstructured (the paper, <see cref="LtpWeights"/>): per-layer
 /// thresholds τ_l learned with the soft mask w·σ((w² − τ_l)/T_l) and the differentiable L0 term; structured (OUR
 /// extension, <see cref="LtpChannels"/>, the default <c>--sparsity</c>): per-group thresholds on filter scores with
-/// HFP's budget penalty, for MACs and latency budgets. The paper has no budget: λ trades accuracy for sparsity and
+/// HFP's budget penalty, for MACs and latency budgets, cut as soon as the channels over their thresholds meet every
+/// budget (as HFP's cut; the rest of the phase trains the pruned network). The paper has no budget: λ trades accuracy for sparsity and
 /// training leaves a trail of progressively sparser points. After each epoch the hard mask is evaluated and recorded in
 /// the trail; at the end the run goes back to the most accurate point that met the budget (<see cref="TrailPick"/>) and
 /// cuts there to the budget exactly. When no point met it, the last one is cut deeper, and a note says so.
@@ -17,7 +18,8 @@ public sealed class LtpMethod(LtpSettings settings) : IUnstructuredPruningMethod
 
     public string Description =>
         "learned threshold pruning (Azarian et al. 2020), STRUCTURED as OUR extension: per-group thresholds τ on filter scores ‖w_f‖²/numel, soft widths Σσ((s − τ)/T) " +
-        $"under HFP's budget penalty (weight {settings.PenaltyWeight:G3}; latency through the profile); the most accurate trail point within the budgets is cut";
+        $"under HFP's budget penalty (weight {settings.PenaltyWeight:G3}; latency through the profile), cut as soon as the channels over τ meet every budget; " +
+        "the most accurate trail point within the budgets is kept";
 
     public string UnstructuredDescription =>
         $"learned threshold pruning (Azarian et al. 2020): per-layer τ, soft mask w·σ((w² − τ)/T), T = T₀·Var(|w|), loss + λ·Σσ (λ = {settings.Lambda:G3}, T₀ = {settings.TemperatureScale:G3}, " +
@@ -34,9 +36,14 @@ public sealed class LtpMethod(LtpSettings settings) : IUnstructuredPruningMethod
         {
         }
 
+        if (gates.Cut is not null)
+        {
+            context.Note($"ltp: the channels over their thresholds met every budget at step {gates.CutStep:N0} of {(long)context.Epochs * trainer.BatchesPerEpoch:N0}; " +
+                         "cut there, the rest of the phase trained the pruned network");
+        }
+
         Pick(context, gates);
-        var masks = gates.FinalMasks(context.Allocation);
-        return masks;
+        return gates.FinalMasks(context.Allocation);
     }
 
     public WeightMasks PruneWeights(PruningContext context)
