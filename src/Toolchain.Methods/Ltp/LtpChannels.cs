@@ -139,7 +139,7 @@ public sealed class LtpChannels : LtpThresholds
         };
     }
 
-    /// <summary>The gates of layer <paramref name="layer"/>'s channels: σ((s − τ)/T) while training (gradient to τ), [s &gt; τ] otherwise.</summary>
+    /// <summary>The gates of layer <paramref name="layer"/>'s channels: σ((s − τ)/T) while training (gradient to τ), [s &gt; τ] otherwise; the cut's 0/1 once it is made.</summary>
     private Tensor Gate(int layer, bool training)
     {
         if (Cut is not null) return Tensor.FromArray(Cut.Keep(_layers[layer].Group.Id).Select(k => k ? 1f : 0f).ToArray(), _layers[layer].Group.Channels);
