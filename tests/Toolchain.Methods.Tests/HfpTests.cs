@@ -57,6 +57,54 @@ public sealed class HfpTests
     }
 
     [Fact]
+    public void Penalty_OnAStaircaseCost_PushesByTheSlopeOfTheUpperHalf_NeverByANegativeStep()
+    {
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var g0 = groups.Prunable.First();
+        // A latency-like staircase: each group costs its width rounded up to a multiple of 8, plus 3 for the first
+        // group at 9–15 channels (a slower kernel off the block size): one channel less from 16 then costs more.
+        var stairs = new StaircaseCost(groups, g0.Id, w => w is > 8 and < 16 ? 3 : 0);
+        var full = groups.FullWidths();
+        Assert.True(stairs.Marginal(full, g0.Id) < 0);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("latency=50%")], name => name == "latency" ? stairs : null);
+        var (value, gradient) = new BudgetPenalty(budgets, lambda: 2).Evaluate(full.Select(w => (double)w).ToArray());
+        Assert.True(value > 0);
+        var dense = budgets.Budgets[0].Dense;
+        // 16 → 8 channels: (16 − 8) / 8 = 1 per channel, over the dense cost, times λ.
+        Assert.Equal(16, g0.Channels);
+        Assert.Equal(1.0, BudgetPenalty.Slope(stairs, full, g0.Id), 12);
+        Assert.Equal(2 / dense * 1.0, gradient[g0.Id], 12);
+        // At 12 channels the upper half (12 → 6) saves 16 + 3 − 8 = 11 over 6 channels.
+        var at = full.ToArray();
+        at[g0.Id] = 12;
+        Assert.Equal(11.0 / 6, BudgetPenalty.Slope(stairs, at, g0.Id), 12);
+        // A narrower half that costs more is no push at all, not a negative one; nor is a group at its floor of one.
+        var widening = new StaircaseCost(groups, g0.Id, w => w == 8 ? 100 : 0);
+        Assert.Equal(0, BudgetPenalty.Slope(widening, full, g0.Id));
+        Assert.Equal(0, BudgetPenalty.Slope(stairs, groups.Groups.Select(_ => 1).ToArray(), g0.Id));
+    }
+
+    /// <summary>Σ over groups of the width rounded up to a multiple of 8, plus <c>extra(width)</c> of group <c>odd</c>.</summary>
+    private sealed class StaircaseCost(ChannelGroups groups, int odd, Func<int, double> extra) : ICostModel
+    {
+        public string Name => "latency";
+
+        public string Unit => "ms";
+
+        public double Total(IReadOnlyList<int> widths) => groups.Groups.Sum(g => Math.Ceiling(widths[g.Id] / 8.0) * 8) + extra(widths[odd]);
+
+        public IReadOnlyDictionary<string, double> PerNode(IReadOnlyList<int> widths) => new Dictionary<string, double>();
+
+        public double Marginal(IReadOnlyList<int> widths, int groupId)
+        {
+            var narrower = widths.ToArray();
+            narrower[groupId]--;
+            return Total(widths) - Total(narrower);
+        }
+    }
+
+    [Fact]
     public void Term_GradientOnGamma_MatchesFiniteDifferencesOfTheSoftWidths()
     {
         using var scope = DisposeScope.Enter();
