@@ -117,17 +117,18 @@ public sealed class HfpTests
 
         term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
         Assert.True(term.LastPenalty > 0);
-        var group = groups.Prunable.First(g => g.Members.Count(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm) == 1);
-        var member = group.Members.First(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
-        var gammaOf = graph.FindParameter(member.Name)!;
-        var grad = Tensor.Zeros(gammaOf.Shape);
-        term.Apply(gammaOf, grad);
-        var analytic = grad.ToArray<float>();
-
         var (_, dn) = new BudgetPenalty(budgets, settings.Lambda).Evaluate(groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(term.Scales()[g.Id], 0.5, 0.3) : g.Channels).ToArray());
         const double eps = 1e-3;
-        foreach (var c in new[] { 0, group.Channels / 2, group.Channels - 1 })
+        int BatchNorms(ChannelGroup g) => g.Members.Count(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
+        // A group with one BatchNorm and a residual stream whose scale averages several.
+        foreach (var (group, c) in new[] { groups.Prunable.First(g => BatchNorms(g) == 1), groups.Prunable.First(g => BatchNorms(g) > 1) }
+                     .SelectMany(g => new[] { (g, 0), (g, g.Channels / 2), (g, g.Channels - 1) }))
         {
+            var member = group.Members.First(m => m.Role == TensorRole.Weight && graph.GetNode(m.Node).Op == OpKind.BatchNorm);
+            var gammaOf = graph.FindParameter(member.Name)!;
+            var grad = Tensor.Zeros(gammaOf.Shape);
+            term.Apply(gammaOf, grad);
+            var analytic = grad.ToArray<float>();
             var row = member.Positions[c][0];
             double WidthWith(double delta)
             {

@@ -3,7 +3,7 @@ namespace Toolchain.Methods;
 /// <summary>
 /// Holistic filter pruning's constants. HFP's authors published no code and its method section could not be checked
 /// (METHODS.md): these are the knobs of OUR reconstruction. A channel's activity is a = σ((s − t)/T) with s its
-/// BatchNorm scale |γ| (summed over coupled BatchNorms) relative to the mean scale of all prunable channels when the
+/// BatchNorm scale |γ| (averaged over coupled BatchNorms) relative to the mean scale of all prunable channels when the
 /// phase starts, t = <see cref="Threshold"/>; the temperature T falls geometrically from
 /// <see cref="TemperatureStart"/> to <see cref="TemperatureEnd"/> over the phase, so soft widths approach the hard
 /// count the cut (a &lt; 0.5, i.e. s &lt; t) will keep; each budget's penalty weight starts at <see cref="Lambda"/> and

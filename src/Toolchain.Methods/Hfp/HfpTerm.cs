@@ -9,14 +9,17 @@ namespace Toolchain.Methods;
 
 /// <summary>
 /// HFP's budget penalty as a gradient on the BatchNorm scales (our reconstruction): before each update, the soft widths
-/// are computed from each channel's scale s = Σ|γ| / s_ref over its BatchNorms, and
-/// <c>∂P/∂γ = λ_t · ∂P/∂n_g · ∂a/∂s · sign(γ) / s_ref</c> is added to every γ of a prunable group's BatchNorms — the push
+/// are computed from each channel's scale s = mean |γ| / s_ref over its group's k BatchNorms, and
+/// <c>∂P/∂γ = λ_t · ∂P/∂n_g · ∂a/∂s · sign(γ) / (k · s_ref)</c> is added to every γ of a prunable group's BatchNorms — the push
 /// is strongest on channels of the groups whose last channel costs the most against the budgets still exceeded, and
 /// zero once every budget holds. λ_t grows by <see cref="HfpSettings.LambdaGrowth"/> every step a budget is still
 /// exceeded at the soft widths: the hinge's gradient does not depend on how far the target is, so a fixed λ may not
 /// get there within a short phase. (Taking |β| into the scale as well, so that the cut would remove only channels
 /// whose output is ≈ 0, left every channel's sigmoid saturated above the threshold — nothing was pushed, ResNet-20 at
-/// latency=30 % ended at 24 % — so the scale is |γ| alone.)
+/// latency=30 % ended at 24 % — so the scale is |γ| alone. For the same reason it is the mean over a group's
+/// BatchNorms, not their sum: a residual stream couples seven of them in ResNet-20, and summed, its scales sat 7× over
+/// the others, where the sigmoid's slope is ~1e-6 — the streams were never pushed and kept full width under a
+/// latency=30 % budget.)
 /// <para>
 /// A channel with γ ≈ 0 still outputs its constant shift act(β), which the network relies on: a cut that drops it
 /// landed at chance every time. So after each update the shifts β of the channels the cut would remove now (s &lt; t)
@@ -41,6 +44,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     private readonly List<(ChannelGroup Group, Parameter Gamma, GroupMember Member)> _scales = [];
     private readonly List<(ChannelGroup Group, Parameter Beta, GroupMember Member)> _shifts = [];
     private readonly Dictionary<Parameter, float[]> _gradients = [];
+    private readonly Dictionary<int, int> _batchNorms; // per prunable group: how many BatchNorms its scale averages
 
     public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
     {
@@ -62,7 +66,8 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
             }
         }
 
-        var unscaled = groups.Prunable.Where(g => _scales.All(s => s.Group.Id != g.Id)).Select(g => g.Name).ToList();
+        _batchNorms = groups.Prunable.ToDictionary(g => g.Id, g => _scales.Count(s => s.Group.Id == g.Id));
+        var unscaled = groups.Prunable.Where(g => _batchNorms[g.Id] == 0).Select(g => g.Name).ToList();
         if (unscaled.Count > 0) throw new ArgumentException($"HFP reads channel activity from BatchNorm scales; these groups have none: {string.Join(", ", unscaled)}");
         ScaleReference = Scales().SelectMany(s => s.Value).Average();
         if (!(ScaleReference > 0)) throw new ArgumentException("HFP: every BatchNorm scale of the prunable groups is zero");
@@ -86,7 +91,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     /// <summary>The temperature at <paramref name="step"/> of the phase.</summary>
     public double Temperature(long step) => _settings.Temperature((double)step / _totalSteps);
 
-    /// <summary>Each prunable group's channel scales s = Σ|γ| over its BatchNorms, relative to <see cref="ScaleReference"/> once it is set.</summary>
+    /// <summary>Each prunable group's channel scales s = mean |γ| over its BatchNorms, relative to <see cref="ScaleReference"/> once it is set.</summary>
     public Dictionary<int, double[]> Scales()
     {
         var scales = _groups.Prunable.ToDictionary(g => g.Id, g => new double[g.Channels]);
@@ -95,7 +100,8 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         {
             using var value = gamma.Value.Detach();
             var values = value.ToArray<float>();
-            for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / reference;
+            var share = reference * _batchNorms[group.Id];
+            for (var c = 0; c < group.Channels; c++) scales[group.Id][c] += member.Positions[c].Sum(p => Math.Abs((double)values[p])) / share;
         }
 
         return scales;
@@ -142,7 +148,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
             var values = current.ToArray<float>();
             for (var c = 0; c < group.Channels; c++)
             {
-                var push = LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / ScaleReference;
+                var push = LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / (ScaleReference * _batchNorms[group.Id]);
                 foreach (var p in member.Positions[c]) rows[p] += (float)(push * Math.Sign(values[p]));
             }
         }
