@@ -11,7 +11,7 @@ namespace Toolchain.Methods;
 /// HFP's budget penalty as a gradient on the BatchNorm scales (our reconstruction): before each update, the soft widths
 /// are computed from each channel's scale s = mean |γ| / s_ref over its group's k BatchNorms, and
 /// <c>∂P/∂γ = λ_t · ∂P/∂n_g · ∂a/∂s · sign(γ) / (k · s_ref)</c> is added to every γ of a prunable group's BatchNorms — the push
-/// is strongest on channels of the groups whose last channel costs the most against the budgets still exceeded, and
+/// is strongest on channels of the groups whose upper channels cost the most against the budgets still exceeded, and
 /// zero once every budget holds. λ_t grows by <see cref="HfpSettings.LambdaGrowth"/> every step a budget is still
 /// exceeded at the soft widths: the hinge's gradient does not depend on how far the target is, so a fixed λ may not
 /// get there within a short phase. (Taking |β| into the scale as well, so that the cut would remove only channels
