@@ -39,6 +39,7 @@ public static class MethodsBenchmark
     private static readonly HashSet<string>? Only = Environment.GetEnvironmentVariable("TOOLCHAIN_BENCH_ONLY") is { Length: > 0 } only
         ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet()
         : null;
+
     private const int DenseEpochs = 15, PruneEpochs = 2, FineTuneEpochs = 1, DeployBatch = 8;
     private static readonly string[] Methods = ["l1", "random", "slim", "fsa", "greg1", "greg2", "swd", "swd-ramp60", "swd-ramp40", "hfp", "ltp"];
 
