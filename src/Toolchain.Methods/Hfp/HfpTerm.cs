@@ -118,9 +118,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         var masks = new GroupMasks(_groups);
         foreach (var group in _groups.Prunable)
         {
-            var keep = scales[group.Id].Select(s => s >= _settings.Threshold).ToArray();
-            if (!keep.Any(k => k)) keep[Array.IndexOf(scales[group.Id], scales[group.Id].Max())] = true;
-            masks.Set(group.Id, keep);
+            masks.Set(group.Id, SoftWidths.HardKeep(scales[group.Id], s => s >= _settings.Threshold));
         }
 
         return masks;

@@ -17,4 +17,12 @@ public static class SoftWidths
 
     /// <summary>n = Σ_c σ((s_c − t)/T).</summary>
     public static double Width(IEnumerable<double> scales, double threshold, double temperature) => scales.Sum(s => Activity(s, threshold, temperature));
+
+    /// <summary>The hard cut of one group (HFP's and structured LTP's): the channels whose score <paramref name="kept"/> accepts, or the highest-scoring one when it accepts none.</summary>
+    public static bool[] HardKeep(double[] scores, Func<double, bool> kept)
+    {
+        var keep = scores.Select(kept).ToArray();
+        if (!keep.Any(k => k)) keep[Array.IndexOf(scores, scores.Max())] = true;
+        return keep;
+    }
 }

@@ -159,11 +159,8 @@ public sealed class LtpChannels : LtpThresholds
         var masks = new GroupMasks(_groups);
         for (var i = 0; i < _layers.Count; i++)
         {
-            var scores = Scores(i);
             var threshold = _layers[i].Threshold.Value.Item();
-            var keep = scores.Select(s => s > threshold).ToArray();
-            if (!keep.Any(k => k)) keep[Array.IndexOf(scores, scores.Max())] = true;
-            masks.Set(_layers[i].Group.Id, keep);
+            masks.Set(_layers[i].Group.Id, SoftWidths.HardKeep(Scores(i), s => s > threshold));
         }
 
         return masks;
