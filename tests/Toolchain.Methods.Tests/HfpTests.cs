@@ -239,7 +239,7 @@ public sealed class HfpTests
         using var graph = ModelZoo.Create("resnet20", seed: 3);
         var groups = ChannelGroups.Discover(graph);
         BudgetSet Budget(string spec) => BudgetSet.Resolve(groups, [BudgetSpec.Parse(spec)], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
-        var settings = new HfpSettings(Threshold: 0.5, ShiftDecay: 0);
+        var settings = new HfpSettings(Threshold: 0.5, ShiftDecay: 0, RefillCut: false);
         SpreadScales(graph);
 
         // The channels above t (about 81 %) miss params=40 %: no cut, the penalty pushes.
@@ -280,6 +280,32 @@ public sealed class HfpTests
         Assert.Equal(4, resumed.CutStep);
         foreach (var group in groups.Prunable) Assert.Equal(cut.Keep(group.Id), resumed.Cut!.Keep(group.Id));
         Assert.Contains(graph.Parameters, p => p.Mask is not null);
+
+        // Refilled (the default), the cut keeps those channels and takes back the removed ones with the largest scales
+        // while params=90 % holds: params are linear in each width, so it ends within one channel's parameters of the limit.
+        Masking.Clear(graph);
+        SpreadScales(graph); // the cuts above zeroed the removed channels' γ
+        var refilled = new HfpTerm(groups, Budget("params=90%"), settings with { RefillCut = true }, totalSteps: 10);
+        refilled.AfterStep(new TrainingStep(null!, 1, 4, 10, 4));
+        var wider = Assert.IsType<GroupMasks>(refilled.Cut);
+        foreach (var group in groups.Prunable)
+        {
+            var keep = wider.Keep(group.Id);
+            var s = scales[group.Id];
+            Assert.All(Enumerable.Range(0, group.Channels).Where(c => s[c] >= 0.5), c => Assert.True(keep[c]));
+            var back = Enumerable.Range(0, group.Channels).Where(c => s[c] < 0.5 && keep[c]).ToList();
+            var left = Enumerable.Range(0, group.Channels).Where(c => !keep[c]).ToList();
+            if (back.Count > 0 && left.Count > 0) Assert.True(back.Min(c => s[c]) >= left.Max(c => s[c]), $"group '{group.Name}' took back a channel with a smaller scale than one it left out");
+        }
+
+        var parameters = new ParameterCost(groups);
+        var limit = Budget("params=90%").Budgets[0].Limit;
+        Assert.True(parameters.Total(wider.Widths()) > parameters.Total(cut.Widths()));
+        Assert.InRange(parameters.Total(wider.Widths()), 0.98 * limit, limit);
+        // What is masked is the widened cut: channels taken back keep their γ, those left out are zeroed.
+        gamma = graph.FindParameter(member.Name)!.Value.Detach().ToArray<float>();
+        for (var c = 0; c < group0.Channels; c++) Assert.Equal(!wider.Keep(group0.Id)[c], gamma[member.Positions[c][0]] == 0);
+        Assert.Contains(Enumerable.Range(0, group0.Channels), c => scales[group0.Id][c] < 0.5 && wider.Keep(group0.Id)[c]);
 
         // Turned off, the cut waits for the end of the phase.
         Masking.Clear(graph);

@@ -115,7 +115,7 @@ public sealed class LtpTests
             weight.Replace(Tensor.FromArray(rows, weight.Shape));
         }
 
-        var settings = new LtpSettings(ThresholdInit: 1e-5);
+        var settings = new LtpSettings(ThresholdInit: 1e-5, RefillCut: false);
         var step = new TrainingStep(null!, 1, 4, 10, 4);
         bool[] Expected(ChannelGroup group) => Enumerable.Range(0, group.Channels).Select(c => c % 4 != 0).ToArray();
 
@@ -137,7 +137,7 @@ public sealed class LtpTests
             Assert.Equal(4, gates.CutStep);
             foreach (var group in groups.Prunable) Assert.Equal(Expected(group), cut.Keep(group.Id));
             Assert.Equal(cut.Widths(), gates.HardWidths());
-            Assert.Same(cut, gates.FinalMasks(new AllocationOptions()));
+            Assert.Same(cut, gates.FinalMasks());
             var stem = groups.Prunable.First();
             var producer = stem.Members.First(m => m is { Role: TensorRole.Weight, Axis: 0 } && graph.GetNode(m.Node).Op == OpKind.Conv);
             var filters = graph.GetParameter(producer.Name).Value.Detach().Abs().Sum([1, 2, 3]).ToArray<float>();
@@ -159,6 +159,24 @@ public sealed class LtpTests
             Assert.Equal(4, resumed.CutStep);
             foreach (var group in groups.Prunable) Assert.Equal(cut.Keep(group.Id), resumed.Cut!.Keep(group.Id));
             Assert.Contains(graph.Parameters, p => p.Mask is not null);
+        }
+
+        // Refilled (the default), the cut keeps those channels and takes back removed ones while params=90 % holds:
+        // params are linear in each width, so it ends within one channel's parameters of the limit.
+        Masking.Clear(graph);
+        using (var refilled = new LtpChannels(groups, Budget("params=90%"), settings with { RefillCut = true }))
+        {
+            refilled.AfterStep(step);
+            var wider = Assert.IsType<GroupMasks>(refilled.Cut);
+            foreach (var group in groups.Prunable)
+            {
+                Assert.All(Enumerable.Range(0, group.Channels).Where(c => c % 4 != 0), c => Assert.True(wider.Keep(group.Id)[c]));
+            }
+
+            var parameters = new ParameterCost(groups);
+            var limit = Budget("params=90%").Budgets[0].Limit;
+            Assert.True(parameters.Total(wider.Widths()) > parameters.Total(cut.Widths()));
+            Assert.InRange(parameters.Total(wider.Widths()), 0.98 * limit, limit);
         }
 
         // Turned off, the cut is left to the end of the phase.

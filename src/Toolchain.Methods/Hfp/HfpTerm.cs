@@ -46,8 +46,12 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     private readonly Dictionary<Parameter, float[]> _gradients = [];
     private readonly Dictionary<int, int> _batchNorms; // per prunable group: how many BatchNorms its scale averages
 
-    public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps)
+    private readonly AllocationOptions _allocation;
+
+    /// <param name="allocation">How the cut is widened with <see cref="HfpSettings.RefillCut"/> (scores are the channels' scales).</param>
+    public HfpTerm(ChannelGroups groups, BudgetSet budgets, HfpSettings settings, long totalSteps, AllocationOptions? allocation = null)
     {
+        _allocation = (allocation ?? new AllocationOptions()) with { NormalizeScoresPerGroup = false };
         _groups = groups;
         _budgets = budgets;
         _penalty = new BudgetPenalty(budgets, settings.Lambda);
@@ -164,11 +168,18 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         var kept = KeptChannels(scales);
         if (_settings.CutWhenMet && _budgets.AllMetBy(kept.Widths()))
         {
-            Cut = kept;
+            Cut = Widened(kept, scales);
             CutStep = step.Iteration;
-            Masking.Apply(_groups, kept);
+            Masking.Apply(_groups, Cut);
         }
     }
+
+    /// <summary>
+    /// The cut <paramref name="kept"/>, with <see cref="HfpSettings.RefillCut"/> widened by what the budgets still leave:
+    /// each group takes back its highest-scale removed channels (our extension; see <see cref="HfpSettings"/>).
+    /// </summary>
+    public GroupMasks Widened(GroupMasks kept, Dictionary<int, double[]> scales) =>
+        _settings.RefillCut ? WidthAllocator.Widen(_groups, scales, _budgets, kept, _allocation).Masks : kept;
 
     private void DecayShifts(Dictionary<int, double[]> scales)
     {

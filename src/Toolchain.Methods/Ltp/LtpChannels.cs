@@ -32,9 +32,14 @@ public sealed class LtpChannels : LtpThresholds
     /// <summary>A group's producer rows (scores) and its τ.</summary>
     private sealed record Layer(ChannelGroup Group, List<(Parameter Weight, GroupMember Member)> Producers, Parameter Threshold);
 
-    public LtpChannels(ChannelGroups groups, BudgetSet budgets, LtpSettings settings)
+    private readonly AllocationOptions _allocation;
+
+    /// <param name="allocation">How a budget missed at the phase's end is met, and how the cut is widened with
+    /// <see cref="LtpSettings.RefillCut"/> (scores are the channels' gates σ((s − τ)/T)).</param>
+    public LtpChannels(ChannelGroups groups, BudgetSet budgets, LtpSettings settings, AllocationOptions? allocation = null)
         : base(groups.Graph, settings)
     {
+        _allocation = (allocation ?? new AllocationOptions()) with { NormalizeScoresPerGroup = false };
         _groups = groups;
         _budgets = budgets;
         _penalty = new BudgetPenalty(budgets, settings.PenaltyWeight);
@@ -174,7 +179,27 @@ public sealed class LtpChannels : LtpThresholds
         if (Cut is not null || !Settings.CutWhenMet) return;
         var kept = OverThresholds();
         if (!_budgets.AllMetBy(kept.Widths())) return;
-        MakeCut(kept, step.Iteration);
+        MakeCut(Widened(kept), step.Iteration);
+    }
+
+    /// <summary>
+    /// The cut <paramref name="kept"/>, with <see cref="LtpSettings.RefillCut"/> widened by what the budgets still leave:
+    /// each group takes back its removed channels with the highest gates (our extension, as HFP's).
+    /// </summary>
+    private GroupMasks Widened(GroupMasks kept) =>
+        Settings.RefillCut ? WidthAllocator.Widen(_groups, Gates(), _budgets, kept, _allocation).Masks : kept;
+
+    /// <summary>Per group its channels' gates σ((s − τ)/T): the soft mask, the order in which channels are cut or given back.</summary>
+    private Dictionary<int, double[]> Gates()
+    {
+        var gates = new Dictionary<int, double[]>();
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var (threshold, temperature) = (_layers[i].Threshold.Value.Item(), Temperature(i));
+            gates[_layers[i].Group.Id] = Scores(i).Select(s => LtpGate.Soft(s, threshold, temperature)).ToArray();
+        }
+
+        return gates;
     }
 
     private void MakeCut(GroupMasks cut, long step)
@@ -213,19 +238,12 @@ public sealed class LtpChannels : LtpThresholds
     /// Hard masks that meet every budget: the cut once made; else the channels over their thresholds (at least one per
     /// group), and when that misses a budget, the allocator removes more, lowest gate σ((s − τ)/T) first per unit of cost.
     /// </summary>
-    public GroupMasks FinalMasks(AllocationOptions allocation)
+    public GroupMasks FinalMasks()
     {
         if (Cut is not null) return Cut;
         var masks = OverThresholds();
-        if (_budgets.AllMetBy(masks.Widths())) return masks;
-        var gates = new Dictionary<int, double[]>();
-        for (var i = 0; i < _layers.Count; i++)
-        {
-            var (threshold, temperature) = (_layers[i].Threshold.Value.Item(), Temperature(i));
-            gates[_layers[i].Group.Id] = Scores(i).Select(s => LtpGate.Soft(s, threshold, temperature)).ToArray();
-        }
-
-        return WidthAllocator.Allocate(_groups, gates, _budgets, allocation with { NormalizeScoresPerGroup = false }).Masks;
+        if (_budgets.AllMetBy(masks.Widths())) return Widened(masks);
+        return WidthAllocator.Allocate(_groups, Gates(), _budgets, _allocation).Masks;
     }
 
     public override JsonNode Save()

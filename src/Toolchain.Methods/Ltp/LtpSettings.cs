@@ -10,10 +10,11 @@ namespace Toolchain.Methods;
 /// Structured (our extension) the same knobs apply per channel group, with the budget penalty's weight
 /// <see cref="PenaltyWeight"/> (HFP's <see cref="BudgetPenalty"/>) instead of λ; with <see cref="CutWhenMet"/> the
 /// channels over their thresholds are cut as soon as they meet every budget, as HFP's are, and the rest of the phase
-/// trains the pruned network.
+/// trains the pruned network; with <see cref="RefillCut"/> that cut is first widened by what the budgets still leave,
+/// as HFP's is (<see cref="HfpSettings.RefillCut"/>).
 /// </summary>
 public sealed record LtpSettings(double Lambda = 1e-6, double TemperatureScale = 0.5, double ThresholdLearningRate = 1e-6, double ThresholdInit = 0,
-    double PenaltyWeight = 2, bool CutWhenMet = true)
+    double PenaltyWeight = 2, bool CutWhenMet = true, bool RefillCut = true)
 {
     public void Validate()
     {

@@ -24,7 +24,7 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
         settings.Validate();
         if (context.Epochs < 1) throw new ArgumentException("hfp learns its widths while it trains: give it at least one pruning epoch (--epochs)");
         using var trainer = context.CreateTrainer();
-        var term = new HfpTerm(context.Groups, context.Budgets, settings, (long)context.Epochs * trainer.BatchesPerEpoch);
+        var term = new HfpTerm(context.Groups, context.Budgets, settings, (long)context.Epochs * trainer.BatchesPerEpoch, context.Allocation);
         trainer.Hooks.Add(term);
         trainer.Optimizer.GradientTerms.Add(term);
         foreach (var _ in context.Train(trainer, _ => term.CutWidths(), term))
@@ -44,9 +44,9 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
     /// <summary>The channels with s ≥ t (≥ 1 per group); when that misses a budget, the allocator's widths with the cut channels scored 0.</summary>
     private GroupMasks Cut(PruningContext context, HfpTerm term)
     {
-        var masks = term.KeptChannels();
-        if (context.Budgets.AllMetBy(masks.Widths())) return masks;
         var scales = term.Scales();
+        var masks = term.KeptChannels();
+        if (context.Budgets.AllMetBy(masks.Widths())) return term.Widened(masks, scales);
         var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales[g.Id].Select(s => s >= settings.Threshold ? s : 0).ToArray());
         return WidthAllocator.Allocate(context.Groups, scores, context.Budgets, context.Allocation with { NormalizeScoresPerGroup = false }).Masks;
     }

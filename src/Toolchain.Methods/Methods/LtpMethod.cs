@@ -30,7 +30,7 @@ public sealed class LtpMethod(LtpSettings settings) : IUnstructuredPruningMethod
         settings.Validate();
         if (context.Epochs < 1) throw new ArgumentException("ltp learns its thresholds while it trains: give it at least one pruning epoch (--epochs)");
         using var trainer = context.CreateTrainer();
-        using var gates = new LtpChannels(context.Groups, context.Budgets, settings);
+        using var gates = new LtpChannels(context.Groups, context.Budgets, settings, context.Allocation);
         trainer.Hooks.Add(gates);
         foreach (var _ in context.Train(trainer, _ => gates.HardWidths(), gates))
         {
@@ -43,7 +43,7 @@ public sealed class LtpMethod(LtpSettings settings) : IUnstructuredPruningMethod
         }
 
         Pick(context, gates);
-        return gates.FinalMasks(context.Allocation);
+        return gates.FinalMasks();
     }
 
     public WeightMasks PruneWeights(PruningContext context)

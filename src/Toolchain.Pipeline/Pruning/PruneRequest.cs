@@ -107,6 +107,9 @@ public sealed record PruneRequest
     /// <summary>hfp: how much the BatchNorm shift of a channel below the cut's threshold shrinks per step (our extension).</summary>
     public double HfpShiftDecay { get; init; } = new HfpSettings().ShiftDecay;
 
+    /// <summary>hfp, ltp (structured): widen the learned cut with what the budgets still leave (our extension; false keeps the cut as learned).</summary>
+    public bool RefillCut { get; init; } = new HfpSettings().RefillCut;
+
     /// <summary>'structured' (channels, compacted) or 'unstructured' (single conv and linear weights masked; the graph keeps its shape).</summary>
     public string Sparsity { get; init; } = "structured";
 

@@ -50,6 +50,15 @@ public static class WidthAllocator
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(budgets);
         options ??= new AllocationOptions();
+        Check(groups, budgets, options);
+        var run = new Run(groups, budgets, options, CheckScores(groups, scores));
+        var removals = run.Greedy() - (options.Refill ? run.Refill() : 0);
+        var moves = options.StaircaseWindow > 0 ? run.Staircase() : 0;
+        return run.Result(removals, moves);
+    }
+
+    private static void Check(ChannelGroups groups, BudgetSet budgets, AllocationOptions options)
+    {
         if (options.RoundTo < 1) throw new ArgumentOutOfRangeException(nameof(options), options.RoundTo, "RoundTo must be at least 1");
         if (options.StaircaseWindow < 0) throw new ArgumentOutOfRangeException(nameof(options), options.StaircaseWindow, "StaircaseWindow must be 0 (off) or more");
         if (!ReferenceEquals(budgets.Groups, groups))
@@ -63,11 +72,37 @@ public static class WidthAllocator
                 $"the budgets were resolved for widths in multiples of {budgets.RoundTo} but allocation asks for multiples of {options.RoundTo}; " +
                 "resolve the budgets with the same roundTo", nameof(options));
         }
+    }
 
-        var run = new Run(groups, budgets, options, CheckScores(groups, scores));
-        var removals = run.Greedy() - (options.Refill ? run.Refill() : 0);
+    /// <summary>
+    /// Widens the channels a method chose (<paramref name="start"/>, which must meet every budget) with what the
+    /// budgets still leave: the staircase pass first (wider widths that cost no more), then refill (with
+    /// <see cref="AllocationOptions.Refill"/>: the removed channels, highest score per unit of cost first, while every
+    /// budget holds), then the staircase pass again. What <paramref name="start"/> keeps stays kept; each group takes
+    /// back its highest-scored removed channels. For methods that learn which channels to drop by pushing them out under
+    /// a penalty (HFP, structured LTP): the push stops where the budget is first met, often a costly stair below it.
+    /// </summary>
+    /// <exception cref="ArgumentException">as <see cref="Allocate"/>; <paramref name="start"/> for other groups, missing a
+    /// budget, or wider than the ceiling.</exception>
+    public static AllocationResult Widen(ChannelGroups groups, IReadOnlyDictionary<int, double[]> scores, BudgetSet budgets, GroupMasks start, AllocationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(budgets);
+        ArgumentNullException.ThrowIfNull(start);
+        if (!ReferenceEquals(start.Groups, groups)) throw new ArgumentException("the starting masks belong to other channel groups", nameof(start));
+        options ??= new AllocationOptions();
+        Check(groups, budgets, options);
+        if (!budgets.AllMetBy(start.Widths()))
+        {
+            throw new ArgumentException("the starting masks miss a budget; widening only adds channels, so it must start from widths that meet every budget", nameof(start));
+        }
+
+        var run = new Run(groups, budgets, options, CheckScores(groups, scores), start);
         var moves = options.StaircaseWindow > 0 ? run.Staircase() : 0;
-        return run.Result(removals, moves);
+        var added = options.Refill ? run.Refill() : 0;
+        moves += options.StaircaseWindow > 0 ? run.Staircase() : 0;
+        return run.Result(-added, moves);
     }
 
     private static Dictionary<int, double[]> CheckScores(ChannelGroups groups, IReadOnlyDictionary<int, double[]> scores)
@@ -119,7 +154,9 @@ public static class WidthAllocator
         private readonly bool[] _local;           // whether a budget's cost is a NodeCostModel over these groups
         private readonly int[][] _neighbours;     // prunable groups sharing an affected node, per group
 
-        public Run(ChannelGroups groups, BudgetSet budgets, AllocationOptions options, Dictionary<int, double[]> scores)
+        /// <param name="start">Null: every group starts at its ceiling. Else the widths to start from (each within its
+        /// minimum and ceiling) with their kept channels ranked first, so any width at or above the start keeps them.</param>
+        public Run(ChannelGroups groups, BudgetSet budgets, AllocationOptions options, Dictionary<int, double[]> scores, GroupMasks? start = null)
         {
             _groups = groups;
             _budgets = budgets.Budgets;
@@ -132,13 +169,14 @@ public static class WidthAllocator
             _guideDense = _guide is null ? 1 : Math.Max(double.Epsilon, Math.Abs(_guide.Total(groups.FullWidths())));
             _minimum = BudgetSet.MinimumWidths(groups, _roundTo);
             _ceiling = CheckCeiling(groups, options.Ceiling, _minimum);
-            _widths = (int[])_ceiling.Clone();
+            _widths = start is null ? (int[])_ceiling.Clone() : CheckStart(groups, start, _ceiling);
             _order = new int[groups.Count][];
             _ranked = new double[groups.Count][];
             foreach (var g in _prunable)
             {
                 var s = scores[g];
-                _order[g] = Enumerable.Range(0, s.Length).OrderByDescending(c => s[c]).ThenBy(c => c).ToArray();
+                var kept = start?.Keep(g);
+                _order[g] = Enumerable.Range(0, s.Length).OrderByDescending(c => kept is not null && kept[c]).ThenByDescending(c => s[c]).ThenBy(c => c).ToArray();
                 var scale = 1.0;
                 if (options.NormalizeScoresPerGroup)
                 {
@@ -380,6 +418,20 @@ public static class WidthAllocator
             {
                 if (_roundTo == 1 || channels < _roundTo || x % _roundTo == 0 || x == channels || x == _ceiling[g]) yield return x;
             }
+        }
+
+        private static int[] CheckStart(ChannelGroups groups, GroupMasks start, int[] ceiling)
+        {
+            var widths = start.Widths();
+            foreach (var g in groups.Groups)
+            {
+                if (widths[g.Id] < 1 || widths[g.Id] > ceiling[g.Id])
+                {
+                    throw new ArgumentException($"the starting width of group {g.Id} '{g.Name}' is {widths[g.Id]}; it lies in 1..{ceiling[g.Id]} (the ceiling)", nameof(start));
+                }
+            }
+
+            return widths;
         }
 
         private static int[] CheckCeiling(ChannelGroups groups, IReadOnlyList<int>? ceiling, int[] minimum)

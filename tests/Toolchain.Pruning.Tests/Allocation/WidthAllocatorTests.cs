@@ -286,6 +286,44 @@ public sealed class WidthAllocatorTests
     }
 
     [Fact]
+    public void Widen_FromAMethodsCut_TakesTheFreeStairsThenRefillsByScorePerCost_KeepingWhatTheCutKept()
+    {
+        using var scope = DisposeScope.Enter();
+        using var graph = ModelZoo.Create("resnet20");
+        var groups = ChannelGroups.Discover(graph);
+        var sixteen = groups.Prunable.Where(g => g.Channels == 16).Select(g => g.Id).ToArray();
+        var (a, b, c) = (sixteen[0], sixteen[1], sixteen[2]);
+        // a and b on the staircase, c 1 ms per channel, every other group free (and left whole by the cut).
+        var cost = new FunctionCost("latency", "ms", w => Staircase(w[a]) + Staircase(w[b]) + w[c]);
+        var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("latency=40ms")], _ => cost);
+        var scores = groups.Prunable.ToDictionary(g => g.Id, g => Enumerable.Repeat(1.0, g.Channels).ToArray());
+        // c's cut kept its four lowest-scored channels (a method's own choice); the others rank by score.
+        scores[c] = Enumerable.Range(0, 16).Select(i => (double)i).Reverse().ToArray();
+        var cut = new GroupMasks(groups);
+        cut.KeepOnly(a, Enumerable.Range(0, 11));
+        cut.KeepOnly(b, Enumerable.Range(0, 7));
+        cut.KeepOnly(c, [12, 13, 14, 15]);
+        Assert.Equal(20 + 10 + 4, cost.Total(cut.Widths()));
+
+        var result = WidthAllocator.Widen(groups, scores, budgets, cut, new AllocationOptions(NormalizeScoresPerGroup: false, ShareOfKept: false));
+
+        // Stairs first: a 11 → 16 (20 → 15 ms), b 7 → 8 (10 ms either way); 29 ms. Refill: c's next channel costs 1 ms
+        // of the 40 for a score of 1, b's 10 ms (its slow stair) for the same score, so c grows to 15 (40 ms) and b stays.
+        Assert.Equal((16, 8, 15), (result.Widths[a], result.Widths[b], result.Widths[c]));
+        Assert.Equal(40, result.Budgets[0].Value);
+        Assert.Equal(2, result.StaircaseMoves);
+        Assert.Equal(-11, result.Removals);
+        // c keeps what the cut kept and takes back its best removed channels (0..10); 11, the weakest removed, stays out.
+        Assert.Equal([.. Enumerable.Range(0, 11), 12, 13, 14, 15], Kept(result.Masks, c));
+        Assert.All(groups.Prunable.Where(g => g.Id != a && g.Id != b && g.Id != c), g => Assert.Equal(g.Channels, result.Widths[g.Id]));
+
+        // Widening only adds: a cut that misses the budget is refused.
+        var over = new GroupMasks(groups);
+        over.KeepOnly(c, Enumerable.Range(0, 16));
+        Assert.Contains("miss a budget", Assert.Throws<ArgumentException>(() => WidthAllocator.Widen(groups, scores, budgets, over)).Message);
+    }
+
+    [Fact]
     public void Allocate_ResNet56WithCountCosts_MeetsBothBudgets()
     {
         using var scope = DisposeScope.Enter();
