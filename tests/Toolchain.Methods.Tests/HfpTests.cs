@@ -105,17 +105,19 @@ public sealed class HfpTests
     }
 
     [Fact]
-    public void Term_GradientOnGamma_MatchesFiniteDifferencesOfTheSoftWidths()
+    public void Term_GradientOnGamma_MatchesFiniteDifferencesOfTheSoftWidths_AndIsScaledByTheShareKept()
     {
         using var scope = DisposeScope.Enter();
         using var graph = ModelZoo.Create("resnet20", seed: 3);
         var groups = ChannelGroups.Discover(graph);
         var budgets = BudgetSet.Resolve(groups, [BudgetSpec.Parse("params=40%")], new Dictionary<string, ICostModel> { ["params"] = new ParameterCost(groups) }.GetValueOrDefault);
-        var settings = new HfpSettings(Lambda: 2, Threshold: 0.5, TemperatureStart: 0.3, TemperatureEnd: 0.3);
+        var settings = new HfpSettings(Lambda: 2, Threshold: 0.5, TemperatureStart: 0.3, TemperatureEnd: 0.3, ShareOfKept: false);
         var term = new HfpTerm(groups, budgets, settings, totalSteps: 10);
+        var shared = new HfpTerm(groups, budgets, settings with { ShareOfKept = true }, totalSteps: 10);
         SpreadScales(graph); // so the sigmoids are not saturated
 
         term.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
+        shared.AfterBackward(new TrainingStep(null!, 1, 1, 1, 1));
         Assert.True(term.LastPenalty > 0);
         var (_, dn) = new BudgetPenalty(budgets, settings.Lambda).Evaluate(groups.Groups.Select(g => g.Prunable ? SoftWidths.Width(term.Scales()[g.Id], 0.5, 0.3) : g.Channels).ToArray());
         const double eps = 1e-3;
@@ -143,6 +145,13 @@ public sealed class HfpTests
 
             var numeric = dn[group.Id] * (WidthWith(eps) - WidthWith(-eps)) / (2 * eps);
             Assert.Equal(numeric, analytic[row], Math.Max(1e-6, Math.Abs(numeric) * 1e-2));
+
+            // Our extension: the same push times the share of its channels the group keeps at the soft widths.
+            var pushed = Tensor.Zeros(gammaOf.Shape);
+            shared.Apply(gammaOf, pushed);
+            var share = SoftWidths.Width(term.Scales()[group.Id], 0.5, 0.3) / group.Channels;
+            Assert.InRange(share, 0.05, 0.95);
+            Assert.Equal(analytic[row] * share, pushed.ToArray<float>()[row], Math.Max(1e-7, Math.Abs(analytic[row]) * 1e-5));
         }
     }
     [Fact]

@@ -118,6 +118,11 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             Description = "hfp, ltp (structured): keep the cut as the method learned it; by default it is widened with what the budgets still leave — " +
                           "wider widths on the latency staircase that run no slower, then the removed channels with the largest scales per unit of cost (OUR extension)",
         };
+        var noShareOfKept = new Option<bool>("--no-share-of-kept")
+        {
+            Description = "hfp, ltp (structured): push every group by its cost alone (the penalty's exact gradient); by default each group's push is scaled by the share " +
+                          "of its channels it still keeps, so narrow groups such as a ResNet's residual streams are not emptied first (OUR extension)",
+        };
         var sparsity = new Option<string>("--sparsity")
         {
             Description = "'structured' removes channels and compacts the graph (smaller and faster); 'unstructured' masks single conv and linear weights " +
@@ -147,7 +152,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var command = new Command("prune", "Prune a model under budgets with a published method (or the uniform baseline), compact, fine-tune, write it and compare it with the dense model")
         {
             model, method, budget, ratio, roundTo, output, data, epochs, fineTuneEpochs, lr, fineTuneLr, batchSize, batch, profile, recalibrate, measureSeconds, allocateBy, seed, mu, fsaSelection, fsaStep, slim,
-            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, hfpShiftDecay, noRefill, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
+            gregDelta, gregCoupled, swdAMax, swdMask, swdRamp, hfpLambda, hfpShiftDecay, noRefill, noShareOfKept, sparsity, ltpLambda, ltpT0, ltpTauLr, ltpTauInit, trainImages, testImages, foldBn, noVerify, inputShape, resume, json,
         };
         command.SetAction((parse, cancellation) => Task.FromResult(CliErrors.Guard(uiFactory.Create(parse.GetValue(json)), cancellation,
             () => File.Exists(PruneJob.CheckpointPath(parse.GetValue(output)!))
@@ -159,7 +164,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             LearningRate = parse.GetValue(lr), FineTuneLearningRate = parse.GetValue(fineTuneLr), BatchSize = parse.GetValue(batchSize), Batch = parse.GetValue(batch),
             Profile = parse.GetValue(profile), Recalibrate = parse.GetValue(recalibrate), MeasureSeconds = parse.GetValue(measureSeconds), AllocateBy = parse.GetValue(allocateBy)!, Seed = parse.GetValue(seed), Mu = parse.GetValue(mu),
             FsaSelection = parse.GetValue(fsaSelection)!, FsaStep = parse.GetValue(fsaStep)!, SlimStrength = parse.GetValue(slim), GregDelta = parse.GetValue(gregDelta),
-            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), HfpShiftDecay = parse.GetValue(hfpShiftDecay), RefillCut = !parse.GetValue(noRefill), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
+            GregCoupled = parse.GetValue(gregCoupled), SwdAMax = parse.GetValue(swdAMax), SwdMask = parse.GetValue(swdMask)!, SwdRamp = parse.GetValue(swdRamp), HfpLambda = parse.GetValue(hfpLambda), HfpShiftDecay = parse.GetValue(hfpShiftDecay), RefillCut = !parse.GetValue(noRefill), ShareOfKept = !parse.GetValue(noShareOfKept), TrainImages = parse.GetValue(trainImages), TestImages = parse.GetValue(testImages), FoldBatchNorm = parse.GetValue(foldBn), Verify = !parse.GetValue(noVerify),
             InputShape = CommandOptions.ParseShape(parse.GetValue(inputShape)), Resume = parse.GetValue(resume), Sparsity = parse.GetValue(sparsity)!,
             LtpLambda = parse.GetValue(ltpLambda), LtpTemperature = parse.GetValue(ltpT0), LtpThresholdLearningRate = parse.GetValue(ltpTauLr), LtpThresholdInit = parse.GetValue(ltpTauInit),
         }, cancellation))));

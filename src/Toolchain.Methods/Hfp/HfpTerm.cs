@@ -12,7 +12,8 @@ namespace Toolchain.Methods;
 /// are computed from each channel's scale s = mean |γ| / s_ref over its group's k BatchNorms, and
 /// <c>∂P/∂γ = λ_t · ∂P/∂n_g · ∂a/∂s · sign(γ) / (k · s_ref)</c> is added to every γ of a prunable group's BatchNorms — the push
 /// is strongest on channels of the groups whose upper channels cost the most against the budgets still exceeded, and
-/// zero once every budget holds. λ_t grows by <see cref="HfpSettings.LambdaGrowth"/> every step a budget is still
+/// zero once every budget holds. With <see cref="HfpSettings.ShareOfKept"/> (our extension) each group's push is that
+/// gradient times n_g / N_g, the share of its channels it still keeps. λ_t grows by <see cref="HfpSettings.LambdaGrowth"/> every step a budget is still
 /// exceeded at the soft widths: the hinge's gradient does not depend on how far the target is, so a fixed λ may not
 /// get there within a short phase. (Taking |β| into the scale as well, so that the cut would remove only channels
 /// whose output is ≈ 0, left every channel's sigmoid saturated above the threshold — nothing was pushed, ResNet-20 at
@@ -143,6 +144,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
         var (value, dn) = _penalty.Evaluate(soft);
         LastPenalty = value * LambdaScale;
         if (value == 0) return;
+        var share = SoftWidths.PushWeights(_groups, soft, _settings.ShareOfKept);
         foreach (var (group, gamma, member) in _scales)
         {
             if (!_gradients.TryGetValue(gamma, out var rows)) _gradients[gamma] = rows = new float[gamma.Shape[0]];
@@ -150,7 +152,7 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
             var values = current.ToArray<float>();
             for (var c = 0; c < group.Channels; c++)
             {
-                var push = LambdaScale * dn[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / (ScaleReference * _batchNorms[group.Id]);
+                var push = LambdaScale * dn[group.Id] * share[group.Id] * SoftWidths.ActivitySlope(scales[group.Id][c], _settings.Threshold, temperature) / (ScaleReference * _batchNorms[group.Id]);
                 foreach (var p in member.Positions[c]) rows[p] += (float)(push * Math.Sign(values[p]));
             }
         }

@@ -209,7 +209,7 @@ public sealed class LtpChannels : LtpThresholds
         Masking.Apply(_groups, cut);
     }
 
-    /// <summary>∂P/∂τ_g = ∂P/∂n_g · Σ_c ∂σ_c/∂τ_g, the budget penalty at the soft widths.</summary>
+    /// <summary>∂P/∂τ_g = ∂P/∂n_g · Σ_c ∂σ_c/∂τ_g, the budget penalty at the soft widths (times n_g / N_g with <see cref="LtpSettings.ShareOfKept"/>).</summary>
     protected override void AddThresholdGradients(double[] gradients)
     {
         LastPenalty = 0;
@@ -225,9 +225,10 @@ public sealed class LtpChannels : LtpThresholds
         var (value, dn) = _penalty.Evaluate(soft);
         LastPenalty = value;
         if (value == 0) return;
+        var share = SoftWidths.PushWeights(_groups, soft, Settings.ShareOfKept);
         for (var i = 0; i < _layers.Count; i++)
         {
-            gradients[i] += dn[_layers[i].Group.Id] * terms[i].Scores.Sum(s => LtpGate.ThresholdSlope(s, terms[i].Threshold, terms[i].Temperature));
+            gradients[i] += dn[_layers[i].Group.Id] * share[_layers[i].Group.Id] * terms[i].Scores.Sum(s => LtpGate.ThresholdSlope(s, terms[i].Threshold, terms[i].Temperature));
         }
     }
 

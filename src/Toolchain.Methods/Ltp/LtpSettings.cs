@@ -11,10 +11,11 @@ namespace Toolchain.Methods;
 /// <see cref="PenaltyWeight"/> (HFP's <see cref="BudgetPenalty"/>) instead of λ; with <see cref="CutWhenMet"/> the
 /// channels over their thresholds are cut as soon as they meet every budget, as HFP's are, and the rest of the phase
 /// trains the pruned network; with <see cref="RefillCut"/> that cut is first widened by what the budgets still leave,
-/// as HFP's is (<see cref="HfpSettings.RefillCut"/>).
+/// as HFP's is (<see cref="HfpSettings.RefillCut"/>); with <see cref="ShareOfKept"/> the penalty's push on a group's τ
+/// is scaled by the share of its channels it still keeps, as HFP's (<see cref="HfpSettings.ShareOfKept"/>).
 /// </summary>
 public sealed record LtpSettings(double Lambda = 1e-6, double TemperatureScale = 0.5, double ThresholdLearningRate = 1e-6, double ThresholdInit = 0,
-    double PenaltyWeight = 2, bool CutWhenMet = true, bool RefillCut = true)
+    double PenaltyWeight = 2, bool CutWhenMet = true, bool RefillCut = true, bool ShareOfKept = true)
 {
     public void Validate()
     {

@@ -171,8 +171,8 @@ public static class PruneJob
         ? new UniformMethod(Importance.Create(r.Method, r.Seed), ratio, r.RoundTo)
         : PruningMethods.Create(r.Method, new MethodSettings
         {
-            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask), Ramp: r.SwdRamp), Hfp = new HfpSettings(Lambda: r.HfpLambda, ShiftDecay: r.HfpShiftDecay, RefillCut: r.RefillCut),
-            Ltp = new LtpSettings(r.LtpLambda, r.LtpTemperature, r.LtpThresholdLearningRate, r.LtpThresholdInit, RefillCut: r.RefillCut), Sparsity = sparsity, Seed = r.Seed,
+            Fsa = new FsaSettings(r.Mu, FsaSettings.ParseSelection(r.FsaSelection), FsaSettings.ParseStep(r.FsaStep)), SlimmingStrength = r.SlimStrength, GregCoupledGroups = r.GregCoupled, Greg = new GregSettings { Delta = r.GregDelta }, Swd = new SwdSettings(AMax: r.SwdAMax, Mask: SwdSettings.ParseMask(r.SwdMask), Ramp: r.SwdRamp), Hfp = new HfpSettings(Lambda: r.HfpLambda, ShiftDecay: r.HfpShiftDecay, RefillCut: r.RefillCut, ShareOfKept: r.ShareOfKept),
+            Ltp = new LtpSettings(r.LtpLambda, r.LtpTemperature, r.LtpThresholdLearningRate, r.LtpThresholdInit, RefillCut: r.RefillCut, ShareOfKept: r.ShareOfKept), Sparsity = sparsity, Seed = r.Seed,
         });
 
     /// <summary>
@@ -195,7 +195,7 @@ public static class PruneJob
         FormattableString.Invariant($"ltp {r.LtpLambda}/{r.LtpTemperature}/{r.LtpThresholdLearningRate}/{r.LtpThresholdInit}"), $"input {(r.InputShape is null ? "-" : string.Join("x", r.InputShape))}", $"train-images {r.TrainImages?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
     }) + (r.TestImages is { } test ? $" test-images {test.ToString(CultureInfo.InvariantCulture)}" : "") // only when set: older checkpoints stay resumable
        + (r.HfpShiftDecay != new HfpSettings().ShiftDecay ? FormattableString.Invariant($" hfp-shift-decay {r.HfpShiftDecay}") : "")
-       + (r.RefillCut ? "" : " no-refill")
+       + (r.RefillCut ? "" : " no-refill") + (r.ShareOfKept ? "" : " no-share-of-kept")
        + (r.Recalibrate ? " recalibrate" : "")
        + (r.Device is { } device ? $" device {device.Address}" : "");
 }

@@ -110,6 +110,9 @@ public sealed record PruneRequest
     /// <summary>hfp, ltp (structured): widen the learned cut with what the budgets still leave (our extension; false keeps the cut as learned).</summary>
     public bool RefillCut { get; init; } = new HfpSettings().RefillCut;
 
+    /// <summary>hfp, ltp (structured): scale each group's penalty push by the share of its channels it still keeps (our extension; false pushes by cost alone).</summary>
+    public bool ShareOfKept { get; init; } = new HfpSettings().ShareOfKept;
+
     /// <summary>'structured' (channels, compacted) or 'unstructured' (single conv and linear weights masked; the graph keeps its shape).</summary>
     public string Sparsity { get; init; } = "structured";
 

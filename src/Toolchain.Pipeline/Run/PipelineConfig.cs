@@ -104,11 +104,12 @@ public sealed class PipelineConfig
         public double LtpTauLr { get; set; } = Defaults.LtpThresholdLearningRate;
         public double LtpTauInit { get; set; } = Defaults.LtpThresholdInit;
         public bool RefillCut { get; set; } = Defaults.RefillCut;
+        public bool ShareOfKept { get; set; } = Defaults.ShareOfKept;
 
         /// <summary>The options as the prune stage's record hashes them.</summary>
         public override string ToString() => FormattableString.Invariant(
             $"mu {Mu}, fsa {FsaSelection}/{FsaStep}, slim {SlimStrength}, greg {GregDelta}/{GregCoupled}, swd {SwdAMax}/{SwdMask}/{SwdRamp}, hfp {HfpLambda}/{HfpShiftDecay}, ltp {LtpLambda}/{LtpT0}/{LtpTauLr}/{LtpTauInit}") +
-            (RefillCut ? "" : ", no-refill"); // only when off: records of runs before the option stay valid
+            (RefillCut ? "" : ", no-refill") + (ShareOfKept ? "" : ", no-share-of-kept"); // only when off: records of runs before these options stay valid
     }
 
     public sealed class BenchmarkSection

@@ -133,7 +133,7 @@ public static class PipelineRunner
             Mu = p.Options.Mu, FsaSelection = p.Options.FsaSelection, FsaStep = p.Options.FsaStep, SlimStrength = p.Options.SlimStrength,
             GregDelta = p.Options.GregDelta, GregCoupled = p.Options.GregCoupled, SwdAMax = p.Options.SwdAMax, SwdMask = p.Options.SwdMask, SwdRamp = p.Options.SwdRamp,
             HfpLambda = p.Options.HfpLambda, HfpShiftDecay = p.Options.HfpShiftDecay, LtpLambda = p.Options.LtpLambda, LtpTemperature = p.Options.LtpT0,
-            LtpThresholdLearningRate = p.Options.LtpTauLr, LtpThresholdInit = p.Options.LtpTauInit, RefillCut = p.Options.RefillCut,
+            LtpThresholdLearningRate = p.Options.LtpTauLr, LtpThresholdInit = p.Options.LtpTauInit, RefillCut = p.Options.RefillCut, ShareOfKept = p.Options.ShareOfKept,
             ReferenceGraph = DataParityCheck.ReferenceGraphPath(output),
         };
         var result = PruneSummary.From(PruneJob.Run(request, observer, cancellation));
