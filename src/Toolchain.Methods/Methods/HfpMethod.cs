@@ -9,7 +9,8 @@ namespace Toolchain.Methods;
 /// widths n drives the BatchNorm scales of the channels that cost the most down (<see cref="HfpTerm"/>); the channels
 /// with activity below ½ are cut as soon as the rest meet every budget, and the phase goes on training the pruned
 /// network. When they never do, the cut is at the phase's end, where the allocator removes more, the cut ones first,
-/// then by |γ| per unit of cost.
+/// then by |γ| per unit of cost. Our extensions (<see cref="HfpSettings"/>): each group's push is scaled by the share of
+/// its channels it still keeps, and the cut is widened with what the budgets still leave.
 /// </summary>
 public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
 {
@@ -17,7 +18,9 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
 
     public string Description =>
         $"holistic filter pruning (Enderich et al. 2021) — OUR reconstruction, the authors' method section could not be checked: soft widths from BatchNorm γ, " +
-        $"penalty λ·max(0, C(n)/C₀ − q) per budget (λ = {settings.Lambda:G3}; latency through the profile), cut at activity ½ as soon as that meets every budget (else at the phase's end, with the allocator's check)";
+        $"penalty λ·max(0, C(n)/C₀ − q) per budget (λ = {settings.Lambda:G3}; latency through the profile), cut at activity ½ as soon as that meets every budget (else at the phase's end, with the allocator's check)" +
+        (settings.ShareOfKept ? "; ours: each group's push scaled by the share of its channels it keeps" : "") +
+        (settings.RefillCut ? "; ours: the cut widened with what the budgets still leave" : "");
 
     public GroupMasks Prune(PruningContext context)
     {

@@ -19,6 +19,8 @@ public sealed class LtpMethod(LtpSettings settings) : IUnstructuredPruningMethod
     public string Description =>
         "learned threshold pruning (Azarian et al. 2020), STRUCTURED as OUR extension: per-group thresholds τ on filter scores ‖w_f‖²/numel, soft widths Σσ((s − τ)/T) " +
         $"under HFP's budget penalty (weight {settings.PenaltyWeight:G3}; latency through the profile), cut as soon as the channels over τ meet every budget; " +
+        (settings.ShareOfKept ? "each group's push scaled by the share of its channels it keeps; " : "") +
+        (settings.RefillCut ? "the cut widened with what the budgets still leave; " : "") +
         "the most accurate trail point within the budgets is kept";
 
     public string UnstructuredDescription =>
