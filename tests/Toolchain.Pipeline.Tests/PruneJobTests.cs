@@ -70,6 +70,25 @@ public sealed class PruneJobTests
     }
 
     [Fact]
+    public void Run_MethodNotes_ArePrintedAndKeptInTheResult()
+    {
+        using var dir = new TempDirectory();
+        var request = new PruneRequest
+        {
+            Model = "resnet20", Output = dir.File("small.safetensors"), Method = "hfp", Budgets = ["params=60%"], Data = "shapes10", TrainImages = 64,
+            Epochs = 1, FineTuneEpochs = 0, BatchSize = 32, MeasureSeconds = 0,
+        };
+        var observer = new RecordingObserver();
+
+        var result = PruneJob.Run(request, observer);
+
+        // HFP says where it cut (during the phase, or at its end); the JSON record carries the same lines.
+        var note = Assert.Single(result.Notes!, n => n.StartsWith("hfp: ", StringComparison.Ordinal));
+        Assert.Contains(note, observer.Lines);
+        Assert.All(result.Budgets, b => Assert.True(b.Met));
+    }
+
+    [Fact]
     public void Run_LatencyBudgetWithoutAProfile_ThrowsFileNotFoundNamingTheProfileCommandAndWritesNothing()
     {
         using var dir = new TempDirectory();

@@ -263,6 +263,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
             },
             parityMaxAbsDiff = result.Onnx?.ParityMaxAbsDiff,
             groups = result.Groups.Select(g => new { g.Id, g.Name, g.Channels, kept = result.Widths[g.Id], g.Prunable, g.Reason }),
+            notes = result.Notes ?? [],
         });
     }
 

@@ -84,13 +84,18 @@ public static class PruneJob
             : string.Join("; ", budgets.Budgets.Select(b => $"{b.Spec} = {Budget.Format(b.Limit, b.Cost.Unit)} (dense {Budget.Format(b.Dense, b.Cost.Unit)})"));
         observer.Info($"Budgets: {budgetText}; {epochs} pruning epochs, {r.FineTuneEpochs} fine-tuning epochs; trail: {trailPath}");
 
+        var notes = new List<string>();
         var outcome = observer.WithProgress($"{method.Name}", bar =>
         {
             var context = new PruningContext
             {
                 Graph = graph, ModelName = graph.Name, Groups = groups, Data = data, Budgets = budgets, Costs = costs, Epochs = epochs, Training = training,
                 Trail = trail, Seed = r.Seed, Allocation = AllocationFor(r, costs), Cancellation = cancellation, Checkpoint = checkpoint, WeightBudget = weightBudget,
-                OnNote = observer.Info,
+                OnNote = note =>
+                {
+                    notes.Add(note);
+                    observer.Info(note);
+                },
                 OnTrainer = trainer => trainer.Progress = new SyncProgress<BatchProgress>(p => bar.Update(
                     $"{method.Name} epoch {p.Epoch}/{trainer.Options.Epochs}  loss {p.Loss:F3}  {p.ImagesPerSecond:F0} img/s", p.Batch, p.BatchesPerEpoch)),
                 OnEntry = entry => observer.Entry(entry, budgets),
@@ -134,7 +139,7 @@ public static class PruneJob
         if (File.Exists(calibrationPath)) File.Delete(calibrationPath);
 
         return new PruneResult(graph.Name, method.Name, checks, groups.Groups, outcome.Widths, outcome.Compaction, trailPath, dense, pruned, onnx, r.Output, r.Batch,
-            outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1, unstructured);
+            outcome.Trail.Entries.LastOrDefault(e => e.Phase == "cut")?.TestTop1, unstructured, notes);
     }
 
     /// <summary>Where a run with <paramref name="output"/> checkpoints: NAME.checkpoint.safetensors beside it.</summary>

@@ -22,6 +22,7 @@ namespace Toolchain.Pipeline;
 /// <param name="Batch">The deployment batch size the latencies are for.</param>
 /// <param name="CutTop1">Top-1 of the compacted model before fine-tuning (the trail's cut entry); null without data.</param>
 /// <param name="Unstructured">Unstructured runs: weights kept and file sizes (never a speed-up); null for structured runs.</param>
+/// <param name="Notes">What the method said of its run (where it cut, which trail point it kept), in order.</param>
 public sealed record PruneResult(
     string Model,
     string Method,
@@ -36,4 +37,5 @@ public sealed record PruneResult(
     string Output,
     int Batch,
     double? CutTop1,
-    UnstructuredSummary? Unstructured = null);
+    UnstructuredSummary? Unstructured = null,
+    IReadOnlyList<string>? Notes = null);
