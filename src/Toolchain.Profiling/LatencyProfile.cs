@@ -67,7 +67,9 @@ public sealed record ModelCalibration(string Model, string Topology, int Layers,
     /// Least squares of measured ≈ scale · layers − perKernel · kernels + offset, on relative errors (each point
     /// weighted by 1 / measured: a small model counts as much as a large one, as in a percentage error). With too few
     /// or too similar points the terms the points cannot tell apart are left out: first the per-kernel term (0), then
-    /// the scale (1).
+    /// the scale (1). A fit that predicts 0 ms or less for one of its own points is refused the same way (noisy
+    /// measurements on a loaded host gave a tiny model offset −10.8 ms and a negative prediction); the last resort,
+    /// a scale alone, is positive wherever the layers are.
     /// </summary>
     public static (double Scale, double OffsetMs, double PerKernelMs) Fit(IReadOnlyList<CalibrationPoint> points)
     {
@@ -77,10 +79,14 @@ public sealed record ModelCalibration(string Model, string Topology, int Layers,
         var y = points.Select((p, i) => p.MeasuredMs * weight[i]).ToArray();
         var layers = points.Select((p, i) => p.LayersMs * weight[i]).ToArray();
         var kernels = points.Select((p, i) => p.Kernels * weight[i]).ToArray();
-        if (points.Count >= 4 && Solve([layers, kernels, weight], y) is { } full && full[0] > 0) return (full[0], full[2], -full[1]);
-        if (points.Count >= 3 && Solve([layers, weight], y) is { } scaled && scaled[0] > 0) return (scaled[0], scaled[1], 0);
+        bool Positive(double scale, double offset, double perKernel) => scale > 0 && points.All(p => scale * p.LayersMs - perKernel * p.Kernels + offset > 0);
+        if (points.Count >= 4 && Solve([layers, kernels, weight], y) is { } full && Positive(full[0], full[2], -full[1])) return (full[0], full[2], -full[1]);
+        if (points.Count >= 3 && Solve([layers, weight], y) is { } scaled && Positive(scaled[0], scaled[1], 0)) return (scaled[0], scaled[1], 0);
         var squared = weight.Select(w => w * w).ToArray();
-        return (1, points.Select((p, i) => squared[i] * (p.MeasuredMs - p.LayersMs)).Sum() / squared.Sum(), 0);
+        var shift = points.Select((p, i) => squared[i] * (p.MeasuredMs - p.LayersMs)).Sum() / squared.Sum();
+        if (Positive(1, shift, 0)) return (1, shift, 0);
+        // measured ≈ scale · layers, least squares on relative errors.
+        return (layers.Zip(y, (l, m) => l * m).Sum() / layers.Sum(l => l * l), 0, 0);
     }
 
     /// <summary>Least squares coefficients of y on the given columns (normal equations), or null when they are (nearly) collinear.</summary>

@@ -198,6 +198,18 @@ public sealed class LatencyProfileTests
     }
 
     [Fact]
+    public void CalibrationFit_NeverPredictsZeroOrLessForItsOwnPoints()
+    {
+        // Noisy points (a loaded host): least squares with all three terms gives scale 1.33, 0.93 ms per kernel and
+        // offset −10.8 ms, which predicts −0.04 ms for the third point (measured 2.9 ms). That fit is refused.
+        var points = new[] { (0.6, 12, 1.4), (2.9, 9, 1.8), (2.5, 8, 2.9), (2.2, 9, 0.4) }
+            .Select((p, i) => new CalibrationPoint($"p{i}", p.Item3, p.Item1, p.Item2)).ToList();
+        var (scale, offset, perKernel) = ModelCalibration.Fit(points);
+        Assert.True(scale > 0);
+        Assert.All(points, p => Assert.True(scale * p.LayersMs - perKernel * p.Kernels + offset > 0, $"{p.Label}: {scale} · {p.LayersMs} − {perKernel} · {p.Kernels} + {offset}"));
+    }
+
+    [Fact]
     public void CalibrationFit_WithOnePoint_IsAnOffset()
     {
         var (scale, offset, perKernel) = ModelCalibration.Fit([new CalibrationPoint("dense", 1.0, 0.8, 10)]);
