@@ -118,7 +118,8 @@ public sealed class HfpTerm : ITrainingHook, IGradientTerm, IMethodState
     /// <summary>The channels with s ≥ t (a ≥ ½), and each group's largest scale where none is.</summary>
     public GroupMasks KeptChannels() => KeptChannels(Scales());
 
-    private GroupMasks KeptChannels(Dictionary<int, double[]> scales)
+    /// <summary>The same from scales already read (<see cref="Scales"/>).</summary>
+    public GroupMasks KeptChannels(Dictionary<int, double[]> scales)
     {
         var masks = new GroupMasks(_groups);
         foreach (var group in _groups.Prunable)

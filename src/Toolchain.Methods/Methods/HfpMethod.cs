@@ -48,7 +48,7 @@ public sealed class HfpMethod(HfpSettings settings) : IPruningMethod
     private GroupMasks Cut(PruningContext context, HfpTerm term)
     {
         var scales = term.Scales();
-        var masks = term.KeptChannels();
+        var masks = term.KeptChannels(scales);
         if (context.Budgets.AllMetBy(masks.Widths())) return term.Widened(masks, scales);
         var scores = context.Groups.Prunable.ToDictionary(g => g.Id, g => scales[g.Id].Select(s => s >= settings.Threshold ? s : 0).ToArray());
         return WidthAllocator.Allocate(context.Groups, scores, context.Budgets, context.Allocation with { NormalizeScoresPerGroup = false }).Masks;
