@@ -21,9 +21,10 @@ public sealed class OrtEngine : IInferenceEngine
     private bool _disposed;
     private bool _profiling;
 
-    private OrtEngine(Ort.InferenceSession session, Ort.RunOptions runOptions, string source, OrtEngineOptions options)
+    private OrtEngine(Ort.InferenceSession session, Ort.RunOptions runOptions, string source, OrtEngineOptions options, string? tracePrefix)
     {
         _session = session;
+        TracePrefix = tracePrefix;
         _runOptions = runOptions;
         _source = source;
         _profiling = options.EnableProfiling;
@@ -39,6 +40,12 @@ public sealed class OrtEngine : IInferenceEngine
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
     public IReadOnlyList<TensorSpec> Outputs { get; }
+
+    /// <summary>
+    /// Where ONNX Runtime writes this session's profiling trace (it appends _&lt;timestamp&gt;.json); null without
+    /// profiling. Tests look for exactly this session's files, since other processes profile into the same folder.
+    /// </summary>
+    internal string? TracePrefix { get; }
 
     /// <summary>The loaded ONNX Runtime's version, e.g. 1.31.1.</summary>
     public static string Version => OrtRuntime.Version;
@@ -81,7 +88,7 @@ public sealed class OrtEngine : IInferenceEngine
             }
 
             runOptions = new Ort.RunOptions();
-            return new OrtEngine(session, runOptions, source, options);
+            return new OrtEngine(session, runOptions, source, options, profilePrefix);
         }
         catch
         {
