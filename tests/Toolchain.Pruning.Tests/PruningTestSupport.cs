@@ -34,7 +34,7 @@ internal static class PruningTestSupport
     /// </summary>
     public static CompactionReport AssertCompactionPreservesFunction(ModelGraph graph, Tensor x, int seed = 0)
     {
-        GraphFixtures.RandomizeBatchNorms(graph);
+        using (var generator = new Generator((ulong)seed)) GraphFixtures.RandomizeBatchNorms(graph, generator);
         graph.Training = false;
         var groups = ChannelGroups.Discover(graph);
         var masks = RandomHalf(groups, seed);

@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Xunit.Abstractions;
 
 namespace Toolchain.Runtime.Tests;
@@ -51,10 +52,9 @@ public sealed class LeakTests(ITestOutputHelper output)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        // Aggressive mode also returns the managed heap's free space to the OS, so what remains in VmRSS that grows
-        // is native memory (the outputs' float[]s of earlier runs would otherwise stay committed).
+        // Aggressive mode also returns the managed heap's free space to the OS, so what remains in resident memory that
+        // grows is native memory (the outputs' float[]s of earlier runs would otherwise stay committed).
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return ProcessCounters.AnonymousResidentBytes();
     }
 }

@@ -1,4 +1,5 @@
 using Toolchain.Graph;
+using Toolchain.TestSupport;
 using Toolchain.Torch;
 
 namespace Toolchain.Runtime.Tests;
@@ -21,7 +22,7 @@ public sealed class TorchEngineTests
 
         using var engine = new TorchEngine(graph);
         graph.Training = true; // flipped after construction: Run must use eval mode (BatchNorm running statistics) anyway
-        var live = Libtorch.LiveTensors;
+        var live = ProcessCounters.SettledLiveTensors();
         var output = Assert.Single(engine.Run([x]));
 
         Assert.Equal("torch", engine.Name);

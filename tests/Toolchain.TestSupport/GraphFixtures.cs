@@ -6,18 +6,22 @@ namespace Toolchain.TestSupport;
 /// <summary>Graphs and graph edits several test projects need.</summary>
 public static class GraphFixtures
 {
-    /// <summary>Gives every BatchNorm non-trivial statistics and affine values, so eval mode (and folding) is not the identity.</summary>
-    public static void RandomizeBatchNorms(ModelGraph graph)
+    /// <summary>
+    /// Gives every BatchNorm non-trivial statistics and affine values, so eval mode (and folding) is not the identity.
+    /// Pass a <paramref name="generator"/> where a test compares two computations at a tolerance: libtorch's global
+    /// generator is drawn from by every test running in parallel, so without one each run checks other values.
+    /// </summary>
+    public static void RandomizeBatchNorms(ModelGraph graph, Generator? generator = null)
     {
         foreach (var node in graph.Nodes.Where(n => n.Op == OpKind.BatchNorm))
         {
             var c = graph.ShapeOf(node.Output)[1];
             graph.Edit(new Dictionary<string, Tensor>
             {
-                [node.TensorName(TensorRole.Weight)!] = Tensor.Rand([c], 0.5, 1.5),
-                [node.TensorName(TensorRole.Bias)!] = Tensor.RandN([c], 0, 0.1),
-                [node.TensorName(TensorRole.RunningMean)!] = Tensor.RandN([c], 0, 0.1),
-                [node.TensorName(TensorRole.RunningVar)!] = Tensor.Rand([c], 0.5, 1.5),
+                [node.TensorName(TensorRole.Weight)!] = Tensor.Rand([c], 0.5, 1.5, generator: generator),
+                [node.TensorName(TensorRole.Bias)!] = Tensor.RandN([c], 0, 0.1, generator: generator),
+                [node.TensorName(TensorRole.RunningMean)!] = Tensor.RandN([c], 0, 0.1, generator: generator),
+                [node.TensorName(TensorRole.RunningVar)!] = Tensor.Rand([c], 0.5, 1.5, generator: generator),
             });
         }
     }

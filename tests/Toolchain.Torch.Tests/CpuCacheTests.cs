@@ -1,3 +1,5 @@
+using Toolchain.TestSupport;
+
 namespace Toolchain.Torch.Tests;
 
 /// <summary>The caching CPU allocator: reuse, its cap, its idle release, and opting out.</summary>
@@ -89,8 +91,7 @@ public sealed class CpuCacheTests
 
     private static long ResidentBytes()
     {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return ProcessCounters.AnonymousResidentBytes();
     }
 
     /// <summary>

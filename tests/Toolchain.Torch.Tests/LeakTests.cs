@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Torch.Optim;
 using F = Toolchain.Torch.Functional;
 
@@ -63,8 +64,7 @@ public sealed class LeakTests
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return ProcessCounters.AnonymousResidentBytes();
     }
 
     /// <summary>conv → BN → ReLU → global pool → linear: every kind of state a real step touches.</summary>
