@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Torch;
 
 namespace Toolchain.Pruning.Tests;
@@ -24,17 +25,9 @@ public sealed class LeakTests
         }
 
         Run(); // warm-up: lazily created native state is not a leak
-        var before = Settled();
+        var before = ProcessCounters.SettledLiveTensors();
         Run();
         // No settling here: a tensor left to its finalizer would still count.
         Assert.Equal(before, Libtorch.LiveTensors);
-    }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Libtorch.LiveTensors;
     }
 }

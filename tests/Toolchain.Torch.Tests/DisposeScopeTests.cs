@@ -1,3 +1,5 @@
+using Toolchain.TestSupport;
+
 namespace Toolchain.Torch.Tests;
 
 [Collection(SerialCollection.Name)]
@@ -6,7 +8,7 @@ public sealed class DisposeScopeTests
     [Fact]
     public void Scope_DisposesEverythingCreatedInside_ExceptKeptTensors()
     {
-        var before = SerialCollection.SettledLiveTensors();
+        var before = ProcessCounters.SettledLiveTensors();
         Tensor kept;
         Tensor inner;
         using (var scope = DisposeScope.Enter())

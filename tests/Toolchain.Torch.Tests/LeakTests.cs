@@ -11,7 +11,7 @@ public sealed class LeakTests
     public void TrainingStep_ThousandIterations_ReturnsLiveTensorsToBaselineAndKeepsMemoryFlat()
     {
         Libtorch.ManualSeed(3);
-        var baseline = SerialCollection.SettledLiveTensors();
+        var baseline = ProcessCounters.SettledLiveTensors();
         long afterWarmup = 0, afterAll = 0;
         using (var model = new TinyNet())
         using (var sgd = new Sgd(model.Parameters, learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4))
@@ -49,7 +49,7 @@ public sealed class LeakTests
     [Fact]
     public void ManyTemporaries_InAScope_AreAllFreed()
     {
-        var baseline = SerialCollection.SettledLiveTensors();
+        var baseline = ProcessCounters.SettledLiveTensors();
         using (DisposeScope.Enter())
         {
             var acc = Tensor.Zeros([16]);

@@ -8,16 +8,4 @@ namespace Toolchain.Torch.Tests;
 public sealed class SerialCollection
 {
     public const string Name = "Serial (process-wide counters)";
-
-    /// <summary>
-    /// Live native tensors once the finalizers of earlier tests' garbage have run (a finalizer running in the
-    /// middle of a measurement would otherwise lower the count).
-    /// </summary>
-    public static long SettledLiveTensors()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Libtorch.LiveTensors;
-    }
 }

@@ -17,14 +17,6 @@ public sealed class ExportSideEffectTests
             ? kv.Value.ToArray<float>()
             : kv.Value.ToArray<double>().Select(d => (float)d).ToArray());
 
-    private static long SettledLiveTensors()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Libtorch.LiveTensors;
-    }
-
     [Fact]
     public void Export_FoldedAndUnfolded_LeaksNoTensorsAndLeavesTheGraphUnchanged()
     {
@@ -36,10 +28,10 @@ public sealed class ExportSideEffectTests
         var before = Snapshot(graph);
         var nodes = graph.Nodes.ToList();
 
-        var live = SettledLiveTensors();
+        var live = ProcessCounters.SettledLiveTensors();
         var plain = OnnxExporter.Export(graph);
         var folded = OnnxExporter.Export(graph, new OnnxExportOptions { FoldBatchNorm = true });
-        Assert.Equal(live, SettledLiveTensors());
+        Assert.Equal(live, ProcessCounters.SettledLiveTensors());
 
         Assert.NotEqual(plain, folded);
         Assert.True(graph.Training);

@@ -1,3 +1,4 @@
+using Toolchain.TestSupport;
 using Toolchain.Torch;
 
 namespace Toolchain.Onnx.Tests.Import;
@@ -165,7 +166,7 @@ public sealed class BadInputTests(HandBuiltModels models)
     /// <summary>Runs an import that must fail, checking that it leaves no native tensor behind.</summary>
     private static OnnxImportException Rejects(Func<IDisposable> import)
     {
-        var baseline = ImportSupport.SettledLiveTensors();
+        var baseline = ProcessCounters.SettledLiveTensors();
         var e = Assert.Throws<OnnxImportException>(() => import().Dispose());
         // Counted without collecting garbage: finalizers would free a forgotten tensor and hide the leak.
         Assert.Equal(baseline, Libtorch.LiveTensors);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Toolchain.Graph;
+using Toolchain.TestSupport;
 using Toolchain.Torch;
 
 namespace Toolchain.Onnx.Tests.Import;
@@ -250,7 +251,7 @@ public sealed class HandBuiltImportTests(HandBuiltModels models)
     [Fact]
     public void Import_ThenDispose_ReturnsLiveTensorsToBaseline()
     {
-        var baseline = ImportSupport.SettledLiveTensors();
+        var baseline = ProcessCounters.SettledLiveTensors();
         using (var graph = OnnxImporter.Import(models.Model("concat")))
         {
             Assert.True(Libtorch.LiveTensors > baseline);

@@ -35,12 +35,4 @@ internal static class ImportSupport
         return tensors;
     }
 
-    /// <summary>Live native tensors once finalizers of earlier garbage have run.</summary>
-    public static long SettledLiveTensors()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return Libtorch.LiveTensors;
-    }
 }
