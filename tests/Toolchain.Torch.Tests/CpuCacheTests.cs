@@ -50,9 +50,9 @@ public sealed class CpuCacheTests
     {
         using var restore = new Settings();
         CpuCache.Release();
-        var baseline = ResidentBytes();
+        var baseline = ProcessCounters.AnonymousResidentBytes();
         var burst = Enumerable.Range(0, 8).Select(_ => Tensor.Ones([Block / 4]).DetachFromScope()).ToList();
-        var duringBurst = ResidentBytes();
+        var duringBurst = ProcessCounters.AnonymousResidentBytes();
         foreach (var t in burst) t.Dispose();
         Assert.True(duringBurst - baseline >= 7 * Block, $"the burst should be resident: {Mib(duringBurst - baseline)} MiB above baseline");
         Assert.Equal(8 * Block, CpuCache.CachedBytes); // held for reuse while the process is busy
@@ -62,7 +62,7 @@ public sealed class CpuCacheTests
         while (CpuCache.CachedBytes > 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
 
         Assert.Equal(0, CpuCache.CachedBytes);
-        var after = ResidentBytes();
+        var after = ProcessCounters.AnonymousResidentBytes();
         Assert.True(after - baseline < Block, $"resident memory should fall back: {Mib(after - baseline)} MiB above baseline after the idle release");
     }
 
@@ -88,11 +88,6 @@ public sealed class CpuCacheTests
     }
 
     private static long Mib(long bytes) => bytes >> 20;
-
-    private static long ResidentBytes()
-    {
-        return ProcessCounters.AnonymousResidentBytes();
-    }
 
     /// <summary>
     /// No idle release unless a test asks for one (a slow machine must not empty the cache between two lines of a

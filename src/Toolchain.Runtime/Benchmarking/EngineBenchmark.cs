@@ -77,7 +77,7 @@ public static class EngineBenchmark
     }
 
     /// <summary>How much of the recorded phase is done; ≥ 1 means stop. A duration, when set, decides alone.</summary>
-    private static double Fraction(BenchmarkOptions options, int count, TimeSpan elapsed) =>
+    internal static double Fraction(BenchmarkOptions options, int count, TimeSpan elapsed) =>
         options.Duration is { } d ? elapsed / d : (double)count / options.Iterations!.Value;
 
     private static double Time(IPreparedRun run)
