@@ -9,9 +9,12 @@ CONFIG      ?= Release
 # ONNX Runtime package: cpu (Microsoft.ML.OnnxRuntime, default) or gpu (Microsoft.ML.OnnxRuntime.Gpu.Linux: --engine ort-cuda
 # and ort-tensorrt on a host with CUDA 13 and, for TensorRT, TensorRT 10 + cuDNN 9; CPU inference works with it too).
 ORT         ?= cpu
-# make fuzz: how many mutated models, from which seed (make test runs 1,200 from a fixed one)
+# make fuzz: how many mutated files per loader, from which seed (make test runs 1,000–1,500 from a fixed one), in the test
+# projects that fuzz a loader: ONNX import and ONNX Runtime loading, graph files and safetensors, latency profiles, .npy,
+# Fashion-MNIST and CIFAR files, pipeline configurations. (The device agent's upload attack runs its 200 in make test only.)
 FUZZ_CASES  ?= 20000
 FUZZ_SEED   ?= 1
+FUZZ_PROJECTS := Onnx Graph Profiling Runtime Training Pipeline
 BUILD_DIR   := build
 NATIVE_DIR  := $(BUILD_DIR)/native
 NATIVE_LIB  := $(NATIVE_DIR)/libtoolchain_native.so
@@ -62,9 +65,11 @@ run: build ## the main job on its built-in default: the pipeline (toolchain run)
 bench: deps-test build ## end-to-end comparisons against PyTorch, measured in the same run
 	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- all
 
-fuzz: build ## a longer fuzz campaign of the ONNX loaders (FUZZ_CASES, FUZZ_SEED); failing cases land in tests/Toolchain.Onnx.Tests/bin/*/fuzz-failures
-	@TOOLCHAIN_FUZZ_CASES=$(FUZZ_CASES) TOOLCHAIN_FUZZ_SEED=$(FUZZ_SEED) $(DOTNET_ENV) dotnet test tests/Toolchain.Onnx.Tests -c $(CONFIG) --no-build -nologo \
-		--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed| case [0-9]+ |Passed!|Failed!"
+fuzz: build ## longer fuzz campaigns of every loader (FUZZ_CASES each, FUZZ_SEED); failing cases land in tests/*/bin/*/*/fuzz-failures
+	@for project in $(FUZZ_PROJECTS); do \
+		TOOLCHAIN_FUZZ_CASES=$(FUZZ_CASES) TOOLCHAIN_FUZZ_SEED=$(FUZZ_SEED) $(DOTNET_ENV) dotnet test tests/Toolchain.$$project.Tests -c $(CONFIG) --no-build -nologo \
+			--filter "FullyQualifiedName~Fuzz" --logger "console;verbosity=detailed" 2>&1 | grep -E "cases, seed| case [0-9]+ |^  (Passed|Failed) |Error Message|Test Run"; \
+	done
 
 soak: build ## leak soak (not CI): 10,000 inferences per engine, 1,000 training steps, 200 prune/compact/export cycles; live tensors and RSS must stay flat
 	@$(DOTNET_ENV) dotnet run --project benchmarks/Toolchain.Benchmarks -c $(CONFIG) --no-build -- soak
