@@ -41,6 +41,14 @@ public static class ModelLatency
     /// measurement would favour whichever model ran last).
     /// </summary>
     public static LatencyStatistics[] MeasureRuns(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null,
+        CancellationToken cancellation = default) =>
+        MeasureSeries(engines, inputs, options, progress, cancellation).Select(s => new LatencyStatistics(s)).ToArray();
+
+    /// <summary>
+    /// As <see cref="MeasureRuns"/>, each engine's timed runs (ms) in the order they ran: how the machine's speed moved
+    /// during the measurement (<see cref="SpeedDrift"/>).
+    /// </summary>
+    public static IReadOnlyList<double>[] MeasureSeries(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null,
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(engines);
@@ -80,6 +88,28 @@ public static class ModelLatency
             foreach (var run in prepared) run.Dispose();
         }
 
-        return samples.Select(s => new LatencyStatistics(s)).ToArray();
+        return samples.Select(s => (IReadOnlyList<double>)s).ToArray();
+    }
+}
+
+/// <summary>
+/// How the machine's speed moved during one measurement: the percentile of a model's timed runs in the first half of
+/// the measurement and in the second (ms). The models take turns, so a drift moves them all; the speed probe's series
+/// shows it without the models' own differences. A large change means the host changed state mid-measurement, and
+/// errors computed from that measurement are partly the host's.
+/// </summary>
+public sealed record SpeedDrift(double FirstHalfMs, double SecondHalfMs)
+{
+    /// <summary>(second half − first half) / first half, in percent: &gt; 0 when the machine slowed down.</summary>
+    public double ChangePercent => (SecondHalfMs - FirstHalfMs) / FirstHalfMs * 100;
+
+    /// <summary>The drift of a series of timed runs in the order they ran, at the measurement's percentile.</summary>
+    public static SpeedDrift Of(IReadOnlyList<double> series, double percentile)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        if (series.Count < 2) throw new ArgumentException($"a drift needs at least two timed runs (got {series.Count})", nameof(series));
+        var half = series.Count / 2;
+        return new SpeedDrift(new LatencyStatistics(series.Take(half).ToArray()).Percentile(percentile),
+            new LatencyStatistics(series.Skip(half).ToArray()).Percentile(percentile));
     }
 }

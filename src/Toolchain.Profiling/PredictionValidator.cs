@@ -37,9 +37,11 @@ public sealed record MachineSpeed(double ProbeAtCalibrationMs, double ProbeNowMs
 
 /// <summary>
 /// Predicted against measured latency over a model's width assignments; <see cref="Recalibration"/> is the
-/// whole-model calibration measured in the same rounds, when the validation recalibrated.
+/// whole-model calibration measured in the same rounds, when the validation recalibrated; <see cref="Drift"/> is how
+/// the speed probe's latency moved from the measurement's first half to its second.
 /// </summary>
-public sealed record ValidationReport(string Model, string Engine, IReadOnlyList<ValidationSample> Samples, MachineSpeed? Speed, ModelCalibration? Recalibration = null)
+public sealed record ValidationReport(string Model, string Engine, IReadOnlyList<ValidationSample> Samples, MachineSpeed? Speed, ModelCalibration? Recalibration = null,
+    SpeedDrift? Drift = null)
 {
     /// <summary>Mean absolute percentage error over the samples, at the machine's speed during the measurement.</summary>
     public double MeanAbsolutePercentageError => Samples.Average(s => Math.Abs(s.ErrorPercent));
@@ -109,7 +111,7 @@ public static class PredictionValidator
         // The calibration's first assignment is the dense model, measured once as the first sample: a fit point, its
         // error a residual. The others are measured after the samples, in their order.
         var fitOnly = calibration.Skip(1).ToList();
-        var (measured, probeMs) = Measure(open, dense, engine, batch, assignments.Concat(fitOnly).Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress, cancellation);
+        var (measured, probeMs, drift) = Measure(open, dense, engine, batch, assignments.Concat(fitOnly).Select(a => a.Widths).ToList(), measurement ?? new ModelMeasurement(), progress, cancellation);
         var speed = predictor.ProbeAtCalibrationMs is { } then ? new MachineSpeed(then, probeMs) : null;
         var now = calibration.Count == 0 ? null : Profiler.FitCalibration(profile, dense, calibration, [measured[0], .. measured[assignments.Count..]], probeMs);
 
@@ -118,7 +120,7 @@ public static class PredictionValidator
             double? recalibrated = now is null ? null : Apply(now, predictor.RawSum(a.Widths));
             return new ValidationSample(a.Label, a.Widths, predictor.Total(a.Widths), measured[i], speed?.Factor ?? 1, recalibrated, FitPoint: now is not null && i == 0);
         }).ToList();
-        return new ValidationReport(dense.Name, engine.Name, results, speed, now);
+        return new ValidationReport(dense.Name, engine.Name, results, speed, now, drift);
 
         static double Apply(ModelCalibration c, (double LayersMs, int Kernels) raw) => c.Apply(raw.LayersMs, raw.Kernels);
     }
@@ -126,9 +128,10 @@ public static class PredictionValidator
     /// <summary>
     /// Measures the model at each width assignment on the engine, and the <see cref="SpeedProbe"/> beside them:
     /// assignments below full width are compacted from fresh copies (<paramref name="open"/>); all are deployed first,
-    /// then measured interleaved, so the probe sees the same machine as the models.
+    /// then measured interleaved, so the probe sees the same machine as the models, and the probe's runs in order
+    /// give the machine's drift during the measurement.
     /// </summary>
-    internal static (double[] ModelsMs, double ProbeMs) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
+    internal static (double[] ModelsMs, double ProbeMs, SpeedDrift Drift) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
         ModelMeasurement measurement, IProgress<double>? progress, CancellationToken cancellation = default)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "the batch must be ≥ 1");
@@ -148,8 +151,9 @@ public static class PredictionValidator
             engines.Add(engine.Deploy(probe));
             var modelInput = BatchInput(dense, batch);
             var inputs = Enumerable.Repeat(modelInput, assignments.Count).Append(BatchInput(probe, batch)).ToArray();
-            var measured = ModelLatency.Measure(engines, inputs, measurement, progress, cancellation);
-            return (measured[..^1], measured[^1]);
+            var series = ModelLatency.MeasureSeries(engines, inputs, measurement, progress, cancellation);
+            var measured = series.Select(s => new LatencyStatistics(s).Percentile(measurement.Percentile)).ToArray();
+            return (measured[..^1], measured[^1], SpeedDrift.Of(series[^1], measurement.Percentile));
         }
         finally
         {

@@ -234,7 +234,7 @@ public sealed class Profiler
         int? randomSamples = null)
     {
         var assignments = CalibrationAssignments(ChannelGroups.Discover(graph), randomSamples ?? _options.CalibrationSamples, _options.CalibrationSeed);
-        var (measured, probeMs) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress), cancellation);
+        var (measured, probeMs, _) = PredictionValidator.Measure(open, graph, _engine, _batch, assignments.Select(a => a.Widths).ToList(), _options.Calibration, new Progress(progress), cancellation);
         return FitCalibration(profile, graph, assignments, measured, probeMs);
     }
 

@@ -98,6 +98,12 @@ public sealed class ProfileCliTests
         var held = samples.Skip(1).Select(s => Math.Abs(s.GetProperty("recalibratedErrorPercent").GetDouble())).Average();
         Assert.Equal(held, validation.GetProperty("recalibratedMeanAbsolutePercentageError").GetDouble(), 9);
 
+        // The speed probe's runs split into the measurement's halves: how the host's speed moved while measuring.
+        var drift = validation.GetProperty("speedDrift");
+        var (first, second) = (drift.GetProperty("firstHalfMs").GetDouble(), drift.GetProperty("secondHalfMs").GetDouble());
+        Assert.True(first > 0 && second > 0, $"{first} ms, {second} ms");
+        Assert.Equal((second - first) / first * 100, drift.GetProperty("changePercent").GetDouble(), 9);
+
         var stored = CliRunner.Run(dir.Path, "predict", model, "--profile", path, "--validate", "--samples", "1", "--measure-seconds", "0", "--stored-calibration", "--json");
         Assert.True(stored.ExitCode == ExitCodes.Success, stored.Stderr);
         using var storedJson = JsonDocument.Parse(stored.Stdout.Trim());

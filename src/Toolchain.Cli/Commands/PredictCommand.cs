@@ -85,6 +85,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 recalibratedMaxAbsolutePercentageError = report.RecalibratedMaxAbsolutePercentageError,
                 recalibration = report.Recalibration is { } c ? new { c.Scale, c.OffsetMs, c.PerKernelMs, c.ProbeMs, points = c.Points.Count } : null,
                 machineSpeed = report.Speed is { } speed ? new { speed.ProbeAtCalibrationMs, speed.ProbeNowMs, speed.Factor } : null,
+                speedDrift = report.Drift is { } drift ? new { drift.FirstHalfMs, drift.SecondHalfMs, drift.ChangePercent } : null,
                 samples = report.Samples.Select(s => new { s.Label, s.PredictedMs, s.PredictedNowMs, s.MeasuredMs, s.ErrorPercent, s.UnadjustedErrorPercent, s.RecalibratedMs, s.RecalibratedErrorPercent, s.FitPoint, s.Widths }),
             },
         });
@@ -115,6 +116,12 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
     /// <summary>The recalibrated error above which the tables themselves, not the calibration, are out of date.</summary>
     private const double StaleTablesPercent = 5;
 
+    /// <summary>
+    /// The speed probe's change between the measurement's halves above which the host changed state while measuring:
+    /// the errors then mix two states (on this 2-core VM, quiet measurements drift by about 1 %).
+    /// </summary>
+    private const double DriftWarningPercent = 3;
+
     private static void ShowValidation(IConsoleUi ui, string model, string modelArgument, int batch, ValidationReport report, Uri? agent)
     {
         static string Ms(double ms) => ms.ToString("F3", CultureInfo.InvariantCulture);
@@ -134,6 +141,16 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
                 : [Ms(s.PredictedMs), Ms(s.PredictedNowMs), Percent(s.ErrorPercent), Percent(s.UnadjustedErrorPercent)]);
             return (IReadOnlyList<string>)row;
         }));
+        if (report.Drift is { } drift)
+        {
+            ui.Info($"machine drift during the measurement: the speed probe ran {Ms(drift.FirstHalfMs)} ms in the first half and {Ms(drift.SecondHalfMs)} ms in the second ({drift.ChangePercent:+0.0;-0.0}%)");
+            if (Math.Abs(drift.ChangePercent) > DriftWarningPercent)
+            {
+                Warn(ui, $"{model}: the machine's speed changed by {drift.ChangePercent:+0.0;-0.0}% during the measurement (over {DriftWarningPercent}%): the host changed state " +
+                         "while measuring (other load, frequency), so these errors are partly the host's; measure again when it is quiet, or longer (--measure-seconds)");
+            }
+        }
+
         if (now is not null)
         {
             var held = report.Samples.Count(s => !s.FitPoint);
