@@ -272,7 +272,6 @@ public static class MethodsBenchmark
         }
     }
 
-    /// <summary>Each run's latency as a share of the dense model's, all measured in the same rounds at the deployment batch.</summary>
     /// <summary>The dense model exported to ONNX beside the runs (once).</summary>
     private static FileInfo DenseOnnx(string dense)
     {
@@ -286,6 +285,7 @@ public static class MethodsBenchmark
         return new FileInfo(denseOnnx);
     }
 
+    /// <summary>Each run's latency as a share of the dense model's, all measured in the same rounds at the deployment batch.</summary>
     private static double[] MeasureTogether(string dense, IReadOnlyList<Row> rows)
     {
         var denseOnnx = DenseOnnx(dense).FullName;
