@@ -183,6 +183,9 @@ public sealed class Profiler
         return new ProfileResult(graph.Name, structure.Units.Count, results, calibration, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Random width assignments a recalibration measures besides the dense, uniformly pruned and narrowest models.</summary>
+    public const int RecalibrationSamples = 4;
+
     /// <summary>
     /// Measures the model's whole-model calibration again now, keeping the profile's tables, and sets it in
     /// <paramref name="profile"/> (in memory: saving is the caller's choice). This VM's host has regimes lasting tens
@@ -192,9 +195,6 @@ public sealed class Profiler
     /// random ones: the calibration's measurement time (about 15–30 s), not a profile's minutes.
     /// </summary>
     /// <exception cref="InvalidDataException">The profile lacks a layer configuration the model needs (profile the model first).</exception>
-    /// <summary>Random width assignments a recalibration measures besides the dense, uniformly pruned and narrowest models.</summary>
-    public const int RecalibrationSamples = 4;
-
     public ModelCalibration Recalibrate(LatencyProfile profile, Func<ModelGraph> open, IProgress<double>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(profile);

@@ -1,3 +1,4 @@
+using Toolchain.Pipeline;
 using Toolchain.Profiling;
 using Toolchain.Runtime;
 
@@ -37,7 +38,7 @@ public sealed record ProfilingSettings
 
     public int Seed { get; init; } = 1;
 
-    public double MeasureSeconds { get; init; } = new ModelMeasurement().MinSeconds;
+    public double MeasureSeconds { get; init; } = PredictRequest.DefaultMeasureSeconds;
 
     /// <summary>Random assignments of the recalibration measured with the samples; null: compare with the stored calibration only.</summary>
     public int? RecalibrationSamples { get; init; } = Profiler.RecalibrationSamples;

@@ -28,7 +28,7 @@ public sealed class PredictCommand(UiFactory uiFactory) : ICliCommand
         var samples = new Option<int>("--samples") { Description = "With --validate: random width assignments besides the dense model", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "With --validate: seed of the random widths", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "With --validate: intra-op threads (0: one per core)" };
-        var seconds = new Option<double>("--measure-seconds") { Description = "With --validate: measure the models for at least this long (the machine's best state is kept)", DefaultValueFactory = _ => new ModelMeasurement().MinSeconds };
+        var seconds = new Option<double>("--measure-seconds") { Description = "With --validate: measure the models for at least this long (the machine's best state is kept)", DefaultValueFactory = _ => PredictRequest.DefaultMeasureSeconds };
         var storedCalibration = new Option<bool>("--stored-calibration")
         {
             Description = "With --validate: compare with the profile's stored whole-model calibration only. By default the calibration is also " +

@@ -33,7 +33,15 @@ public sealed record PredictRequest
 
     public int Threads { get; init; }
 
-    public double MeasureSeconds { get; init; } = new ModelMeasurement().MinSeconds;
+    public double MeasureSeconds { get; init; } = DefaultMeasureSeconds;
+
+    /// <summary>
+    /// How long a validation measures by default. Measured on 2026-12-02 (2-core VM, re-measured profile, 20 random
+    /// samples, recalibrated): at 15 s resnet56 and mobilenet_v2_cifar ended 4.7–5.9 % and 2.5–5.3 % (two of six runs
+    /// over 5 %), at 60 s 2.8–4.4 % and 2.6–2.9 % (resnet20 3.7–3.8 %), in both of the host's speed regimes: the
+    /// measurement's own noise was a point or more of the error at 15 s. A minute is what a trustworthy answer costs.
+    /// </summary>
+    public const double DefaultMeasureSeconds = 60;
 
     /// <summary>
     /// With <see cref="Validate"/>: measure the model's whole-model calibration again in the same rounds as the samples
