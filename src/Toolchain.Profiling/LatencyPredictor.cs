@@ -259,9 +259,10 @@ public sealed class LatencyPredictor
         if (missing.Count > 0)
         {
             var graph = groups.Graph;
+            var file = profile.SourcePath is { } path ? $" '{path}'" : "";
             throw new InvalidDataException(
-                $"the latency profile lacks what model '{graph.Name}' needs ({missing.Count} configuration(s)):\n  " + string.Join("\n  ", missing) +
-                $"\nExtend the profile by measuring the model on this device: toolchain profile {graph.Name} --out PROFILE");
+                $"the latency profile{file} lacks what model '{graph.Name}' needs ({missing.Count} configuration(s)):\n  " + string.Join("\n  ", missing) +
+                $"\nExtend the profile by measuring the model on this device: toolchain profile {graph.Name} --out {profile.SourcePath ?? "PROFILE"}");
         }
     }
 

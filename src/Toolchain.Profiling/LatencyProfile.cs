@@ -145,6 +145,9 @@ public sealed partial class LatencyProfile
 
     public DeviceFingerprint Device { get; private set; }
 
+    /// <summary>The file this profile was loaded from or last saved to (null for one only in memory): errors about its content name it.</summary>
+    public string? SourcePath { get; private set; }
+
     public MeasurementSettings Measurement { get; }
 
     /// <summary>How the engine runs a model at given widths (which tables a prediction sums).</summary>
@@ -281,6 +284,7 @@ public sealed partial class LatencyProfile
             profile.SetCalibration(c);
         }
 
+        profile.SourcePath = path;
         return profile;
     }
 
@@ -338,6 +342,7 @@ public sealed partial class LatencyProfile
         // One row of numbers per line keeps committed profiles readable and diffs small.
         var json = NumberArray().Replace(JsonSerializer.Serialize(dto, Options), m => Whitespace().Replace(m.Value, " ").Replace("[ ", "[").Replace(" ]", "]"));
         AtomicFile.WriteAllText(full, json + "\n");
+        SourcePath = path;
     }
 
     private static LayerDto ToDto(LayerProfile layer)

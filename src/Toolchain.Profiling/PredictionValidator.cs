@@ -129,9 +129,9 @@ public static class PredictionValidator
     /// Measures the model at each width assignment on the engine, and the <see cref="SpeedProbe"/> beside them:
     /// assignments below full width are compacted from fresh copies (<paramref name="open"/>); all are deployed first,
     /// then measured interleaved, so the probe sees the same machine as the models, and the probe's runs in order
-    /// give the machine's drift during the measurement.
+    /// give the machine's drift during the measurement (null from a single timed run).
     /// </summary>
-    internal static (double[] ModelsMs, double ProbeMs, SpeedDrift Drift) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
+    internal static (double[] ModelsMs, double ProbeMs, SpeedDrift? Drift) Measure(Func<ModelGraph> open, ModelGraph dense, ProfileEngine engine, int batch, IReadOnlyList<int[]> assignments,
         ModelMeasurement measurement, IProgress<double>? progress, CancellationToken cancellation = default)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "the batch must be ≥ 1");
@@ -153,7 +153,9 @@ public static class PredictionValidator
             var inputs = Enumerable.Repeat(modelInput, assignments.Count).Append(BatchInput(probe, batch)).ToArray();
             var series = ModelLatency.MeasureSeries(engines, inputs, measurement, progress, cancellation);
             var measured = series.Select(s => new LatencyStatistics(s).Percentile(measurement.Percentile)).ToArray();
-            return (measured[..^1], measured[^1], SpeedDrift.Of(series[^1], measurement.Percentile));
+            // A measurement of one timed run per model has no halves to compare.
+            var drift = series[^1].Count >= 2 ? SpeedDrift.Of(series[^1], measurement.Percentile) : null;
+            return (measured[..^1], measured[^1], drift);
         }
         finally
         {

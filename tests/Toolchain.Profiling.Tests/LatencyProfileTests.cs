@@ -215,4 +215,17 @@ public sealed class LatencyProfileTests
         var (scale, offset, perKernel) = ModelCalibration.Fit([new CalibrationPoint("dense", 1.0, 0.8, 10)]);
         Assert.Equal((1.0, 0.2, 0.0), (scale, Math.Round(offset, 12), perKernel));
     }
+
+    [Fact]
+    public void Predictor_LoadedProfileLackingTheModelsLayers_NamesTheFileAndTheCommandThatExtendsIt()
+    {
+        using var dir = new TempDirectory();
+        using var tiny = TestProfiles.Tiny();
+        var path = dir.File("tiny-only.json");
+        TestProfiles.For(tiny, new OrtCpuEngine(2).Deployment).Save(path);
+        using var resnet = ModelZoo.Create("resnet20");
+        var e = Assert.Throws<InvalidDataException>(() => new LatencyPredictor(LatencyProfile.Load(path), Pruning.ChannelGroups.Discover(resnet)));
+        Assert.Contains($"the latency profile '{path}' lacks what model 'resnet20' needs", e.Message);
+        Assert.Contains($"toolchain profile resnet20 --out {path}", e.Message);
+    }
 }

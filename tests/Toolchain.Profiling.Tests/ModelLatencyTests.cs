@@ -35,4 +35,18 @@ public sealed class ModelLatencyTests
         var runs = ModelLatency.MeasureRuns([a, b], [input, input], options);
         Assert.All(runs, r => Assert.Equal(3 * 4, r.Count));
     }
+
+    [Fact]
+    public void Validate_OneTimedRunPerModel_ReportsNoDrift()
+    {
+        // One round of one timed run leaves the speed probe no halves to compare: no drift, and no failure.
+        var engine = new OrtCpuEngine(2);
+        using var tiny = TestProfiles.Tiny();
+        var profile = TestProfiles.For(tiny, engine.Deployment);
+        var report = PredictionValidator.Validate(TestProfiles.Tiny, profile, engine, batch: 1, samples: 1, seed: 1,
+            new ModelMeasurement(MinRounds: 1, Runs: 1, Warmup: 0, MinSeconds: 0));
+        Assert.Null(report.Drift);
+        Assert.Equal(2, report.Samples.Count);
+        Assert.All(report.Samples, s => Assert.True(s.MeasuredMs > 0));
+    }
 }
