@@ -30,11 +30,6 @@ public sealed record ModelMeasurement(int MinRounds = 10, int Runs = 10, int War
 /// </summary>
 public static class ModelLatency
 {
-    /// <summary>Latency (ms) of each engine on its input, in order: the options' percentile of its timed runs.</summary>
-    public static double[] Measure(IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<HostTensor> inputs, ModelMeasurement options, IProgress<double>? progress = null,
-        CancellationToken cancellation = default) =>
-        MeasureRuns(engines, inputs, options, progress, cancellation).Select(s => s.Percentile(options.Percentile)).ToArray();
-
     /// <summary>
     /// Every timed run of each engine on its input (ms), in order, the engines taking turns round by round. A cancelled
     /// <paramref name="cancellation"/> stops it between rounds with <see cref="OperationCanceledException"/> (a partial
@@ -103,11 +98,14 @@ public sealed record SpeedDrift(double FirstHalfMs, double SecondHalfMs)
     /// <summary>(second half − first half) / first half, in percent: &gt; 0 when the machine slowed down.</summary>
     public double ChangePercent => (SecondHalfMs - FirstHalfMs) / FirstHalfMs * 100;
 
-    /// <summary>The drift of a series of timed runs in the order they ran, at the measurement's percentile.</summary>
-    public static SpeedDrift Of(IReadOnlyList<double> series, double percentile)
+    /// <summary>
+    /// The drift of a series of timed runs in the order they ran, at the measurement's percentile; null for fewer than
+    /// two runs (no halves to compare).
+    /// </summary>
+    public static SpeedDrift? Of(IReadOnlyList<double> series, double percentile)
     {
         ArgumentNullException.ThrowIfNull(series);
-        if (series.Count < 2) throw new ArgumentException($"a drift needs at least two timed runs (got {series.Count})", nameof(series));
+        if (series.Count < 2) return null;
         var half = series.Count / 2;
         return new SpeedDrift(new LatencyStatistics(series.Take(half).ToArray()).Percentile(percentile),
             new LatencyStatistics(series.Skip(half).ToArray()).Percentile(percentile));

@@ -153,9 +153,7 @@ public static class PredictionValidator
             var inputs = Enumerable.Repeat(modelInput, assignments.Count).Append(BatchInput(probe, batch)).ToArray();
             var series = ModelLatency.MeasureSeries(engines, inputs, measurement, progress, cancellation);
             var measured = series.Select(s => new LatencyStatistics(s).Percentile(measurement.Percentile)).ToArray();
-            // A measurement of one timed run per model has no halves to compare.
-            var drift = series[^1].Count >= 2 ? SpeedDrift.Of(series[^1], measurement.Percentile) : null;
-            return (measured[..^1], measured[^1], drift);
+            return (measured[..^1], measured[^1], SpeedDrift.Of(series[^1], measurement.Percentile));
         }
         finally
         {
