@@ -19,10 +19,12 @@ public sealed class ResumeTests
     [InlineData("fsa", "prune", 1)]
     [InlineData("fsa", "finetune", 1)]
     [InlineData("greg2", "prune", 1)]
+    [InlineData("swd", "prune", 1)]
     public void Resume_AfterAnInterruptedEpoch_EndsLikeTheUninterruptedRun(string method, string phase, int epoch)
     {
         using var dir = new TempDirectory();
-        var settings = new MethodSettings { Greg = new GregSettings { UpdateInterval = 1, Delta = 0.2, Ceiling = 1, HoldIterations = 2 }, GregLearningRate = 0.05 };
+        var settings = new MethodSettings { Greg = new GregSettings { UpdateInterval = 1, Delta = 0.2, Ceiling = 1, HoldIterations = 2 }, GregLearningRate = 0.05,
+            Swd = new SwdSettings(Mask: SwdMask.L1Cut) };
 
         using var whole = ModelZoo.Create("resnet20", seed: 5);
         using var wholeCheckpoint = new PruningCheckpoint(dir.File("whole.ckpt"), "run");

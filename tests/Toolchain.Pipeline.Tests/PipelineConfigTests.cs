@@ -69,7 +69,7 @@ public sealed class PipelineConfigTests
     [InlineData("prune:\n  budgets: []\n", "'prune.budgets' is empty")]
     [InlineData("prune:\n  method: obd\n", "'prune.method' is 'obd'; known: fsa,")]
     [InlineData("prune:\n  sparsity: blocks\n", "'prune.sparsity' is 'blocks'; allowed: structured, unstructured")]
-    [InlineData("prune:\n  options:\n    swdMask: global\n", "'prune.options.swdMask' is 'global'; allowed: threshold, allocated")]
+    [InlineData("prune:\n  options:\n    swdMask: global\n", "'prune.options.swdMask' is 'global'; allowed: threshold, allocated, l1-cut")]
     [InlineData("prune:\n  options:\n    mue: 3\n", "p.yaml:3:5: unknown key 'prune.options.mue'; allowed in 'prune.options': mu, fsaSelection,")]
     public void Parse_BadInput_NamesLineKeyAndWhatIsAllowed(string yaml, string expected)
     {

@@ -93,10 +93,12 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         var swdMask = new Option<string>("--swd-mask")
         {
             Description = "swd: which channels the mask would remove: 'threshold' (the authors' one global |γ| threshold that meets the budgets) or " +
-                          "'allocated' (OUR extension: the latency-aware allocator's widths by |γ|, scores compared within each group, as the one-shot baselines allocate)",
+                          "'allocated' (OUR extension: the latency-aware allocator's widths by |γ|, scores compared within each group, as the one-shot baselines allocate) or " +
+                          "'l1-cut' (OUR extension: the l1 baseline's cut — the allocator's widths by filter L1 norm — chosen once before the phase and held, so the decay " +
+                          "retires gradually what l1 cuts at once)",
             DefaultValueFactory = _ => Defaults.SwdMask,
         };
-        swdMask.AcceptOnlyFromAmong("threshold", "allocated");
+        swdMask.AcceptOnlyFromAmong("threshold", "allocated", "l1-cut");
         var swdRamp = new Option<double>("--swd-ramp")
         {
             Description = "swd: the share of the pruning phase over which a(t) grows to a_max, then held (the authors: 1, all of training; OUR option for short phases, " +

@@ -11,6 +11,15 @@ public enum SwdMask
     /// within each group (as the one-shot baselines allocate) — the widths a cost-aware cut would keep.
     /// </summary>
     Allocated,
+
+    /// <summary>
+    /// OUR extension: the one-shot l1 baseline's cut — the latency-aware allocator's widths by each filter's L1 norm
+    /// (summed over coupled convs) on the trained weights — chosen once before the phase and held. The decay then
+    /// retires exactly the channels l1 would cut at once, gradually, while the rest learn to do without them: SWD's
+    /// smoothing of the hard cut, without a mask that moves as the weights decay (recomputed every batch by L1 norm,
+    /// it drifted to other widths and lost to l1 at latency=30 %; README).
+    /// </summary>
+    L1Cut,
 }
 
 /// <summary>
@@ -24,7 +33,8 @@ public sealed record SwdSettings(double AMin = 0.1, double AMax = 1e5, int MaskE
     {
         "threshold" => SwdMask.Threshold,
         "allocated" => SwdMask.Allocated,
-        _ => throw new ArgumentException($"unknown SWD mask '{text}'; known: threshold, allocated"),
+        "l1-cut" => SwdMask.L1Cut,
+        _ => throw new ArgumentException($"unknown SWD mask '{text}'; known: threshold, allocated, l1-cut"),
     };
 
     /// <summary>

@@ -159,7 +159,7 @@ public sealed class PipelineConfig
         Require(o.FsaSelection is "per-layer" or "global", "prune.options.fsaSelection", $"is '{o.FsaSelection}'; allowed: per-layer, global");
         Require(o.FsaStep is "iteration" or "epoch", "prune.options.fsaStep", $"is '{o.FsaStep}'; allowed: iteration, epoch");
         Require(o.SwdRamp is > 0 and <= 1, "prune.options.swdRamp", $"is a share of the pruning phase in (0, 1] (got {o.SwdRamp})");
-        Require(o.SwdMask is "threshold" or "allocated", "prune.options.swdMask", $"is '{o.SwdMask}'; allowed: threshold, allocated");
+        Require(o.SwdMask is "threshold" or "allocated" or "l1-cut", "prune.options.swdMask", $"is '{o.SwdMask}'; allowed: threshold, allocated, l1-cut");
         Require(Benchmark.Batches.Count > 0 && Benchmark.Batches.All(b => b >= 1), "benchmark.batches", "must list batch sizes of at least 1");
         Require(Benchmark.Seconds > 0, "benchmark.seconds", $"must be positive (got {Benchmark.Seconds})");
         Require(Gates.LatencyTolerance is null or > -1, "gates.latencyTolerance", "must be above −1 (a negative tolerance is stricter than the budget)");
