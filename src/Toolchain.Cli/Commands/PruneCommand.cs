@@ -92,7 +92,7 @@ public sealed class PruneCommand(UiFactory uiFactory) : ICliCommand
         };
         var swdMask = new Option<string>("--swd-mask")
         {
-            Description = "swd: which channels the mask would remove: 'threshold' (the authors' one global |γ| threshold that meets the budgets) or " +
+            Description = "swd: which channels the mask would remove: 'threshold' (the authors' one global |γ| threshold that meets the budgets), " +
                           "'allocated' (OUR extension: the latency-aware allocator's widths by |γ|, scores compared within each group, as the one-shot baselines allocate) or " +
                           "'l1-cut' (OUR extension: the l1 baseline's cut — the allocator's widths by filter L1 norm — chosen once before the phase and held, so the decay " +
                           "retires gradually what l1 cuts at once)",
