@@ -54,7 +54,8 @@ public static class MethodsBenchmark
         // led l1 at seed 0 (+0.19 pt) but not at seed 1 (−2.71 pt; README).
         ["swd-alloc-ramp60"] = ("swd", ["--swd-mask", "allocated", "--swd-ramp", "0.6"]),
         // The l1 baseline's cut as SWD's mask, chosen once and held (our extension), with the 60 % ramp: the same widths
-        // as l1, the channels retired by the decay instead of at once. At 30 % it led l1 at seeds 0, 1 and 3 by 0.5–1.0 points and trailed it by 0.15 at seed 2 (README).
+        // as l1, the channels retired by the decay instead of at once. At 30 % it led l1 at seeds 0, 1 and 3 by 0.5–1.0
+        // points and trailed it by 0.15 at seed 2 (README).
         ["swd-l1cut-ramp60"] = ("swd", ["--swd-mask", "l1-cut", "--swd-ramp", "0.6"]),
     };
 

@@ -77,13 +77,14 @@ public sealed class SwdTests
         Assert.Equal(allocated.Widths, masks.Widths());
         Assert.True(context.Budgets.AllMetBy(masks.Widths()));
     }
+
     [Fact]
     public void L1CutMask_HoldsTheL1CutChosenBeforeThePhase_AndDecaysWhatItRemoves()
     {
         using var graph = ModelZoo.Create("resnet20", seed: 4);
         var context = PruningRunTests.Context(graph, epochs: 2, "macs=40%");
         var l1 = context.Allocate(new FilterNorm(1)).Masks; // the one-shot l1 baseline's cut, from the weights before the phase
-        var (removed, kept) = (FilterNorm(context, l1, kept: false), FilterNorm(context, l1, kept: true));
+        var (removed, kept) = (SummedFilterNorm(context, l1, kept: false), SummedFilterNorm(context, l1, kept: true));
         var method = new SwdMethod(new SwdSettings(Mask: SwdMask.L1Cut, Ramp: 0.5));
 
         var masks = method.Prune(context);
@@ -92,12 +93,12 @@ public sealed class SwdTests
         Assert.All(context.Trail.Entries, e => Assert.Equal(l1.Widths(), e.Widths));
         Assert.True(context.Budgets.AllMetBy(masks.Widths()));
         // Only the channels the held mask removes get the extra decay: their filters shrink far more than the kept ones.
-        var (removedShare, keptShare) = (FilterNorm(context, l1, kept: false) / removed, FilterNorm(context, l1, kept: true) / kept);
+        var (removedShare, keptShare) = (SummedFilterNorm(context, l1, kept: false) / removed, SummedFilterNorm(context, l1, kept: true) / kept);
         Assert.True(removedShare < 0.8 * keptShare, $"the removed filters kept {removedShare:P1} of their L1 norm, the kept ones {keptShare:P1}");
     }
 
     /// <summary>The summed L1 norm of the filters <paramref name="masks"/> keeps (or removes).</summary>
-    private static double FilterNorm(PruningContext context, GroupMasks masks, bool kept)
+    private static double SummedFilterNorm(PruningContext context, GroupMasks masks, bool kept)
     {
         var norms = new FilterNorm(1);
         return context.Groups.Prunable.Sum(g =>
