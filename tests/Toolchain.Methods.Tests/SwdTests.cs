@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Toolchain.Graph;
 using Toolchain.Pruning;
 using Toolchain.Torch;
@@ -95,6 +96,23 @@ public sealed class SwdTests
         // Only the channels the held mask removes get the extra decay: their filters shrink far more than the kept ones.
         var (removedShare, keptShare) = (SummedFilterNorm(context, l1, kept: false) / removed, SummedFilterNorm(context, l1, kept: true) / kept);
         Assert.True(removedShare < 0.8 * keptShare, $"the removed filters kept {removedShare:P1} of their L1 norm, the kept ones {keptShare:P1}");
+    }
+
+    [Fact]
+    public void HeldMask_ComesBackFromTheCheckpointState()
+    {
+        // The resume tests cannot tell a restored mask from one chosen again from the resumed weights (they agree), so
+        // the state is checked here: what Save wrote, Restore puts back into a run that chose other channels.
+        using var graph = ModelZoo.Create("resnet20", seed: 4);
+        var context = PruningRunTests.Context(graph, epochs: 1, "macs=40%");
+        var l1 = context.Allocate(new FilterNorm(1)).Masks;
+        var saved = JsonNode.Parse(new SwdMethod.HeldMask(l1).Save().ToJsonString())!;
+
+        var resumed = new SwdMethod.HeldMask(new GroupMasks(context.Groups));
+        resumed.Restore(saved);
+
+        foreach (var group in context.Groups.Groups) Assert.Equal(l1.Keep(group.Id), resumed.Masks.Keep(group.Id));
+        Assert.Throws<InvalidDataException>(() => resumed.Restore(new JsonObject()));
     }
 
     /// <summary>The summed L1 norm of the filters <paramref name="masks"/> keeps (or removes).</summary>

@@ -72,9 +72,7 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
         using var decay = new SelectiveDecayTerm(trainer.Options.WeightDecay);
         trainer.Optimizer.GradientTerms.Add(decay);
         var steps = (long)context.Epochs * trainer.BatchesPerEpoch;
-        trainer.Hooks.Add(held is null
-            ? new Step(() => Mask(context), recompute: true, settings, decay, steps, context.Groups, m => masks = m)
-            : new Step(() => held.Masks, recompute: false, settings, decay, steps, context.Groups, m => masks = m));
+        trainer.Hooks.Add(new Step(held is null ? () => Mask(context) : () => held.Masks, recompute: held is null, settings, decay, steps, context.Groups, m => masks = m));
         // A recomputed mask comes from the weights each batch and a(t) from the step count: weights, optimizer and trail
         // are all a resume needs (and a held mask, its method state).
         foreach (var _ in context.Train(trainer, _ => masks.Widths(), held))
@@ -90,7 +88,7 @@ public sealed class SwdMethod(SwdSettings settings) : IUnstructuredPruningMethod
         : context.Allocate(new BatchNormScale()).Masks;
 
     /// <summary>A mask chosen once and held for the phase (<see cref="SwdMask.L1Cut"/>), kept in the checkpoint.</summary>
-    private sealed class HeldMask(GroupMasks masks) : IMethodState
+    internal sealed class HeldMask(GroupMasks masks) : IMethodState
     {
         public GroupMasks Masks { get; } = masks;
 
